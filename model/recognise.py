@@ -1,0 +1,58 @@
+"""From a drawing to class probabilities: the one code path shared by the app and evaluate.py.
+
+Keeping it in one place is what makes evaluation honest: a drawing replayed from a data set goes
+through exactly the preprocessing, rendering style, temperature and averaging the live app uses.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from model.mlp import MLP
+from model.preprocess import Strokes, Style, strokes_to_input
+from model.weights import load
+
+NOT_SURE = 0.6  # below this top probability the app says "not sure" and names the runner-up
+
+
+@dataclass
+class Reading:
+    image: np.ndarray  # the 28x28 input the network saw
+    probs: np.ndarray  # 10 probabilities summing to 1
+
+    @property
+    def top(self) -> int:
+        return int(self.probs.argmax())
+
+    @property
+    def runner_up(self) -> int:
+        return int(np.argsort(self.probs)[-2])
+
+    def sure(self, threshold: float = NOT_SURE) -> bool:
+        return bool(self.probs.max() >= threshold)
+
+
+class Recogniser:
+    def __init__(self, model: MLP, meta: dict) -> None:
+        self.model, self.meta = model, meta
+        inp = meta.get("input", {})
+        self.style = Style.from_dict(inp["style"]) if "style" in inp else Style()
+        self.temperature = float(meta.get("temperature", 1.0))
+        # Pen widths to render and average over: a prediction that holds for slightly thinner and
+        # thicker ink is steadier while the user draws. One entry means a single rendering.
+        self.pens = [float(p) for p in inp.get("tta_pens", [self.style.pen])]
+        self.not_sure = float(meta.get("not_sure", NOT_SURE))
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike) -> Recogniser:
+        return cls(*load(path))
+
+    def read(self, strokes: Strokes) -> Reading:
+        """Probabilities for a drawing (strokes in any units, y down); ValueError if empty."""
+        images = [strokes_to_input(strokes, replace(self.style, pen=p)) for p in self.pens]
+        x = np.stack(images).reshape(len(images), -1)
+        probs = self.model.predict_proba(x, self.temperature).mean(axis=0)
+        return Reading(image=images[0], probs=probs / probs.sum())
