@@ -97,7 +97,7 @@ def fail(message: str, code: int = 2) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     out = Path(args.out)
-    if out.exists() and not args.force:
+    if out.exists() and not args.force and not args.augment_sheet:
         return fail(f"{out} exists; pass --force to overwrite it or choose another --out")
     try:
         recipe = make_recipe(args)

@@ -1,0 +1,56 @@
+"""The bundled model, scored on real data when it is on this machine (skipped, with the reason, when not)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from model.data import DataError, load_mnist
+from model.weights import load
+
+ROOT = Path(__file__).resolve().parents[1]
+WEIGHTS = ROOT / "weights" / "digitpad-925.npz"
+
+
+def unipen_file() -> Path | None:
+    for folder in (os.environ.get("DIGITPAD_UNIPEN"), ROOT.parent / "shared" / "datasets" / "unipen1a"):
+        if folder and (Path(folder) / "unipen1a-digits.jsonl.gz").is_file():
+            return Path(folder) / "unipen1a-digits.jsonl.gz"
+    return None
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    try:
+        return load_mnist(download=False)
+    except DataError as e:
+        pytest.skip(f"MNIST not on this machine (set DIGITPAD_MNIST): {e}")
+
+
+def test_bundled_weights_are_the_925_model_with_full_metadata():
+    model, meta = load(WEIGHTS)
+    assert model.sizes == [784, 925, 10] and model.activation == "relu"
+    assert meta["recipe"]["name"] == "default" and meta["temperature"] > 0
+    assert {"style", "tta_pens"} <= set(meta["input"])
+
+
+def test_bundled_model_scores_at_least_99_percent_on_mnist_test(mnist):
+    model, _ = load(WEIGHTS)
+    _, _, x, y = mnist
+    pred = model.predict(x.reshape(len(x), -1).astype(np.float32) / 255.0)
+    assert (pred == y).mean() >= 0.990
+
+
+def test_bundled_model_reads_held_out_unipen_writers_through_the_app_path():
+    data = unipen_file()
+    if data is None:
+        pytest.skip("UNIPEN not on this machine (set DIGITPAD_UNIPEN to the unipen1a folder)")
+    r = subprocess.run([sys.executable, "evaluate.py", str(data)], cwd=ROOT, capture_output=True, text=True,
+                       timeout=600)
+    assert r.returncode == 0, r.stderr
+    last = r.stdout.strip().splitlines()[-1]
+    assert last.startswith("accuracy: ")
+    assert float(last.split()[1]) >= 0.96, last
