@@ -78,7 +78,7 @@ def test_pen_width_of_the_style_sets_the_stroke_weight():
 def test_degenerate_drawings_give_a_valid_input(strokes):
     img = strokes_to_input(strokes)
     assert img.shape == (28, 28) and np.isfinite(img).all()
-    assert 0 <= img.min() and img.max() == pytest.approx(1.0)
+    assert img.min() >= 0 and img.max() == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize("strokes", [[], [[]], [np.zeros((0, 2))]])
