@@ -1,0 +1,124 @@
+"""Training speed of the 784-925-10 network on 60,000 images: prints figures, asserts nothing.
+
+    python benchmarks/bench_train.py [--repeat 3]
+
+For each configuration: seconds per epoch (median of the repeats), samples per second, and the share
+of the time that is the unavoidable matrix work (this machine's measured BLAS throughput on the same
+products). Also how busy the machine was with other processes meanwhile, because two BLAS threads
+on a shared 2-core machine slow down sharply when anything else runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from model.augment import Augmenter  # noqa: E402
+from model.mlp import MLP, SGD, matmul  # noqa: E402
+
+N, SIZES = 60_000, [784, 925, 10]
+
+
+class Busy:
+    """CPU used by *other* processes during a block, as a fraction of all cores."""
+
+    def __enter__(self):
+        self.t0, self.cpu0, self.own0 = time.perf_counter(), _cpu_busy(), _own_cpu()
+        return self
+
+    def __exit__(self, *exc):
+        wall = time.perf_counter() - self.t0
+        total = (_cpu_busy() - self.cpu0) / os.sysconf("SC_CLK_TCK")
+        own = _own_cpu() - self.own0
+        self.others = max(0.0, (total - own) / (wall * os.cpu_count()))
+
+
+def _cpu_busy() -> float:
+    with open("/proc/stat") as f:
+        fields = [float(v) for v in f.readline().split()[1:]]
+    return sum(fields) - fields[3] - fields[4]  # all time minus idle and iowait
+
+
+def _own_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def images() -> tuple[np.ndarray, np.ndarray]:
+    """Real MNIST if it can be found (content matters only to augmentation), else noise of its shape."""
+    try:
+        from model.data import load_mnist
+
+        x, y, _, _ = load_mnist(download=False)
+        return (x.reshape(N, -1) / np.float32(255)).astype(np.float32), y.astype(np.int64)
+    except Exception:
+        rng = np.random.default_rng(0)
+        return (rng.random((N, 784), np.float32) < 0.15).astype(np.float32), rng.integers(0, 10, N)
+
+
+def epoch(x, y, batch: int, momentum: float, augment: bool, lr: float) -> float:
+    model = MLP(SIZES, seed=0)
+    opt = SGD(model, momentum=momentum)
+    aug = Augmenter(seed=0) if augment else None
+    t = time.perf_counter()
+    for c in range(0, N, 10_000):
+        xc = aug(x[c : c + 10_000]) if aug else x[c : c + 10_000]
+        for b in range(0, len(xc), batch):
+            opt.step(xc[b : b + batch], y[c + b : c + b + batch], lr)
+    return time.perf_counter() - t
+
+
+def matmul_floor(x, batch: int) -> float:
+    """Seconds for just the products an epoch needs: forward, weight gradients, backward error."""
+    w1, w2 = MLP(SIZES, seed=0).weights
+    t = time.perf_counter()
+    for b in range(0, N, batch):
+        xb = x[b : b + batch]
+        h = matmul(xb, w1)
+        d2 = matmul(h, w2)
+        matmul(h.T, d2)
+        d1 = matmul(d2, w2.T)
+        matmul(xb.T, d1)
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--repeat", type=int, default=3)
+    args = p.parse_args()
+    x, y = images()
+    configs = [
+        ("original recipe: batch 50, plain SGD", 50, 0.0, False, 0.5),
+        ("batch 50, momentum 0.9", 50, 0.9, False, 0.05),
+        ("default recipe: batch 100, momentum 0.9", 100, 0.9, False, 0.05),
+        ("default recipe + augmentation", 100, 0.9, True, 0.05),
+        ("original recipe + augmentation", 50, 0.0, True, 0.5),
+    ]
+    flops = 2 * N * (784 * 925 * 2 + 925 * 10 * 3)
+    print(f"machine: {os.cpu_count()} cores; 784-925-10, float32, {N} images per epoch, {args.repeat} repeats")
+    floors = {}
+    for batch in (50, 100):
+        with Busy() as busy:
+            floors[batch] = statistics.median(matmul_floor(x, batch) for _ in range(args.repeat))
+        print(f"matmul work alone, batch {batch}: {floors[batch]:.2f} s per epoch "
+              f"({flops / floors[batch] / 1e9:.0f} GFLOP/s; other processes {busy.others:.0%} CPU)")
+    for name, batch, mom, aug, lr in configs:
+        with Busy() as busy:
+            times = [epoch(x, y, batch, mom, aug, lr) for _ in range(args.repeat)]
+        med = statistics.median(times)
+        print(f"{name:<42} {med:6.2f} s/epoch  {N / med:8.0f} samples/s  "
+              f"matmul share {floors[batch] / med:4.0%}  (runs {', '.join(f'{t:.2f}' for t in times)}; "
+              f"other processes {busy.others:.0%} CPU)")
+
+
+if __name__ == "__main__":
+    main()
