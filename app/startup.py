@@ -1,0 +1,97 @@
+"""Command line and model loading: everything that must succeed before a window opens.
+
+Kept free of pygame, so a bad weights file or a typo in the arguments is reported in a fraction
+of a second, as one line, without a window flashing up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from model.preprocess import FIELD
+from model.recognise import Recogniser
+from model.weights import WeightsError
+
+CLASSES = 10
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """'1280x800' -> (1280, 800); argparse turns the ValueError into a usage error (exit code 2)."""
+    m = re.fullmatch(r"\s*(\d{2,5})\s*[xX\u00d7]\s*(\d{2,5})\s*", text)
+    if not m:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT such as 1280x800, got {text!r}")
+    w, h = int(m.group(1)), int(m.group(2))
+    if not (320 <= w <= 16384 and 240 <= h <= 16384):
+        raise argparse.ArgumentTypeError(f"window size {w}x{h} is outside 320x240 .. 16384x16384")
+    return w, h
+
+
+def parse_args(argv: Sequence[str] | None, default_weights: Path) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="digitpad",
+        description="Draw a digit with the mouse and watch a from-scratch NumPy network recognise it live.",
+        epilog="Press H in the app for every shortcut.",
+    )
+    p.add_argument(
+        "--weights",
+        type=Path,
+        default=default_weights,
+        metavar="PATH",
+        help=f"trained model (.npz) to use (default: {default_weights.name} bundled with Digitpad)",
+    )
+    p.add_argument(
+        "--classroom",
+        action="store_true",
+        help="fullscreen, large high-contrast type for a projector",
+    )
+    p.add_argument(
+        "--windowed",
+        action="store_true",
+        help="with --classroom: keep the classroom look but start in a window",
+    )
+    p.add_argument("--size", type=parse_size, metavar="WxH", help="initial window size, e.g. 1280x800")
+    # For the start-up benchmark: draw one frame with the model loaded, then exit.
+    p.add_argument("--exit-after-first-frame", action="store_true", help=argparse.SUPPRESS)
+    return p.parse_args(argv)
+
+
+def load_recogniser(path: str | os.PathLike) -> Recogniser:
+    """Load a model and prove it can read a drawing; every failure is one WeightsError line.
+
+    `model.weights.load` checks the file itself. A file can still be valid yet useless here (a
+    network for another input size, metadata the recogniser cannot parse), and that must surface
+    now, as a message, rather than as a traceback on the user's first stroke in front of a class.
+    """
+    try:
+        rec = Recogniser.from_file(path)
+    except WeightsError as e:
+        raise WeightsError(_one_line(str(e))) from None
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise WeightsError(
+            _one_line(f"{path}: metadata Digitpad cannot use ({type(e).__name__}: {e})")
+        ) from None
+    sizes = rec.model.sizes
+    if sizes[0] != FIELD * FIELD or sizes[-1] != CLASSES:
+        raise WeightsError(
+            f"{path}: the network maps {sizes[0]} inputs to {sizes[-1]} classes;"
+            f" Digitpad needs {FIELD * FIELD} (28x28) inputs and {CLASSES} classes"
+        )
+    try:
+        probs = rec.read([np.array([[0.0, 0.0], [0.0, 10.0]])]).probs
+    except (ValueError, TypeError, KeyError, FloatingPointError) as e:
+        raise WeightsError(
+            _one_line(f"{path}: the model fails on a test drawing ({type(e).__name__}: {e})")
+        ) from None
+    if np.shape(probs) != (CLASSES,) or not np.isfinite(probs).all():
+        raise WeightsError(f"{path}: the model gives invalid probabilities (NaN or wrong shape)")
+    return rec
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.splitlines())

@@ -1,0 +1,120 @@
+"""Colours and fonts: the two looks of Digitpad (desk and classroom) in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pygame
+
+Colour = tuple[int, int, int]
+
+_HERE = Path(__file__).parent
+# DejaVu Sans ships with the app (see FONTS-LICENSE.txt) so every machine renders the same, with
+# the glyphs we use (en dash, em dash, ×, arrows) present. pygame's built-in font is the fallback.
+FONT_FILES = {False: _HERE / "DejaVuSans.ttf", True: _HERE / "DejaVuSans-Bold.ttf"}
+
+
+@dataclass(frozen=True)
+class Theme:
+    background: Colour
+    panel: Colour  # cards behind the prediction, the input preview and the bars
+    canvas: Colour  # MNIST convention: white ink on black
+    ink: Colour
+    border: Colour
+    text: Colour
+    muted: Colour  # secondary text
+    faint: Colour  # text and marks that mean "nothing here yet"
+    accent: Colour  # the top class
+    unsure: Colour  # the two candidates when the network is not sure
+    bar: Colour  # the other classes' bars
+    track: Colour  # the empty part of a bar
+    grid: Colour  # pixel grid over the magnified input
+    button: Colour
+    button_hover: Colour
+    button_on: Colour  # a toggle that is on (eraser)
+    eraser: Colour
+    good: Colour  # "saved" messages
+    warn: Colour  # "nothing to save" and errors
+
+
+DESK = Theme(
+    background=(22, 24, 30),
+    panel=(32, 35, 44),
+    canvas=(6, 7, 10),
+    ink=(255, 255, 255),
+    border=(60, 65, 80),
+    text=(233, 235, 241),
+    muted=(150, 156, 172),
+    faint=(92, 98, 114),
+    accent=(86, 163, 255),
+    unsure=(255, 184, 76),
+    bar=(104, 112, 132),
+    track=(45, 49, 61),
+    grid=(40, 43, 52),
+    button=(47, 51, 64),
+    button_hover=(63, 69, 86),
+    button_on=(160, 72, 72),
+    eraser=(255, 112, 112),
+    good=(92, 214, 150),
+    warn=(255, 184, 76),
+)
+
+# For a projector: pure black and white, a saturated yellow highlight, no low-contrast greys that
+# wash out on a dim beamer.
+CLASSROOM = Theme(
+    background=(0, 0, 0),
+    panel=(18, 18, 18),
+    canvas=(0, 0, 0),
+    ink=(255, 255, 255),
+    border=(150, 150, 150),
+    text=(255, 255, 255),
+    muted=(215, 215, 215),
+    faint=(120, 120, 120),
+    accent=(255, 214, 0),
+    unsure=(255, 140, 0),
+    bar=(175, 175, 175),
+    track=(55, 55, 55),
+    grid=(45, 45, 45),
+    button=(45, 45, 45),
+    button_hover=(80, 80, 80),
+    button_on=(190, 60, 60),
+    eraser=(255, 90, 90),
+    good=(80, 255, 140),
+    warn=(255, 170, 0),
+)
+
+
+class Fonts:
+    """Font objects by (size, bold), created once: opening a font costs far more than a frame allows."""
+
+    def __init__(self) -> None:
+        self._fonts: dict[tuple[int, bool], pygame.font.Font] = {}
+
+    def get(self, size: int, bold: bool = False) -> pygame.font.Font:
+        key = (max(6, int(size)), bold)
+        font = self._fonts.get(key)
+        if font is None:
+            path = FONT_FILES[bold]
+            font = pygame.font.Font(path if path.is_file() else None, key[0])
+            self._fonts[key] = font
+        return font
+
+
+class TextCache:
+    """Rendered text surfaces, reused across frames; most labels never change between frames."""
+
+    def __init__(self, fonts: Fonts, limit: int = 512) -> None:
+        self.fonts = fonts
+        self._cache: dict[tuple, pygame.Surface] = {}
+        self._limit = limit
+
+    def render(self, text: str, size: int, colour: Colour, bold: bool = False) -> pygame.Surface:
+        key = (text, int(size), colour, bold)
+        surf = self._cache.get(key)
+        if surf is None:
+            if len(self._cache) >= self._limit:
+                self._cache.clear()  # simplest eviction; refilling costs a few renders, once
+            surf = self.fonts.get(size, bold).render(text, True, colour)
+            self._cache[key] = surf
+        return surf

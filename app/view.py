@@ -1,0 +1,406 @@
+"""Drawing one frame: canvas, toolbar, prediction, the network's input, the bars, status and help.
+
+The view reads a `Scene` (a snapshot of what the app knows) and paints it; it never changes app
+state, so what is on screen is a pure function of the scene plus a few caches that only save time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pygame
+import pygame.gfxdraw
+from pygame import Rect
+
+from app.canvas import Drawing
+from app.ink import InkLayer
+from app.layout import Layout
+from app.readout import percentages, verdict
+from app.theme import Colour, Fonts, TextCache, Theme
+from model.recognise import Reading
+
+SHORTCUTS = (
+    ("Draw", "left mouse button (touch and pen work too)"),
+    ("Erase", "right-button drag, or E to switch the eraser on/off"),
+    ("Undo / redo", "Ctrl+Z / Ctrl+Y (or Ctrl+Shift+Z)"),
+    ("Clear", "C, Backspace, Delete or the Clear button"),
+    ("Brush size", "[ and ]  or the mouse wheel"),
+    ("Label for training", "0\u20139 saves the drawing as that digit, then clears"),
+    ("Save picture", "S saves the canvas and the 28\u00d728 input as PNG"),
+    ("Fullscreen", "F or F11"),
+    ("This help", "H or ?"),
+    ("Quit", "Esc or Q"),
+)
+
+
+@dataclass
+class Scene:
+    """Everything one frame shows."""
+
+    layout: Layout
+    theme: Theme
+    drawing: Drawing
+    reading: Reading | None
+    threshold: float  # below this top probability the headline says "not sure"
+    brush_px: int
+    eraser_mode: bool
+    erasing_now: bool
+    eraser_radius_px: float
+    pointer: tuple[int, int] | None
+    hover: str | None  # the button under the pointer
+    status: str
+    status_kind: str  # "info", "good" or "warn"
+    saved: int
+    show_help: bool
+    data_dir: str
+
+
+class View:
+    def __init__(self) -> None:
+        self.fonts = Fonts()
+        self.text = TextCache(self.fonts)
+        self.ink = InkLayer()
+        self._preview_key: tuple | None = None
+        self._preview: pygame.Surface | None = None
+        self._shade: pygame.Surface | None = None
+
+    # -- the frame ---------------------------------------------------------------------------------
+
+    def draw(self, surface: pygame.Surface, scene: Scene) -> None:
+        lay, th = scene.layout, scene.theme
+        surface.fill(th.background)
+        self._canvas(surface, scene)
+        self._toolbar(surface, scene)
+        if lay.header.h:
+            self._header(surface, lay, th)
+        self._prediction(surface, scene)
+        self._input_preview(surface, scene)
+        self._bars(surface, scene)
+        self._status(surface, scene)
+        if scene.show_help:
+            self._help(surface, scene)
+
+    def canvas_pixels(self) -> np.ndarray:
+        """The canvas as last drawn, (h, w, 3) uint8: what 'save picture' writes."""
+        assert self.ink.surface is not None
+        return pygame.surfarray.array3d(self.ink.surface).transpose(1, 0, 2)
+
+    # -- pieces ------------------------------------------------------------------------------------
+
+    def _canvas(self, surface: pygame.Surface, scene: Scene) -> None:
+        lay, th, rect = scene.layout, scene.theme, scene.layout.canvas
+        ink = self.ink.sync(scene.drawing, rect.w, th.canvas, th.ink)
+        surface.blit(ink, rect)
+        pygame.draw.rect(surface, th.border, rect.inflate(2, 2), width=max(1, round(lay.scale)))
+        if scene.drawing.is_empty:
+            self._text(
+                surface, "Draw a digit", lay.type.prompt, th.muted, rect.center, "center", max_w=rect.w * 0.9
+            )
+            hint = "right button or E erases" if rect.w > 260 else ""
+            self._text(
+                surface,
+                hint,
+                lay.type.small,
+                th.faint,
+                (rect.centerx, rect.centery + lay.type.prompt),
+                "midtop",
+                max_w=rect.w * 0.9,
+            )
+        p = scene.pointer
+        if p is None or not rect.collidepoint(p) or scene.show_help:
+            return
+        clip = surface.get_clip()
+        surface.set_clip(rect)
+        if scene.eraser_mode or scene.erasing_now:
+            r = max(2, round(scene.eraser_radius_px))
+            pygame.gfxdraw.aacircle(surface, p[0], p[1], r, th.eraser)
+            pygame.gfxdraw.aacircle(surface, p[0], p[1], max(r - 1, 1), th.eraser)
+        elif not scene.drawing.drawing:
+            # The pen's footprint, so the user sees how thick the ink will be before drawing.
+            pygame.gfxdraw.aacircle(surface, p[0], p[1], max(1, scene.brush_px // 2), th.faint)
+        surface.set_clip(clip)
+
+    def _toolbar(self, surface: pygame.Surface, scene: Scene) -> None:
+        lay, th = scene.layout, scene.theme
+        area = lay.brush
+        dot_r = max(2, min(scene.brush_px // 2, area.h // 2 - 4))
+        cx = area.x + max(dot_r, area.h // 4) + 2
+        if area.w > 2 * dot_r + 4:
+            pygame.gfxdraw.aacircle(surface, cx, area.centery, dot_r, th.ink)
+            pygame.gfxdraw.filled_circle(surface, cx, area.centery, dot_r, th.ink)
+        label = f"Brush {scene.brush_px} px" if not scene.eraser_mode else "Eraser on"
+        colour = th.muted if not scene.eraser_mode else th.eraser
+        left = cx + dot_r + round(12 * lay.scale)
+        room = area.right - left
+        self._text(surface, label, lay.type.body, colour, (left, area.centery), "midleft", max_w=room)
+        # The keys that change it, if there is room for them: a reminder, not essential.
+        hint = "[ ]" if not scene.eraser_mode else "E: pen"
+        used = self.text.render(label, lay.type.body, colour).get_width() + round(14 * lay.scale)
+        hint_img = self.text.render(hint, lay.type.body, th.faint)
+        if used + hint_img.get_width() <= room:
+            surface.blit(hint_img, hint_img.get_rect(midleft=(left + used, area.centery)))
+        names = {"undo": "Undo", "eraser": "Eraser", "clear": "Clear"}
+        enabled = {
+            "undo": scene.drawing.can_undo,
+            "eraser": True,
+            "clear": not scene.drawing.is_empty,
+        }
+        for name, rect in lay.buttons.items():
+            on = name == "eraser" and scene.eraser_mode
+            fill = (
+                th.button_on
+                if on
+                else th.button_hover
+                if scene.hover == name and enabled[name]
+                else th.button
+            )
+            pygame.draw.rect(surface, fill, rect, border_radius=lay.radius)
+            colour = th.text if enabled[name] else th.faint
+            self._text(surface, names[name], lay.type.body, colour, rect.center, "center", max_w=rect.w - 6)
+
+    def _header(self, surface: pygame.Surface, lay: Layout, th: Theme) -> None:
+        r = lay.header
+        self._text(surface, "Digitpad", lay.type.title, th.text, (r.x, r.centery), "midleft", bold=True)
+        self._text(surface, "H  help", lay.type.small, th.muted, (r.right, r.centery), "midright")
+
+    def _prediction(self, surface: pygame.Surface, scene: Scene) -> None:
+        lay, th, rect = scene.layout, scene.theme, scene.layout.prediction
+        pygame.draw.rect(surface, th.panel, rect, border_radius=lay.radius)
+        pad = round(12 * lay.scale)
+        self._text(surface, "Prediction", lay.type.small, th.muted, (rect.x + pad, rect.y + pad), "topleft")
+        body = Rect(
+            rect.x + pad, rect.y + pad + lay.type.small, rect.w - 2 * pad, rect.h - 2 * pad - lay.type.small
+        )
+        if scene.reading is None:
+            self._text(surface, "no digit yet", lay.type.body, th.faint, body.center, "center", max_w=body.w)
+            return
+        v = verdict(scene.reading, scene.threshold)
+        caption_size = lay.type.body
+        big = round(min(body.h - caption_size * 2.2, body.w * 0.9))
+        if not v.sure:
+            big = round(big * 0.55)  # "4 or 9?" is four glyphs wide: smaller, and less shouty
+        headline = self._fit(v.headline, big, th.accent if v.sure else th.unsure, body.w, bold=True)
+        gap = round(4 * lay.scale)
+        total = headline.get_height() + gap + caption_size
+        top = body.centery - total // 2
+        surface.blit(headline, headline.get_rect(midtop=(body.centerx, top)))
+        self._text(
+            surface,
+            v.caption,
+            caption_size,
+            th.text if v.sure else th.unsure,
+            (body.centerx, top + headline.get_height() + gap),
+            "midtop",
+            max_w=body.w,
+        )
+
+    def _fit(self, text: str, size: int, colour: Colour, max_w: float, bold: bool = False) -> pygame.Surface:
+        """Text rendered at `size`, or smaller until it is no wider than max_w."""
+        size = max(size, 8)
+        img = self.text.render(text, size, colour, bold)
+        if img.get_width() > max_w > 0:
+            size = max(8, int(size * max_w / img.get_width()))
+            img = self.text.render(text, size, colour, bold)
+        return img
+
+    def _input_preview(self, surface: pygame.Surface, scene: Scene) -> None:
+        lay, th, rect = scene.layout, scene.theme, scene.layout.preview
+        image = scene.reading.image if scene.reading is not None else None
+        key = (id(scene.reading), rect.size, th.grid)
+        if key != self._preview_key:
+            self._preview = _magnify(image, rect.w, th.grid)
+            self._preview_key = key
+        assert self._preview is not None
+        surface.blit(self._preview, rect)
+        pygame.draw.rect(surface, th.border, rect.inflate(2, 2), width=1)
+        cap = lay.preview_caption
+        caption = self.text.render("what the network sees", lay.type.small, th.muted)
+        # Centred under the preview if it fits, else flush with the panel's right edge, never past it.
+        anchor = {"center": cap.center} if caption.get_width() <= cap.w else {"midright": cap.midright}
+        surface.blit(caption, caption.get_rect(**anchor))
+
+    def _bars(self, surface: pygame.Surface, scene: Scene) -> None:
+        lay, th = scene.layout, scene.theme
+        reading = scene.reading
+        pct = percentages(reading.probs) if reading is not None else None
+        highlight: dict[int, Colour] = {}
+        if reading is not None:
+            v = verdict(reading, scene.threshold)
+            if v.sure:
+                highlight[v.top] = th.accent
+            else:
+                highlight[v.top] = highlight[v.runner_up] = th.unsure
+        if lay.bars_vertical:
+            self._bar_columns(surface, scene, pct, highlight)
+        else:
+            self._bar_rows(surface, scene, pct, highlight)
+
+    def _bar_rows(
+        self, surface: pygame.Surface, scene: Scene, pct: list[int] | None, hl: dict[int, Colour]
+    ) -> None:
+        lay, th, area = scene.layout, scene.theme, scene.layout.bars
+        s = lay.scale
+        row_h = area.h / 10
+        thick = max(4, round(min(row_h * 0.56, 34 * s)))
+        label_w = round(lay.type.label * 1.3)
+        pct_w = self.fonts.get(lay.type.body, True).size("100%")[0] + round(10 * s)
+        track_x = area.x + label_w
+        track_w = max(area.w - label_w - pct_w, 4)
+        for d in range(10):
+            cy = round(area.y + row_h * (d + 0.5))
+            label_colour = hl.get(d, th.text if pct is not None else th.faint)
+            self._text(
+                surface,
+                str(d),
+                lay.type.label,
+                label_colour,
+                (area.x + label_w // 2, cy),
+                "center",
+                bold=d in hl,
+            )
+            track = Rect(track_x, cy - thick // 2, track_w, thick)
+            pygame.draw.rect(surface, th.track, track, border_radius=thick // 2)
+            if pct is None:
+                self._text(surface, "\u2013", lay.type.body, th.faint, (area.right, cy), "midright")
+                continue
+            p = float(scene.reading.probs[d]) if scene.reading is not None else 0.0
+            fill_w = round(track_w * min(max(p, 0.0), 1.0))
+            if fill_w >= 2:
+                fill = Rect(track_x, track.y, fill_w, thick)
+                pygame.draw.rect(surface, hl.get(d, th.bar), fill, border_radius=min(thick // 2, fill_w // 2))
+            colour = hl.get(d, th.muted)
+            self._text(
+                surface, f"{pct[d]}%", lay.type.body, colour, (area.right, cy), "midright", bold=d in hl
+            )
+
+    def _bar_columns(
+        self, surface: pygame.Surface, scene: Scene, pct: list[int] | None, hl: dict[int, Colour]
+    ) -> None:
+        lay, th, area = scene.layout, scene.theme, scene.layout.bars
+        col_w = area.w / 10
+        thick = max(4, round(min(col_w * 0.5, 40 * lay.scale)))
+        pct_h = round(lay.type.small * 1.5)
+        label_h = round(lay.type.label * 1.4)
+        top, bottom = area.y + pct_h, area.bottom - label_h
+        height = max(bottom - top, 4)
+        for d in range(10):
+            cx = round(area.x + col_w * (d + 0.5))
+            label_colour = hl.get(d, th.text if pct is not None else th.faint)
+            self._text(
+                surface, str(d), lay.type.label, label_colour, (cx, area.bottom), "midbottom", bold=d in hl
+            )
+            track = Rect(cx - thick // 2, top, thick, height)
+            pygame.draw.rect(surface, th.track, track, border_radius=thick // 2)
+            if pct is None or scene.reading is None:
+                continue
+            fill_h = round(height * min(max(float(scene.reading.probs[d]), 0.0), 1.0))
+            if fill_h >= 2:
+                fill = Rect(track.x, bottom - fill_h, thick, fill_h)
+                pygame.draw.rect(surface, hl.get(d, th.bar), fill, border_radius=min(thick // 2, fill_h // 2))
+            self._text(
+                surface,
+                f"{pct[d]}%",
+                lay.type.small,
+                hl.get(d, th.muted),
+                (cx, area.y),
+                "midtop",
+                bold=d in hl,
+                max_w=col_w,
+            )
+
+    def _status(self, surface: pygame.Surface, scene: Scene) -> None:
+        lay, th, r = scene.layout, scene.theme, scene.layout.status
+        colour = {"good": th.good, "warn": th.warn}.get(scene.status_kind, th.muted)
+        right = f"{scene.saved} saved for training" if scene.saved != 1 else "1 saved for training"
+        right_img = self.text.render(right, lay.type.small, th.muted)
+        surface.blit(right_img, right_img.get_rect(midright=(r.right, r.centery)))
+        room = r.w - right_img.get_width() - round(20 * lay.scale)
+        self._text(surface, scene.status, lay.type.body, colour, (r.x, r.centery), "midleft", max_w=room)
+
+    def _help(self, surface: pygame.Surface, scene: Scene) -> None:
+        lay, th = scene.layout, scene.theme
+        w, h = surface.get_size()
+        if self._shade is None or self._shade.get_size() != (w, h):
+            self._shade = pygame.Surface((w, h), pygame.SRCALPHA)
+            self._shade.fill((0, 0, 0, 190))
+        surface.blit(self._shade, (0, 0))
+        # Shrink the type until the card fits the window: the help must never be cut off.
+        size = lay.type.body
+        while True:
+            card = self._help_card(scene, size)
+            if (card.get_width() <= w * 0.94 and card.get_height() <= h * 0.94) or size <= 9:
+                break
+            size -= 1
+        rect = card.get_rect(center=(w // 2, h // 2))
+        surface.blit(card, rect)
+        pygame.draw.rect(surface, th.border, rect, width=1, border_radius=lay.radius)
+
+    def _help_card(self, scene: Scene, size: int) -> pygame.Surface:
+        th = scene.theme
+        pad, line = round(size * 1.4), round(size * 1.75)
+        keys_w = max(self.fonts.get(size, True).size(k)[0] for k, _ in SHORTCUTS) + round(size * 1.5)
+        desc_w = max(self.fonts.get(size).size(d)[0] for _, d in SHORTCUTS)
+        title_h = round(size * 1.5 * 1.6)
+        footer = [f"Drawings are saved in {scene.data_dir}", "Press any key or click to close"]
+        foot_w = max(self.fonts.get(round(size * 0.85)).size(f)[0] for f in footer)
+        width = max(keys_w + desc_w, foot_w) + 2 * pad
+        height = pad + title_h + line * len(SHORTCUTS) + round(size * 0.8) + 2 * round(size * 1.4) + pad
+        card = pygame.Surface((width, height))
+        card.fill(th.panel)
+        y = pad
+        self._text(card, "Keys and mouse", round(size * 1.5), th.text, (pad, y), "topleft", bold=True)
+        y += title_h
+        for key, desc in SHORTCUTS:
+            self._text(card, key, size, th.accent, (pad, y), "topleft", bold=True)
+            self._text(card, desc, size, th.text, (pad + keys_w, y), "topleft")
+            y += line
+        y += round(size * 0.8)
+        for text in footer:
+            self._text(card, text, round(size * 0.85), th.muted, (pad, y), "topleft")
+            y += round(size * 1.4)
+        return card
+
+    # -- text --------------------------------------------------------------------------------------
+
+    def _text(
+        self,
+        surface: pygame.Surface,
+        text: str,
+        size: int,
+        colour: Colour,
+        pos: tuple[float, float],
+        anchor: str,
+        bold: bool = False,
+        max_w: float | None = None,
+    ) -> None:
+        """Blit text anchored at pos; if wider than max_w, a smaller size is used (down to 60%)."""
+        if not text:
+            return
+        img = self.text.render(text, size, colour, bold)
+        if max_w is not None and img.get_width() > max_w > 0:
+            floor = max(6, round(size * 0.6))
+            while img.get_width() > max_w and size > floor:
+                size -= 1
+                img = self.text.render(text, size, colour, bold)
+        x, y = round(pos[0]), round(pos[1])
+        surface.blit(img, img.get_rect(**{anchor: (x, y)}))
+
+
+def _magnify(image: np.ndarray | None, side: int, grid: Colour) -> pygame.Surface:
+    """The 28x28 input as a side x side surface, each input pixel a square cell with a grid line."""
+    cells = 28
+    grey = (
+        np.zeros((cells, cells), np.uint8)
+        if image is None
+        else np.clip(image * 255 + 0.5, 0, 255).astype(np.uint8)
+    )
+    rgb = np.repeat(grey.T[:, :, None], 3, axis=2)  # surfarray is indexed [x, y]
+    small = pygame.surfarray.make_surface(rgb)
+    big = pygame.transform.scale(small, (side, side))  # nearest neighbour: keeps the cells crisp
+    k = side // cells
+    if k >= 4:  # thinner cells would be all grid
+        for i in range(1, cells):
+            pygame.draw.line(big, grid, (i * k, 0), (i * k, side - 1))
+            pygame.draw.line(big, grid, (0, i * k), (side - 1, i * k))
+    return big

@@ -1,0 +1,171 @@
+"""How fast the app responds: python benchmarks/bench_app.py [--weights PATH] [--runs N]
+
+Prints figures (this is not a test):
+
+* network update: preprocessing + prediction for one reading of the drawing, median and p99,
+  measured inside the app while a stroke is replayed (target: median <= 2 ms);
+* frame time while drawing: one `App.step()` = handle that frame's mouse events, read the drawing,
+  render and flip, median and p99 (target: p99 <= 16.7 ms, one 60 Hz frame); the same while the
+  eraser is dragged through the digit (each erasing frame repaints the whole canvas);
+* launch to first frame: `main.py --exit-after-first-frame` in a fresh process, from spawn to
+  exit, so it includes interpreter start, imports, loading and checking the model, opening the
+  window and drawing one frame (target: <= 1.5 s).
+
+The stroke is a synthetic "3" replayed at a real mouse's density: points about 4 px apart on the
+canvas, two motion events per 60 Hz frame (a 125 Hz mouse). Headless (SDL dummy driver), so
+flip() costs what a software-rendered window costs, not what a compositor adds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ["SDL_VIDEODRIVER"] = "dummy"
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+import numpy as np  # noqa: E402
+import pygame  # noqa: E402
+
+from app.app import App  # noqa: E402
+from app.startup import load_recogniser  # noqa: E402
+from model.mlp import MLP  # noqa: E402
+from model.weights import save  # noqa: E402
+
+BUNDLED = REPO / "weights" / "digitpad-925.npz"
+WINDOW = (1280, 800)
+EVENTS_PER_FRAME = 2
+SPACING_PX = 4.0
+
+
+def three_path(side: int) -> list[tuple[float, float]]:
+    """A "3" in canvas units, resampled so consecutive points are SPACING_PX apart on the canvas."""
+    arcs = [(0.50, 0.33, 0.19, 0.15, -2.55, 1.55), (0.51, 0.63, 0.22, 0.17, -1.55, 2.65)]
+    dense = []
+    for cx, cy, rx, ry, a0, a1 in arcs:
+        for a in np.linspace(a0, a1, 2000):
+            dense.append((cx + rx * math.cos(a), cy + ry * math.sin(a)))
+    pts = [dense[0]]
+    for p in dense[1:]:
+        if math.dist(p, pts[-1]) * side >= SPACING_PX:
+            pts.append(p)
+    return pts
+
+
+def replay(app: App, path: list[tuple[float, float]], button: int = 1) -> list[float]:
+    """Drag along the path through the event queue (button 1 draws, 3 erases); returns every frame's
+    duration, in seconds."""
+    c = app.layout.canvas
+    held = (1, 0, 0) if button == 1 else (0, 0, 1)
+
+    def at(p: tuple[float, float]) -> tuple[int, int]:
+        return round(c.x + p[0] * c.w), round(c.y + p[1] * c.h)
+
+    frames = []
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=at(path[0]), button=button))
+    for i in range(1, len(path), EVENTS_PER_FRAME):
+        for p in path[i : i + EVENTS_PER_FRAME]:
+            pygame.event.post(pygame.event.Event(pygame.MOUSEMOTION, pos=at(p), rel=(0, 0), buttons=held))
+        t0 = time.perf_counter()
+        app.step()
+        frames.append(time.perf_counter() - t0)
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=at(path[-1]), button=button))
+    app.step()
+    return frames
+
+
+def eraser_path(side: int) -> list[tuple[float, float]]:
+    """A horizontal drag through the middle of the 3, with the pen's event spacing."""
+    n = max(2, round(0.8 * side / SPACING_PX))
+    return [(0.1 + 0.8 * i / (n - 1), 0.48) for i in range(n)]
+
+
+def first_frame_seconds(weights: Path) -> float:
+    t0 = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, str(REPO / "main.py"), "--weights", str(weights), "--exit-after-first-frame"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SDL_VIDEODRIVER": "dummy"},
+    )
+    elapsed = time.perf_counter() - t0
+    if result.returncode != 0:
+        raise SystemExit(f"main.py failed ({result.returncode}): {result.stderr.strip()}")
+    return elapsed
+
+
+def ms(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values) * 1000, q))
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--weights", type=Path, default=BUNDLED)
+    p.add_argument("--runs", type=int, default=5, help="repeat every measurement this many times")
+    args = p.parse_args()
+
+    with tempfile.TemporaryDirectory() as home:
+        os.environ["DIGITPAD_HOME"] = home
+        weights = args.weights
+        if not weights.is_file():
+            weights = Path(home) / "random.npz"
+            save(weights, MLP([784, 32, 10], seed=0), {"input": {}, "temperature": 1.0})
+            print(f"NOTE: {args.weights} not found; timing a small random model instead")
+        rec = load_recogniser(weights)
+        print(f"model: {weights.name}, layers {rec.model.sizes}, {len(rec.pens)} rendering(s) per reading")
+        print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
+
+        app = App(rec, size=WINDOW)
+        path = three_path(app.layout.canvas.w)
+        print(
+            f"stroke: {len(path)} points, {EVENTS_PER_FRAME} mouse events per frame, "
+            f"canvas {app.layout.canvas.w}px, window {WINDOW[0]}x{WINDOW[1]}"
+        )
+        replay(app, path)  # warm-up: first-use costs (BLAS threads, font glyphs) are not per-frame costs
+        per_run = []
+        for _ in range(args.runs):
+            app.drawing.clear()
+            app.step()
+            app.read_times.clear()
+            frames = replay(app, path)
+            reads = list(app.read_times)
+            erasing = replay(app, eraser_path(app.layout.canvas.w), button=3)
+            per_run.append(
+                (
+                    ms(reads, 50),
+                    ms(reads, 99),
+                    ms(frames, 50),
+                    ms(frames, 99),
+                    ms(erasing, 50),
+                    ms(erasing, 99),
+                )
+            )
+        pygame.quit()
+
+        launches = [first_frame_seconds(weights) for _ in range(args.runs)]
+
+    med = [statistics.median(r[i] for r in per_run) for i in range(6)]
+    print(f"\nmedians over {args.runs} runs:")
+    row = "  {:<32}: median {:6.2f} ms   p99 {:6.2f} ms   ({})"
+    print(row.format("preprocess + predict per update", med[0], med[1], "target median <= 2"))
+    print(row.format("frame while drawing", med[2], med[3], "target p99 <= 16.7"))
+    print(row.format("frame while erasing through it", med[4], med[5], "target p99 <= 16.7"))
+    print(
+        f"  launch to first frame           : median {statistics.median(launches):6.3f} s"
+        f"    (runs: {', '.join(f'{t:.3f}' for t in launches)}; target <= 1.5 s)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
