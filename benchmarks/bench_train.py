@@ -78,16 +78,15 @@ def epoch(x, y, batch: int, momentum: float, augment: bool, lr: float) -> float:
 
 
 def matmul_floor(x, batch: int) -> float:
-    """Seconds for just the products an epoch needs: forward, weight gradients, backward error."""
-    w1, w2 = MLP(SIZES, seed=0).weights
+    """Seconds for the products no implementation can skip: the 784x925 layer's forward pass and its
+    weight gradient, through the same BLAS. (The 925x10 layer's products are under 2% of the work.)"""
+    w1 = MLP(SIZES, seed=0).weights[0]
+    d1 = np.random.default_rng(0).standard_normal((batch, 925)).astype(np.float32)
     t = time.perf_counter()
     for b in range(0, N, batch):
         xb = x[b : b + batch]
-        h = matmul(xb, w1)
-        d2 = matmul(h, w2)
-        matmul(h.T, d2)
-        d1 = matmul(d2, w2.T)
-        matmul(xb.T, d1)
+        matmul(xb, w1)
+        matmul(xb.T, d1[: len(xb)])
     return time.perf_counter() - t
 
 
@@ -103,7 +102,7 @@ def main() -> None:
         ("default recipe + augmentation", 100, 0.9, True, 0.05),
         ("original recipe + augmentation", 50, 0.0, True, 0.5),
     ]
-    flops = 2 * N * (784 * 925 * 2 + 925 * 10 * 3)
+    flops = 2 * N * 784 * 925 * 2
     print(f"machine: {os.cpu_count()} cores; 784-925-10, float32, {N} images per epoch, {args.repeat} repeats")
     floors = {}
     for batch in (50, 100):
