@@ -7,7 +7,6 @@ arrays, so saving is tested without a window.
 from __future__ import annotations
 
 import os
-import tempfile
 from datetime import datetime
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import numpy as np
 import platformdirs
 from PIL import Image
 
+from model.atomic import atomic_write
 from model.strokes import append_sample
 
 ENV_HOME = "DIGITPAD_HOME"  # overrides the data directory (tests, portable installs, classrooms)
@@ -77,13 +77,4 @@ def save_pngs(
 
 def _write_png(path: Path, image: Image.Image) -> None:
     """Write atomically: a crash leaves the old state or the whole file, never half a PNG."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            image.save(f, format="PNG")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, lambda f: image.save(f, format="PNG"))

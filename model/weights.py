@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from model.atomic import atomic_write
 from model.mlp import ACTIVATIONS, MLP
 
 FORMAT_VERSION = 1
@@ -29,23 +29,12 @@ class WeightsError(ValueError):
 
 def save(path: str | os.PathLike, model: MLP, meta: dict) -> Path:
     """Write model and metadata atomically: readers see the old file or the new one, never half."""
-    path = Path(path)
     meta = {**meta, "format_version": FORMAT_VERSION, "sizes": model.sizes, "activation": model.activation}
     arrays = {}
     for i, (w, b) in enumerate(zip(model.weights, model.biases)):
         arrays[f"W{i}"], arrays[f"b{i}"] = w, b
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, meta=np.array(json.dumps(meta, sort_keys=True)), **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    payload = np.array(json.dumps(meta, sort_keys=True))
+    return atomic_write(path, lambda f: np.savez(f, meta=payload, **arrays))
 
 
 def load(path: str | os.PathLike) -> tuple[MLP, dict]:
