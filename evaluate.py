@@ -24,10 +24,10 @@ import numpy as np
 
 from app.canvas import Drawing
 from model.data import DataError, load_mnist
-from model.preprocess import deskew_image
+from model.preprocess import mnist_to_input
 from model.recognise import Recogniser
-from model.strokes import Sample, StrokeDataError, read_strokes, writer_split
-from model.trainer import expected_calibration_error
+from model.strokes import Sample, StrokeDataError, read_strokes, split_samples
+from model.trainer import confusion_table, expected_calibration_error
 from model.weights import WeightsError
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights" / "digitpad-925.npz"
@@ -77,11 +77,7 @@ def report(y: np.ndarray, probs: np.ndarray) -> str:
     for c in range(10):
         m = y == c
         lines.append(f"{c:>5}  {(pred[m] == c).mean() if m.any() else float('nan'):8.4f}  {m.sum():5d}")
-    conf = np.zeros((10, 10), np.int64)
-    np.add.at(conf, (y, pred), 1)
-    lines.append("confusion matrix (rows: true digit, columns: predicted)")
-    lines.append("      " + "".join(f"{c:>6}" for c in range(10)))
-    lines += [f"{r:>6}" + "".join(f"{v:>6}" for v in conf[r]) for r in range(10)]
+    lines.append(confusion_table(y, pred))
     lines.append(f"expected calibration error: {expected_calibration_error(probs, y):.4f}")
     lines.append(f"accuracy: {(pred == y).mean():.4f} ({int((pred == y).sum())}/{len(y)})")
     return "\n".join(lines)
@@ -130,10 +126,9 @@ def main(argv: list[str] | None = None) -> int:
         rec = Recogniser.from_file(args.weights)
         if args.mnist is not None:
             _, _, x, y = load_mnist(args.mnist or None)
-            imgs = x.astype(np.float32) / 255.0
-            if rec.style.deskew:
-                imgs = np.array([deskew_image(i) for i in imgs])
-            probs = rec.model.predict_proba(imgs.reshape(len(imgs), -1), rec.temperature)
+            inputs = mnist_to_input(x, rec.style)
+            imgs = inputs.reshape(-1, 28, 28)
+            probs = rec.model.predict_proba(inputs, rec.temperature)
             y = y.astype(np.int64)
             if args.sheet:
                 print(f"misread digits shown in {args.sheet}: {contact_sheet(Path(args.sheet), imgs, y, probs)}")
@@ -145,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"evaluate.py: {e}", file=sys.stderr)
         return 2
     if args.split != "all" and any(s.writer for s in samples):
-        samples = [s for s in samples if writer_split(s.writer) == args.split]
+        samples = split_samples(samples, args.split)
     if not samples:
         print(f"evaluate.py: {args.file}: no samples to evaluate", file=sys.stderr)
         return 2

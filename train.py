@@ -26,14 +26,14 @@ from tqdm import tqdm
 from model.augment import Augment, Augmenter
 from model.data import DataError, load_mnist, split_validation
 from model.mlp import MLP
-from model.preprocess import Style, deskew_image
+from model.preprocess import Style, mnist_to_input
 from model.strokes import Sample, StrokeDataError, read_strokes, writer_split
 from model.trainer import (
     RECIPES,
     Diverged,
     EpochReport,
-    accuracy,
     calibration,
+    confusion_table,
     fit_temperature,
     logits_of,
     render_samples,
@@ -132,13 +132,11 @@ def run(args: argparse.Namespace, recipe, out: Path) -> int:
 
     # --- data: MNIST split into train/validation; the test set is touched once, at the end ---
     x_all, y_all, x_test, y_test = load_mnist(args.data, download=not args.no_download)
-    to_float = (lambda imgs: np.array([deskew_image(i / 255.0) for i in imgs], np.float32)) if style.deskew \
-        else (lambda imgs: imgs.astype(np.float32) / 255.0)
     tr, va = split_validation(len(x_all))
     if args.limit:
         tr = tr[: args.limit]
-    x_tr, y_tr = to_float(x_all[tr]).reshape(len(tr), -1), y_all[tr].astype(np.int64)
-    x_va, y_va = to_float(x_all[va]).reshape(len(va), -1), y_all[va].astype(np.int64)
+    x_tr, y_tr = mnist_to_input(x_all[tr], style), y_all[tr].astype(np.int64)
+    x_va, y_va = mnist_to_input(x_all[va], style), y_all[va].astype(np.int64)
     val = {"mnist": (x_va, y_va)}
     data_meta: dict = {"mnist": {"train": len(tr), "validation": len(va), "test": len(x_test)}, "strokes": []}
 
@@ -185,13 +183,11 @@ def run(args: argparse.Namespace, recipe, out: Path) -> int:
     say(f"temperature {temperature:.3f}: validation calibration error {ece_before:.4f} -> {ece_after:.4f}")
 
     # --- the test set, once ---
-    xt = to_float(x_test).reshape(len(x_test), -1)
     yt = y_test.astype(np.int64)
-    test_acc = accuracy(model, xt, yt)
-    pred = logits_of(model, xt).argmax(axis=1)
+    pred = logits_of(model, mnist_to_input(x_test, style)).argmax(axis=1)
+    test_acc = float((pred == yt).mean())
     say(f"MNIST test accuracy: {test_acc:.4f} ({int((pred == yt).sum())}/{len(yt)})")
-    say("confusion matrix (rows: true digit, columns: predicted)")
-    say(format_confusion(yt, pred))
+    say(confusion_table(yt, pred))
 
     meta = {
         "input": {
@@ -216,19 +212,12 @@ def run(args: argparse.Namespace, recipe, out: Path) -> int:
     return 0
 
 
-def format_confusion(y: np.ndarray, pred: np.ndarray) -> str:
-    m = np.zeros((10, 10), np.int64)
-    np.add.at(m, (y, pred), 1)
-    head = "      " + "".join(f"{c:>6}" for c in range(10))
-    return "\n".join([head] + [f"{r:>6}" + "".join(f"{v:>6}" for v in m[r]) for r in range(10)])
-
-
 def write_augment_sheet(x: np.ndarray, path: Path, seed: int, rows: int = 10, cols: int = 16) -> None:
     """Originals in the first column, augmented versions of the same digit beside them."""
     from PIL import Image
 
     rng = np.random.default_rng(seed)
-    picks = x[rng.choice(len(x), rows, replace=False)].astype(np.float32) / 255.0
+    picks = mnist_to_input(x[rng.choice(len(x), rows, replace=False)]).reshape(rows, 28, 28)
     aug = Augmenter(seed=seed)
     grid = np.zeros((rows * 30, cols * 30), np.float32)
     for r, img in enumerate(picks):

@@ -22,8 +22,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from model.augment import Augmenter  # noqa: E402
-from model.mlp import MLP, SGD, matmul  # noqa: E402
+from dataclasses import replace  # noqa: E402
+
+from model.mlp import MLP, matmul  # noqa: E402
+from model.preprocess import mnist_to_input  # noqa: E402
+from model.trainer import RECIPES, Recipe, train  # noqa: E402
 
 N, SIZES = 60_000, [784, 925, 10]
 
@@ -59,22 +62,16 @@ def images() -> tuple[np.ndarray, np.ndarray]:
         from model.data import load_mnist
 
         x, y, _, _ = load_mnist(download=False)
-        return (x.reshape(N, -1) / np.float32(255)).astype(np.float32), y.astype(np.int64)
+        return mnist_to_input(x), y.astype(np.int64)
     except Exception:
         rng = np.random.default_rng(0)
         return (rng.random((N, 784), np.float32) < 0.15).astype(np.float32), rng.integers(0, 10, N)
 
 
-def epoch(x, y, batch: int, momentum: float, augment: bool, lr: float) -> float:
-    model = MLP(SIZES, seed=0)
-    opt = SGD(model, momentum=momentum)
-    aug = Augmenter(seed=0) if augment else None
-    t = time.perf_counter()
-    for c in range(0, N, 10_000):
-        xc = aug(x[c : c + 10_000]) if aug else x[c : c + 10_000]
-        for b in range(0, len(xc), batch):
-            opt.step(xc[b : b + batch], y[c + b : c + b + batch], lr)
-    return time.perf_counter() - t
+def epoch(x, y, recipe: Recipe) -> float:
+    """Seconds for one epoch of the training loop train.py runs (validation not included)."""
+    model = MLP(list(recipe.sizes), seed=0)
+    return train(model, replace(recipe, epochs=1), x, y, val={}, progress=False)[0].seconds
 
 
 def matmul_floor(x, batch: int) -> float:
@@ -95,12 +92,13 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=3)
     args = p.parse_args()
     x, y = images()
+    original, default = RECIPES["original"], RECIPES["default"]
     configs = [
-        ("original recipe: batch 50, plain SGD", 50, 0.0, False, 0.5),
-        ("batch 50, momentum 0.9", 50, 0.9, False, 0.05),
-        ("default recipe: batch 100, momentum 0.9", 100, 0.9, False, 0.05),
-        ("default recipe + augmentation", 100, 0.9, True, 0.05),
-        ("original recipe + augmentation", 50, 0.0, True, 0.5),
+        ("original recipe: batch 50, plain SGD", original),
+        ("batch 50, momentum 0.9", replace(default, batch=50, augment=False)),
+        ("default recipe: batch 100, momentum 0.9", replace(default, augment=False)),
+        ("default recipe + augmentation", default),
+        ("original recipe + augmentation", replace(original, augment=True)),
     ]
     flops = 2 * N * 784 * 925 * 2
     print(f"machine: {os.cpu_count()} cores; 784-925-10, float32, {N} images per epoch, {args.repeat} repeats")
@@ -110,12 +108,12 @@ def main() -> None:
             floors[batch] = statistics.median(matmul_floor(x, batch) for _ in range(args.repeat))
         print(f"matmul work alone, batch {batch}: {floors[batch]:.2f} s per epoch "
               f"({flops / floors[batch] / 1e9:.0f} GFLOP/s; other processes {busy.others:.0%} CPU)")
-    for name, batch, mom, aug, lr in configs:
+    for name, recipe in configs:
         with Busy() as busy:
-            times = [epoch(x, y, batch, mom, aug, lr) for _ in range(args.repeat)]
+            times = [epoch(x, y, recipe) for _ in range(args.repeat)]
         med = statistics.median(times)
         print(f"{name:<42} {med:6.2f} s/epoch  {N / med:8.0f} samples/s  "
-              f"matmul share {floors[batch] / med:4.0%}  (runs {', '.join(f'{t:.2f}' for t in times)}; "
+              f"matmul share {floors[recipe.batch] / med:4.0%}  (runs {', '.join(f'{t:.2f}' for t in times)}; "
               f"other processes {busy.others:.0%} CPU)")
 
 

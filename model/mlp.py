@@ -156,6 +156,14 @@ class MLP:
             self.weights.append((rng.standard_normal((fan_in, fan_out)) * std).astype(dtype))
             self.biases.append(np.zeros(fan_out, dtype=dtype))
 
+    @classmethod
+    def from_arrays(cls, weights: list[np.ndarray], biases: list[np.ndarray], activation: str = "relu") -> MLP:
+        """A network with the given (already validated) parameters, skipping random initialisation."""
+        model = cls.__new__(cls)
+        model.sizes = [weights[0].shape[0], *(w.shape[1] for w in weights)]
+        model.activation, model.weights, model.biases = activation, list(weights), list(biases)
+        return model
+
     @property
     def params(self) -> list[np.ndarray]:
         """Weights and biases interleaved: W0, b0, W1, b1, ... (the order of `backward`'s grads)."""

@@ -155,6 +155,18 @@ def deskew_image(img: np.ndarray) -> np.ndarray:
     return np.clip(out, 0, 1).astype(np.float32)
 
 
+def mnist_to_input(images: np.ndarray, style: Style = Style()) -> np.ndarray:
+    """MNIST's uint8 (n, 28, 28) images as (n, 784) float32 inputs in [0, 1], deskewed if the style says.
+
+    MNIST is already in the network's convention, so only the scaling (and the deskew the drawings
+    also get) applies.
+    """
+    x = images.astype(np.float32) / 255.0
+    if style.deskew:
+        x = np.array([deskew_image(i) for i in x], np.float32)
+    return x.reshape(len(x), -1)
+
+
 def raster_to_input(raster: np.ndarray, style: Style = Style(), threshold: float = 0.1) -> np.ndarray:
     """The 28x28 input for a greyscale raster of any size, bright ink on dark.
 

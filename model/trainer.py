@@ -95,11 +95,10 @@ class EpochReport:
     val: dict[str, float] = field(default_factory=dict)  # name -> accuracy
 
 
-def accuracy(model: MLP, x: np.ndarray, y: np.ndarray, batch: int = 2000) -> float:
+def accuracy(model: MLP, x: np.ndarray, y: np.ndarray) -> float:
     if len(y) == 0:
         return float("nan")
-    pred = np.concatenate([model.predict(x[i : i + batch]) for i in range(0, len(x), batch)])
-    return float((pred == y).mean())
+    return float((logits_of(model, x).argmax(axis=1) == y).mean())
 
 
 def train(
@@ -130,11 +129,14 @@ def train(
         bar = tqdm(total=steps, desc=f"epoch {epoch + 1}/{recipe.epochs}", leave=False, disable=not progress)
         for c in range(0, len(x), chunk):
             idx = order[c : c + chunk]
-            xc = augmenter(x[idx]) if augmenter else x[idx]
+            # An augmented chunk is a new array anyway; without augmentation, gathering batch by batch
+            # avoids copying 30 MB per chunk (large fresh arrays cost page faults, not just copying).
+            xc = augmenter(x[idx]) if augmenter else None
             yc = y[idx]
             for b in range(0, len(idx), recipe.batch):
+                xb = xc[b : b + recipe.batch] if augmenter else x[idx[b : b + recipe.batch]]
                 lr = lr_at(recipe, epoch + (c + b) / len(x)) * scale
-                losses.append(opt.step(xc[b : b + recipe.batch], yc[b : b + recipe.batch], lr, recipe.loss))
+                losses.append(opt.step(xb, yc[b : b + recipe.batch], lr, recipe.loss))
                 bar.update()
             running = float(np.mean(losses[-50:]))
             if not np.isfinite(running) or (first_loss is not None and running > 10 * max(first_loss, 0.5)):
@@ -187,6 +189,15 @@ def expected_calibration_error(probs: np.ndarray, y: np.ndarray, bins: int = 15)
         if m.any():
             ece += m.mean() * abs(conf[m].mean() - correct[m].mean())
     return float(ece)
+
+
+def confusion_table(y: np.ndarray, pred: np.ndarray) -> str:
+    """The 10x10 confusion matrix as text: rows are true digits, columns predictions."""
+    m = np.zeros((10, 10), np.int64)
+    np.add.at(m, (y, pred), 1)
+    head = "      " + "".join(f"{c:>6}" for c in range(10))
+    rows = [f"{r:>6}" + "".join(f"{v:>6}" for v in m[r]) for r in range(10)]
+    return "\n".join(["confusion matrix (rows: true digit, columns: predicted)", head, *rows])
 
 
 def calibration(logits: np.ndarray, y: np.ndarray, temperature: float) -> tuple[float, float]:

@@ -95,7 +95,6 @@ def load(path: str | os.PathLike) -> tuple[MLP, dict]:
         if not np.isfinite(a).all():
             raise fail(f"{name} contains NaN or infinite values")
 
-    model = MLP(sizes, activation=activation)
-    model.weights = [arrays[f"W{i}"] for i in range(len(sizes) - 1)]
-    model.biases = [arrays[f"b{i}"] for i in range(len(sizes) - 1)]
+    layers = range(len(sizes) - 1)
+    model = MLP.from_arrays([arrays[f"W{i}"] for i in layers], [arrays[f"b{i}"] for i in layers], activation)
     return model, meta
