@@ -1,0 +1,14 @@
+"""Facts the whole project shares, in one place: the network's input and output, and where the
+bundled model lives. Everything else imports these names instead of repeating the numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+FIELD = 28  # side of the network's square input image, as in MNIST
+INPUTS = FIELD * FIELD  # 784 pixels, one input unit each
+CLASSES = 10  # the digits 0-9, one output unit each
+DIGITS = tuple(range(CLASSES))
+
+REPO = Path(__file__).resolve().parent.parent
+BUNDLED_WEIGHTS = REPO / "weights" / "digitpad-925.npz"
