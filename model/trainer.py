@@ -30,6 +30,7 @@ class Recipe:
     decay: float = 0.9
     momentum: float = 0.9
     weight_decay: float = 0.0
+    dropout: float = 0.0  # inverted dropout on hidden units while training (0 = off)
     grad_sum: bool = False  # the original project summed (not averaged) batch gradients
     augment: bool = True
     stroke_copies: int = 2  # renderings per training stroke sample, each with its own pen width
