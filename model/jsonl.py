@@ -1,0 +1,275 @@
+"""Stroke samples as JSON lines (``.jsonl`` or ``.jsonl.gz``), one sample a line:
+
+    {"label": 7, "writer": "syn/jel-dig14", "source": "syn", "strokes": [[[x, y], ...], ...]}
+
+The app appends the digits users draw to such a file, so appending is crash-safe and reading can
+tell the partial line a crash leaves behind from a malformed one.
+
+Reading has three policies for a bad line:
+* "debris" (the default): crash debris (a line cut short) is skipped with a warning, anything else
+  is a StrokeDataError naming file:line;
+* "strict" (training and evaluation): every bad line, debris included, is a StrokeDataError;
+* "skip" (``--skip-bad``): every bad line is skipped and its number and reason handed back.
+"""
+
+from __future__ import annotations
+
+import errno
+import gzip
+import json
+import os
+import re
+import stat
+import warnings
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from model.sample import Sample, StrokeDataError, label_problem, strokes_problem
+
+POLICIES = ("debris", "strict", "skip")
+
+# Where the OS can refuse a symlink at open() (POSIX), it does so atomically; elsewhere (Windows)
+# append_sample checks with lstat before and after opening. Tests switch this off to run the fallback.
+NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, gunzipped if the content is gzip; every failure is one StrokeDataError line."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        raise StrokeDataError(f"{path}: no such file") from None
+    except PermissionError:
+        raise StrokeDataError(f"{path}: permission denied") from None
+    except IsADirectoryError:
+        raise StrokeDataError(f"{path}: is a directory, not a stroke file") from None
+    except OSError as e:
+        raise StrokeDataError(f"{path}: cannot read ({e.strerror or e})") from None
+    if data[:2] == b"\x1f\x8b":  # gzip magic: trust the content, not the file name
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as e:
+            raise StrokeDataError(f"{path}: not a readable gzip file ({e})") from None
+    return data
+
+
+def _looks_truncated(line: str) -> bool:
+    """True if `line` is invalid JSON only because it stops early, as an interrupted append leaves it.
+
+    The decoder then runs out of input (error at the end, or a string never closed) instead of
+    meeting a wrong character, which is what tells crash debris apart from a malformed line.
+    """
+    try:
+        json.loads(line)
+        return False
+    except RecursionError:
+        return False
+    except json.JSONDecodeError as e:
+        if e.msg.startswith("Unterminated string"):
+            return True
+        tail = line[e.pos :].rstrip()
+        # Cut inside a token, the error points at the token's start: the tail is a piece of
+        # true/false/null, of a number ("-", "1." or "1e-" leave "-", "." or "e-"), or of a \uXXXX escape.
+        return (
+            not tail
+            or any(w.startswith(tail) for w in ("true", "false", "null"))
+            or re.fullmatch(r"-|\.|[eE][-+]?", tail) is not None
+            or (e.msg.startswith("Invalid \\uXXXX") and len(tail) < 6)
+        )
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a finite number")
+
+
+def _parse(line: str, final_unterminated: bool) -> tuple[Sample | None, str | None, bool]:
+    """(sample, None, _) for a good line, else (None, why, is_crash_debris)."""
+    try:
+        # parse_constant rejects NaN/Infinity, which Python's json accepts but JSON does not have.
+        obj = json.loads(line, parse_constant=_reject_constant)
+    except RecursionError:
+        return None, "nested too deeply to be a sample", False
+    except ValueError as e:  # JSONDecodeError, or NaN/Infinity, or an absurdly long integer
+        cut_off = isinstance(e, json.JSONDecodeError) and (final_unterminated or _looks_truncated(line))
+        if cut_off:
+            return None, "truncated line (left by an interrupted write)", True
+        return None, f"invalid JSON ({e})", False
+    if not isinstance(obj, dict):
+        return None, f"expected a JSON object, got {type(obj).__name__}", False
+    problem = label_problem(obj.get("label")) or strokes_problem(obj.get("strokes"))
+    for key in ("writer", "source"):
+        if not isinstance(obj.get(key, ""), str):
+            problem = problem or f"{key} must be a string, got {obj[key]!r}"
+    if problem:
+        return None, problem, False
+    label, strokes = obj.pop("label"), obj.pop("strokes")
+    sample = Sample(
+        label=label,
+        strokes=[np.array(s, dtype=np.float32) for s in strokes],
+        writer=obj.pop("writer", ""),
+        source=obj.pop("source", ""),
+        extra=obj,
+    )
+    return sample, None, False
+
+
+def read_jsonl(
+    path: str | os.PathLike, policy: str = "debris", skipped: list[tuple[int, str]] | None = None
+) -> list[Sample]:
+    """Read samples from a .jsonl or .jsonl.gz file (gzip is detected from the content).
+
+    `policy` says what a bad line does (see the module docstring); with "skip", the (line number,
+    reason) of every skipped line is appended to `skipped`. A file with no samples at all is an
+    error under "strict" and "skip": training or scoring on nothing is never what was meant.
+    """
+    if policy not in POLICIES:
+        raise ValueError(f"policy must be one of {POLICIES}, got {policy!r}")
+    path = Path(path)
+    try:
+        text = read_bytes(path).decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise StrokeDataError(f"{path}: not UTF-8 text ({e})") from None
+    lines = text.split("\n")  # the last item is "" when the file ends with a newline
+    samples = []
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        sample, why, debris = _parse(line, final_unterminated=lineno == len(lines))
+        if sample is not None:
+            samples.append(sample)
+        elif policy == "skip":
+            if skipped is not None:
+                skipped.append((lineno, why))
+        elif policy == "debris" and debris:
+            warnings.warn(f"{path}:{lineno}: skipping a {why}", stacklevel=2)
+        else:
+            hint = "; pass --skip-bad to skip bad lines" if policy == "strict" else ""
+            raise StrokeDataError(f"{path}:{lineno}: {why}{hint}")
+    if not samples and policy != "debris":
+        raise StrokeDataError(f"{path}: no samples in the file")
+    return samples
+
+
+def _read_at(fd: int, n: int, offset: int) -> bytes:
+    # lseek + read rather than os.pread, which Windows lacks. With O_APPEND every write still goes
+    # to the end, wherever reading left the offset.
+    os.lseek(fd, offset, os.SEEK_SET)
+    return os.read(fd, n)
+
+
+def _count_complete_lines(fd: int) -> int:
+    # Every line append_sample writes ends in "}\n"; a crash fragment that a later append closed
+    # with a bare "\n" does not, so counting "}\n" counts samples, not debris. Read in chunks,
+    # carrying one byte so a "}" and "\n" split across chunks still count.
+    count, prev, offset = 0, b"", 0
+    while chunk := _read_at(fd, 1 << 20, offset):
+        count += (prev + chunk).count(b"}\n")
+        prev, offset = chunk[-1:], offset + len(chunk)
+    return count
+
+
+def count_samples(path: str | os.PathLike) -> int:
+    """How many samples a strokes file holds, counted the way `append_sample` counts them.
+
+    A missing or unreadable file counts as none: the counter is a courtesy, never a reason to fail.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return 0
+    try:
+        return _count_complete_lines(fd)
+    except OSError:
+        return 0
+    finally:
+        os.close(fd)
+
+
+def _not_a_link(path: Path) -> OSError:
+    return OSError(errno.ELOOP, f"{path} is a symbolic link; Digitpad does not follow links in its data folder")
+
+
+def _open_for_append(path: Path) -> int:
+    """Open `path` for appending (created 0644 if new) without following a symlink at its name."""
+    flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
+    if NOFOLLOW:
+        try:
+            return os.open(path, flags | NOFOLLOW, 0o644)
+        except OSError as e:
+            if e.errno == errno.ELOOP:
+                raise _not_a_link(path) from None
+            raise
+    # Fallback without O_NOFOLLOW: refuse a link seen before opening, then make sure the file opened
+    # is the one lstat saw, so a link swapped in between is caught too.
+    if path.is_symlink():
+        raise _not_a_link(path)
+    fd = os.open(path, flags, 0o644)
+    try:
+        opened, named = os.fstat(fd), os.lstat(path)
+        if stat.S_ISLNK(named.st_mode) or (opened.st_dev, opened.st_ino) != (named.st_dev, named.st_ino):
+            raise _not_a_link(path)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def append_sample(
+    path: str | os.PathLike, label: int, strokes: Iterable[Sequence[Sequence[float]]], **extra: object
+) -> int:
+    """Append one sample as a JSON line to a plain .jsonl file and return the samples now in it.
+
+    `strokes` is a list of (n, 2) arrays or lists of [x, y] (y down); coordinates are rounded to
+    2 decimals. `extra` keys (writer, source, ...) are stored too. Crash-safe: the whole line goes out
+    in one O_APPEND write followed by fsync, so a crash leaves at most one partial last line, which
+    `read_jsonl` skips and the next append closes off first. A symlink at `path` is refused (OSError):
+    in a shared folder it could point anywhere.
+    """
+    problem = label_problem(label)
+    rows = []
+    for i, stroke in enumerate(strokes):
+        a = np.asarray(stroke, dtype=np.float64)
+        if a.ndim != 2 or a.shape[0] == 0 or a.shape[1] != 2 or not np.isfinite(a).all():
+            problem = problem or f"stroke {i} must be a non-empty (n, 2) array of finite numbers"
+            continue
+        rows.append([[round(float(x), 2), round(float(y), 2)] for x, y in a])
+    if not rows:
+        problem = problem or "strokes must not be empty"
+    if "label" in extra or "strokes" in extra:
+        problem = problem or "extra keys must not be named label or strokes"
+    if problem:
+        raise ValueError(problem)
+    # Build the complete line before touching the file: label and metadata first, bulky strokes last.
+    line = json.dumps({"label": label, **extra, "strokes": rows}, separators=(",", ":")) + "\n"
+    data = line.encode("utf-8")
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    created = not os.path.lexists(path)
+    fd = _open_for_append(path)
+    try:
+        size = os.fstat(fd).st_size
+        if _read_at(fd, 2, 0) == b"\x1f\x8b":
+            raise ValueError(f"{path} is gzip-compressed; append_sample writes plain .jsonl files only")
+        if size and _read_at(fd, 1, size - 1) != b"\n":
+            # A crash left a partial line: end it, so our line is not glued onto the garbage.
+            data = b"\n" + data
+        written = os.write(fd, data)
+        while written < len(data):  # short writes only happen when e.g. the disk is full
+            written += os.write(fd, data[written:])
+        os.fsync(fd)
+        count = _count_complete_lines(fd)
+    finally:
+        os.close(fd)
+    if created and hasattr(os, "O_DIRECTORY"):
+        # Make the new directory entry durable too, or a crash could lose the whole file. (Windows
+        # cannot open a directory this way; NTFS journals the entry itself.)
+        dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    return count
