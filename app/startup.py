@@ -12,13 +12,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-
-from model.preprocess import FIELD
 from model.recognise import Recogniser
-from model.weights import WeightsError
-
-CLASSES = 10
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -64,34 +58,6 @@ def parse_args(argv: Sequence[str] | None, default_weights: Path) -> argparse.Na
 def load_recogniser(path: str | os.PathLike) -> Recogniser:
     """Load a model and prove it can read a drawing; every failure is one WeightsError line.
 
-    `model.weights.load` checks the file itself. A file can still be valid yet useless here (a
-    network for another input size, metadata the recogniser cannot parse), and that must surface
-    now, as a message, rather than as a traceback on the user's first stroke in front of a class.
+    The checks live in `model.weights.load`, the one loader main.py, evaluate.py and train.py share.
     """
-    try:
-        rec = Recogniser.from_file(path)
-    except WeightsError as e:
-        raise WeightsError(_one_line(str(e))) from None
-    except (KeyError, TypeError, ValueError, AttributeError) as e:
-        raise WeightsError(
-            _one_line(f"{path}: metadata Digitpad cannot use ({type(e).__name__}: {e})")
-        ) from None
-    sizes = rec.model.sizes
-    if sizes[0] != FIELD * FIELD or sizes[-1] != CLASSES:
-        raise WeightsError(
-            f"{path}: the network maps {sizes[0]} inputs to {sizes[-1]} classes;"
-            f" Digitpad needs {FIELD * FIELD} (28x28) inputs and {CLASSES} classes"
-        )
-    try:
-        probs = rec.read([np.array([[0.0, 0.0], [0.0, 10.0]])]).probs
-    except (ValueError, TypeError, KeyError, FloatingPointError) as e:
-        raise WeightsError(
-            _one_line(f"{path}: the model fails on a test drawing ({type(e).__name__}: {e})")
-        ) from None
-    if np.shape(probs) != (CLASSES,) or not np.isfinite(probs).all():
-        raise WeightsError(f"{path}: the model gives invalid probabilities (NaN or wrong shape)")
-    return rec
-
-
-def _one_line(message: str) -> str:
-    return " ".join(message.splitlines())
+    return Recogniser.from_file(path)

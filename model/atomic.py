@@ -1,30 +1,110 @@
-"""Atomic file writes: readers see the old file or the whole new one, never half of it."""
+"""Atomic file writes: readers see the old file or the whole new one, never half of it.
+
+Also the check that a long job's output can be written at all, made before the job starts.
+"""
 
 from __future__ import annotations
 
 import os
+import re
+import shutil
+import stat
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
+
+TEMP_SUFFIX = ".tmp"
+# mkstemp's names: "." + the target's name + "." + 8 random characters + ".tmp".
+_TEMP_NAME = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
+STALE_AFTER_S = 3600.0  # a temp file untouched this long belongs to a writer that was killed
+
+
+def _default_mode() -> int:
+    # The mode open() would give a new file: 0666 less the umask. Reading the umask means setting it;
+    # it is set straight back.
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def clean_stale_temps(folder: Path, now: float | None = None) -> list[Path]:
+    """Delete this module's temp files in `folder` older than STALE_AFTER_S; returns what went.
+
+    A writer killed with SIGKILL (or a power cut) cannot clean up after itself, so the next write
+    into the same folder does. The age keeps a concurrent writer's fresh temp file safe.
+    """
+    now = time.time() if now is None else now
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not (_TEMP_NAME.fullmatch(entry.name) and entry.is_file(follow_symlinks=False)):
+            continue
+        try:
+            if now - entry.stat(follow_symlinks=False).st_mtime > STALE_AFTER_S:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:
+            pass  # gone already, or not ours to delete: never a reason to fail the real write
+    return removed
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], object]) -> Path:
     """Call `write(f)` on a temp file beside `path`, flush it to disk, then rename it over `path`.
 
     The rename is atomic on POSIX and Windows, so an interrupted writer (a crash, Ctrl-C, a full
-    disk, a killed training) leaves the previous file intact and no temp file behind.
+    disk, a killed training) leaves the previous file intact. A temp file left by a writer that was
+    killed outright is removed by a later write into the same folder (`clean_stale_temps`). The new
+    file gets the permissions of the file it replaces, or the user's normal ones (umask) if new.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    clean_stale_temps(path.parent)
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        mode = _default_mode()
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, mode)  # mkstemp makes 0600, private beyond what the user asked for
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def check_writable(path: str | os.PathLike, size: int = 0) -> str | None:
+    """Why `path` cannot be written (with about `size` bytes), or None if it can; nothing is left behind.
+
+    Checked for real, by creating and deleting a temp file where the output will go, after making the
+    folder if needed: permission bits alone mislead (root, ACLs, read-only mounts).
+    """
+    path = Path(path)
+    if path.is_dir():
+        return f"{path} is a directory; give a file name"
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        return f"cannot create folder {folder}: a file of that name is in the way"
+    except OSError as e:
+        return f"cannot create folder {folder}: {(e.strerror or str(e)).lower()}"
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        return f"cannot write in {folder}: {(e.strerror or str(e)).lower()}"
+    free = shutil.disk_usage(folder).free
+    if size and free < size:
+        return f"not enough space in {folder}: {free / 1e6:.1f} MB free, about {size / 1e6:.1f} MB needed"
+    return None

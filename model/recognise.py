@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from model.mlp import MLP
-from model.preprocess import Strokes, Style, strokes_to_input
-from model.weights import load
+from model.preprocess import Strokes, strokes_to_input
+from model.weights import Meta, load
 
 NOT_SURE = 0.6  # below this top probability the app says "not sure" and names the runner-up
 
@@ -36,18 +36,18 @@ class Reading:
 
 
 class Recogniser:
-    def __init__(self, model: MLP, meta: dict) -> None:
+    def __init__(self, model: MLP, meta: Meta) -> None:
         self.model, self.meta = model, meta
-        inp = meta.get("input", {})
-        self.style = Style.from_dict(inp["style"]) if "style" in inp else Style()
-        self.temperature = float(meta.get("temperature", 1.0))
+        self.style = meta.style
+        self.temperature = meta.temperature
         # Pen widths to render and average over: a prediction that holds for slightly thinner and
         # thicker ink is steadier while the user draws. One entry means a single rendering.
-        self.pens = [float(p) for p in inp.get("tta_pens", [self.style.pen])]
-        self.not_sure = float(meta.get("not_sure", NOT_SURE))
+        self.pens = list(meta.pens)
+        self.not_sure = NOT_SURE
 
     @classmethod
     def from_file(cls, path: str | os.PathLike) -> Recogniser:
+        """The recogniser for a weights file; every problem is one `WeightsError` line."""
         return cls(*load(path))
 
     def read(self, strokes: Strokes) -> Reading:

@@ -33,8 +33,8 @@ def mnist():
 def test_bundled_weights_are_the_925_model_with_full_metadata():
     model, meta = load(WEIGHTS)
     assert model.sizes == [784, 925, 10] and model.activation == "relu"
-    assert meta["recipe"]["name"] == "default" and meta["temperature"] > 0
-    assert {"style", "tta_pens"} <= set(meta["input"])
+    assert meta.recipe["name"] == "default" and meta.temperature > 0
+    assert {"style", "tta_pens"} <= set(meta.to_dict()["input"]) and meta.tta_pens == (meta.style.pen,)
 
 
 def test_bundled_model_scores_at_least_99_percent_on_mnist_test(mnist):

@@ -37,9 +37,9 @@ def test_smoke_training_writes_loadable_weights_with_metadata(tmp_path, data):
     model, meta = load(out)
     assert model.sizes == [784, 32, 10]
     for key in ("recipe", "seed", "data", "test_accuracy", "date", "temperature", "input", "calibration_error"):
-        assert key in meta, key
-    assert meta["data"]["mnist"]["validation"] == 100  # held out of the 1,200 training images
-    assert meta["test_accuracy"] > 0.9  # the fake classes are easy, but only if learning works
+        assert key in meta.to_dict(), key
+    assert meta.data["mnist"]["validation"] == 100  # held out of the 1,200 training images
+    assert meta.test_accuracy > 0.9  # the fake classes are easy, but only if learning works
 
 
 def test_same_seed_gives_the_same_weights(tmp_path, data):
