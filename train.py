@@ -16,22 +16,30 @@ import argparse
 import datetime as dt
 import os
 import sys
+import tempfile
 import time
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
+from model.atomic import check_writable
 from model.augment import Augment, Augmenter
+from model.config import BUNDLED_WEIGHTS, CLASSES, FIELD, INPUTS, REPO
 from model.data import DataError, load_mnist, split_validation
-from model.mlp import MLP
+from model.mlp import ACTIVATIONS, INITS, LOSSES, MLP
 from model.preprocess import Style, mnist_to_input
-from model.strokes import Sample, StrokeDataError, read_strokes, writer_split
+from model.sample import Sample, StrokeDataError
+from model.split import SPLITS, split_samples
+from model.strokes import read_strokes
 from model.trainer import (
     RECIPES,
+    RULES,
+    SCHEDULES,
     Diverged,
     EpochReport,
+    Recipe,
     calibration,
     confusion_table,
     fit_temperature,
@@ -39,59 +47,123 @@ from model.trainer import (
     render_samples,
     train,
 )
-from model.weights import WeightsError, load, save
+from model.weights import Meta, WeightsError, check, load, save
 
-DEFAULT_OUT = Path(__file__).resolve().parent / "weights" / "digitpad-925.npz"
+RUNS = REPO / "runs"  # ignored by git: where new models go unless --out says otherwise
+
+# One line of help per Recipe field; the flags themselves are generated from the dataclass.
+FIELD_HELP = {
+    "sizes": f"hidden layer sizes (input {INPUTS} and output {CLASSES} are fixed)",
+    "activation": "hidden-layer activation",
+    "init": "weight initialisation",
+    "loss": "training loss",
+    "epochs": "passes over the training data",
+    "batch": "mini-batch size",
+    "lr": "peak learning rate",
+    "schedule": "learning-rate schedule: cosine to zero, or exp (lr * decay**epoch)",
+    "decay": "per-epoch factor of the exp schedule",
+    "momentum": "SGD momentum",
+    "weight_decay": "L2 weight decay",
+    "dropout": "inverted dropout on hidden units while training (0 = off)",
+    "grad_sum": "sum (not average) batch gradients, as the original project did",
+    "augment": "augment MNIST images (elastic, rotate, scale, shear, shift, thickness)",
+    "stroke_copies": "renderings per training stroke sample, each with its own pen width",
+    "seed": "random seed (initialisation, shuffling, augmentation)",
+}
+CHOICES = {"activation": list(ACTIVATIONS), "init": list(INITS), "loss": list(LOSSES), "schedule": list(SCHEDULES)}
+
+
+def checked(name: str, kind: type):
+    """An argparse type that parses `kind` and applies the Recipe's own rule for `name`."""
+    ok, what = RULES.get(name, (lambda v: True, ""))
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            expected = "an integer" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+        if not ok((value, 1) if name == "sizes" else value):  # one hidden size, checked as a layer list
+            raise argparse.ArgumentTypeError(f"must be {what}, got {text}")
+        return value
+
+    parse.__name__ = kind.__name__
+    return parse
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def recipe_help(name: str) -> str:
+    """'<what it is> (default X; quick Y, original Z)': the default recipe's value and where presets differ."""
+    show = (lambda v: " ".join(map(str, v[1:-1]))) if name == "sizes" else str
+    base = getattr(RECIPES["default"], name)
+    others = [f"{r} {show(getattr(rec, name))}" for r, rec in RECIPES.items()
+              if r != "default" and getattr(rec, name) != base]
+    return f"{FIELD_HELP[name]} (default {show(base)}{'; ' + ', '.join(others) if others else ''})"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--recipe", choices=sorted(RECIPES), default=None, help="preset (default: default)")
+    p.add_argument("--recipe", choices=sorted(RECIPES), default=None,
+                   help="preset the values below start from (default: default, or finetune with --finetune)")
     p.add_argument("--data", help="folder with the four MNIST IDX files (.gz or not)")
     p.add_argument("--no-download", action="store_true", help="never download MNIST")
     p.add_argument("--strokes", nargs="*", default=[], help="stroke data sets (.jsonl[.gz] or UNIPEN .tar.gz)")
+    p.add_argument("--skip-bad", action="store_true",
+                   help="skip malformed lines in stroke files (and say which) instead of stopping")
     p.add_argument("--finetune", metavar="WEIGHTS", help="start from these weights instead of random ones")
-    p.add_argument("--out", default=str(DEFAULT_OUT), help="where to write the weights (.npz)")
+    p.add_argument("--out", help=f"where to write the weights (.npz) (default: {RUNS.name}/digitpad-RECIPE-TIME.npz)")
     p.add_argument("--force", action="store_true", help="overwrite --out if it exists")
-    p.add_argument("--hidden", type=int, nargs="*", help="hidden layer sizes (default 925)")
-    p.add_argument("--activation", choices=["relu", "leaky_relu", "sigmoid", "tanh"])
-    p.add_argument("--init", choices=["he", "xavier"])
-    p.add_argument("--loss", choices=["xent", "mse"])
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch", type=int)
-    p.add_argument("--lr", type=float)
-    p.add_argument("--schedule", choices=["cosine", "exp"])
-    p.add_argument("--decay", type=float, help="per-epoch factor of the exp schedule")
-    p.add_argument("--momentum", type=float)
-    p.add_argument("--weight-decay", type=float)
-    p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None)
-    p.add_argument("--seed", type=int)
+    recipe = p.add_argument_group("recipe", "each overrides the chosen --recipe; train.py prints what it overrode")
+    for f in fields(Recipe):
+        name, flag, default = f.name, "--" + f.name.replace("_", "-"), getattr(RECIPES["default"], f.name)
+        if name == "sizes":
+            recipe.add_argument("--hidden", dest="sizes", type=checked(name, int), nargs="+", metavar="N",
+                                default=None, help=recipe_help(name))
+        elif isinstance(default, bool):
+            recipe.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=recipe_help(name))
+        else:
+            recipe.add_argument(flag, type=checked(name, type(default)), choices=CHOICES.get(name),
+                                default=None, help=recipe_help(name))
     p.add_argument("--deskew", action="store_true", help="deskew training images and drawings alike")
-    p.add_argument("--limit", type=int, help="use only this many MNIST training images (smoke tests)")
+    p.add_argument("--limit", type=positive_int, help="use only this many MNIST training images (smoke tests)")
     p.add_argument("--augment-sheet", metavar="PNG", help="write a sheet of augmented samples and exit")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     args = p.parse_args(argv)
     if args.recipe is None:
         args.recipe = "finetune" if args.finetune else "default"
+    if args.out is None:
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        args.out = str(RUNS / f"digitpad-{args.recipe}-{stamp}.npz")
     return args
 
 
-def make_recipe(args: argparse.Namespace):
+def make_recipe(args: argparse.Namespace) -> tuple[Recipe, dict]:
+    """The chosen recipe with the flags given on top, and {field: (recipe value, new value)} changed."""
     recipe = RECIPES[args.recipe]
-    overrides = {
-        k: getattr(args, k)
-        for k in ("activation", "init", "loss", "epochs", "batch", "lr", "schedule", "decay", "momentum",
-                  "weight_decay", "augment", "seed")
-        if getattr(args, k) is not None
-    }
-    if args.hidden is not None:
-        overrides["sizes"] = (784, *args.hidden, 10)
-    return replace(recipe, **overrides)
+    overrides = {f.name: getattr(args, f.name) for f in fields(Recipe) if getattr(args, f.name) is not None}
+    if "sizes" in overrides:
+        overrides["sizes"] = (INPUTS, *overrides["sizes"], CLASSES)
+    changed = {k: (getattr(recipe, k), v) for k, v in overrides.items() if getattr(recipe, k) != v}
+    return replace(recipe, **overrides), changed
 
 
 def fail(message: str, code: int = 2) -> int:
     print(f"train.py: {message}", file=sys.stderr)
     return code
+
+
+def model_bytes(sizes: tuple[int, ...]) -> int:
+    """About what the .npz of a float32 network of these sizes takes on disk."""
+    return 4 * sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:])) + 65536
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,7 +172,15 @@ def main(argv: list[str] | None = None) -> int:
     if out.exists() and not args.force and not args.augment_sheet:
         return fail(f"{out} exists; pass --force to overwrite it or choose another --out")
     try:
-        recipe = make_recipe(args)
+        recipe, changed = make_recipe(args)
+        # Check where the result goes before the work: a typo must not cost an hour of training.
+        target, size = (Path(args.augment_sheet), 4 << 20) if args.augment_sheet else (out, model_bytes(recipe.sizes))
+        problem = check_writable(target, size)
+        if problem:
+            return fail(f"cannot write the output: {problem}")
+        if changed:
+            tqdm.write(f"overriding recipe {args.recipe}: "
+                       + ", ".join(f"{k} {old} -> {new}" for k, (old, new) in changed.items()))
         return run(args, recipe, out)
     except (DataError, StrokeDataError, WeightsError, ValueError) as e:
         return fail(str(e))
@@ -110,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         return fail(f"interrupted; {out} left as it was", 130)
 
 
-def run(args: argparse.Namespace, recipe, out: Path) -> int:
+def run(args: argparse.Namespace, recipe: Recipe, out: Path) -> int:
     started = time.perf_counter()
     say = tqdm.write
     if args.augment_sheet:
@@ -119,16 +199,14 @@ def run(args: argparse.Namespace, recipe, out: Path) -> int:
         say(f"wrote {args.augment_sheet}")
         return 0
 
-    base_meta: dict = {}
+    base = Meta()
     if args.finetune:
-        model, base_meta = load(args.finetune)
-        style = Style.from_dict(base_meta["input"]["style"]) if "style" in base_meta.get("input", {}) else Style()
+        model, base = load(args.finetune)
+        style = base.style
         recipe = replace(recipe, sizes=tuple(model.sizes), activation=model.activation)
     else:
         model = MLP(list(recipe.sizes), recipe.activation, recipe.init, seed=recipe.seed)
         style = Style(deskew=args.deskew)
-    if recipe.sizes[0] != 784 or recipe.sizes[-1] != 10:
-        raise ValueError("the network must map 784 inputs to 10 classes")
 
     # --- data: MNIST split into train/validation; the test set is touched once, at the end ---
     x_all, y_all, x_test, y_test = load_mnist(args.data, download=not args.no_download)
@@ -143,16 +221,20 @@ def run(args: argparse.Namespace, recipe, out: Path) -> int:
     train_samples: list[Sample] = []
     val_samples: list[Sample] = []
     for path in args.strokes:
-        samples = read_strokes(path)
-        parts = {"train": [], "val": [], "test": []}
-        for s in samples:
-            # Writer-split data sets keep their validation and test writers out of training;
-            # unattributed drawings (the user's own) are all for training.
-            parts[writer_split(s.writer) if s.writer else "train"].append(s)
+        skipped: list[tuple[int, str]] = []
+        samples = read_strokes(path, "skip" if args.skip_bad else "strict", skipped)
+        name = Path(path).name
+        if skipped:
+            first = ", ".join(str(n) for n, _ in skipped[:5])
+            say(f"{name}: skipped {len(skipped)} bad line(s) (lines {first}{', ...' if len(skipped) > 5 else ''};"
+                f" line {skipped[0][0]}: {skipped[0][1]})")
+        # Writer-split data sets keep their validation and test writers out of training;
+        # unattributed drawings (the user's own) are all for training.
+        parts = {part: split_samples(samples, part) for part in SPLITS}
         train_samples += parts["train"]
         val_samples += parts["val"]
-        data_meta["strokes"].append({"file": Path(path).name, **{k: len(v) for k, v in parts.items()}})
-        say(f"{Path(path).name}: {len(parts['train'])} training, {len(parts['val'])} validation samples "
+        data_meta["strokes"].append({"file": name, **{k: len(v) for k, v in parts.items()}})
+        say(f"{name}: {len(parts['train'])} training, {len(parts['val'])} validation samples "
             f"({len(parts['test'])} held-out test samples left alone)")
     if train_samples:
         xs, ys = render_samples(train_samples, style, recipe.stroke_copies, seed=recipe.seed)
@@ -189,39 +271,65 @@ def run(args: argparse.Namespace, recipe, out: Path) -> int:
     say(f"MNIST test accuracy: {test_acc:.4f} ({int((pred == yt).sum())}/{len(yt)})")
     say(confusion_table(yt, pred))
 
-    meta = {
-        "input": {
-            "shape": [28, 28], "range": [0, 1], "ink": "white on black, MNIST convention",
-            "style": style.to_dict(), "tta_pens": base_meta.get("input", {}).get("tta_pens", [style.pen]),
-        },
-        "recipe": {**recipe.to_dict(), "name": args.recipe, "augment_params": Augment().to_dict()},
-        "seed": recipe.seed,
-        "finetuned_from": Path(args.finetune).name if args.finetune else None,
-        "data": data_meta,
-        "temperature": temperature,
-        "calibration_error": {"before": ece_before, "after": ece_after},
-        "validation_accuracy": reports[-1].val if reports else {},
-        "test_accuracy": test_acc,
-        "train_seconds": round(time.perf_counter() - started, 1),
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-    }
+    meta = Meta(
+        style=style,
+        tta_pens=base.tta_pens,
+        recipe={**recipe.to_dict(), "name": args.recipe, "augment_params": Augment().to_dict()},
+        seed=recipe.seed,
+        finetuned_from=Path(args.finetune).name if args.finetune else None,
+        data=data_meta,
+        temperature=temperature,
+        calibration_error={"before": ece_before, "after": ece_after},
+        validation_accuracy=reports[-1].val if reports else {},
+        test_accuracy=test_acc,
+        train_seconds=round(time.perf_counter() - started, 1),
+        date=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    )
+    # The loader's own checks, before anything is written: main.py must never refuse what we save.
+    check(model, meta, out)
     if out.exists() and not args.force:  # it may have appeared while we trained
-        return fail(f"{out} appeared during training; pass --force to overwrite it")
-    save(out, model, meta)
-    say(f"wrote {out} ({os.path.getsize(out) / 1e6:.1f} MB) in {meta['train_seconds']:.0f} s")
+        out = out.with_name(f"{out.stem}-{dt.datetime.now():%Y%m%d-%H%M%S}{out.suffix}")
+        say(f"{args.out} appeared during training; writing {out} instead")
+    try:
+        save(out, model, meta)
+    except OSError as e:
+        return save_elsewhere(out, model, meta, e)
+    say(f"wrote {out} ({os.path.getsize(out) / 1e6:.1f} MB) in {meta.train_seconds:.0f} s")
+    say(how_to_use(out, test_acc))
     return 0
 
+
+def save_elsewhere(out: Path, model: MLP, meta: Meta, error: OSError) -> int:
+    """The run is not lost when the final write fails (disk full, folder gone): try a temp folder."""
+    why = (error.strerror or str(error)).lower()
+    spare = Path(tempfile.gettempdir()) / out.name
+    try:
+        save(spare, model, meta)
+    except OSError:
+        return fail(f"could not write {out} ({why}), nor {spare}; the trained model is lost", 1)
+    return fail(f"could not write {out} ({why}); the trained model was saved to {spare} instead", 1)
+
+
+def how_to_use(out: Path, test_acc: float) -> str:
+    """How to try the new model, and how it compares with the bundled one."""
+    try:
+        bundled = f"{load(BUNDLED_WEIGHTS)[1].test_accuracy:.4f}"
+    except WeightsError:
+        bundled = "not available"
+    return (f"MNIST test accuracy {test_acc:.4f}; bundled {BUNDLED_WEIGHTS.name}: {bundled}\n"
+            f"  try it:   python main.py --weights {out}\n"
+            f"  compare:  python evaluate.py STROKES --weights {out}   (and without --weights for the bundled model)")
 
 def write_augment_sheet(x: np.ndarray, path: Path, seed: int, rows: int = 10, cols: int = 16) -> None:
     """Originals in the first column, augmented versions of the same digit beside them."""
     from PIL import Image
 
     rng = np.random.default_rng(seed)
-    picks = mnist_to_input(x[rng.choice(len(x), rows, replace=False)]).reshape(rows, 28, 28)
+    picks = mnist_to_input(x[rng.choice(len(x), rows, replace=False)]).reshape(rows, FIELD, FIELD)
     aug = Augmenter(seed=seed)
     grid = np.zeros((rows * 30, cols * 30), np.float32)
     for r, img in enumerate(picks):
-        tiles = [img, *aug(np.repeat(img[None], cols - 1, 0)).reshape(-1, 28, 28)]
+        tiles = [img, *aug(np.repeat(img[None], cols - 1, 0)).reshape(-1, FIELD, FIELD)]
         for c, t in enumerate(tiles):
             grid[r * 30 + 1 : r * 30 + 29, c * 30 + 1 : c * 30 + 29] = t
     grid[:, 29:30] = 0.5  # a line between originals and augmentations

@@ -12,7 +12,7 @@ from scipy.optimize import minimize_scalar
 from tqdm import tqdm
 
 from model.augment import Augment, Augmenter
-from model.mlp import MLP, SGD, log_softmax, softmax
+from model.mlp import ACTIVATIONS, INITS, LOSSES, MLP, SGD, log_softmax, softmax
 from model.preprocess import Style, strokes_to_input
 from model.strokes import Sample
 
@@ -36,8 +36,41 @@ class Recipe:
     stroke_copies: int = 2  # renderings per training stroke sample, each with its own pen width
     seed: int = 0
 
+    def __post_init__(self) -> None:
+        for name, (ok, what) in RULES.items():
+            value = getattr(self, name)
+            if not ok(value):
+                raise ValueError(f"recipe {name} must be {what}, got {value!r}")
+
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+SCHEDULES = ("cosine", "exp")
+
+
+def _finite(v: float) -> bool:
+    return math.isfinite(v)
+
+
+# What each Recipe field may hold, as (test, words for the error). train.py's argument parser uses
+# the same table, so a bad value is an argparse error there and a ValueError anywhere else.
+RULES: dict[str, tuple[Callable[[object], bool], str]] = {
+    "sizes": (lambda v: len(v) >= 2 and all(type(n) is int and n >= 1 for n in v), "two or more layer sizes >= 1"),
+    "activation": (lambda v: v in ACTIVATIONS, f"one of {', '.join(ACTIVATIONS)}"),
+    "init": (lambda v: v in INITS, f"one of {', '.join(INITS)}"),
+    "loss": (lambda v: v in LOSSES, f"one of {', '.join(LOSSES)}"),
+    "epochs": (lambda v: v >= 1, "at least 1"),
+    "batch": (lambda v: v >= 1, "at least 1"),
+    "lr": (lambda v: _finite(v) and v > 0, "a positive number"),
+    "schedule": (lambda v: v in SCHEDULES, f"one of {', '.join(SCHEDULES)}"),
+    "decay": (lambda v: _finite(v) and 0 < v <= 1, "in (0, 1]"),
+    "momentum": (lambda v: _finite(v) and 0 <= v < 1, "in [0, 1)"),
+    "weight_decay": (lambda v: _finite(v) and v >= 0, "zero or more"),
+    "dropout": (lambda v: _finite(v) and 0 <= v < 1, "in [0, 1)"),
+    "stroke_copies": (lambda v: v >= 1, "at least 1"),
+    "seed": (lambda v: v >= 0, "zero or more"),
+}
 
 
 RECIPES = {
