@@ -23,14 +23,19 @@ from pathlib import Path
 import numpy as np
 
 from app.canvas import Drawing
+from model.atomic import atomic_write, check_writable
+from model.config import BUNDLED_WEIGHTS, CLASSES, FIELD
 from model.data import DataError, load_mnist
+from model.jsonl import describe_skipped
 from model.preprocess import mnist_to_input
 from model.recognise import Recogniser
-from model.strokes import Sample, StrokeDataError, read_strokes, split_samples
+from model.sample import Sample, StrokeDataError
+from model.split import split_samples
+from model.strokes import read_strokes
 from model.trainer import confusion_table, expected_calibration_error
 from model.weights import WeightsError
 
-DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights" / "digitpad-925.npz"
+SHEET_BYTES = 4 << 20  # a generous size for the contact sheet PNG
 CANVAS = 560  # pixels: the app's canvas on a laptop screen
 SIZES = (0.2, 0.4, 0.6, 0.9)  # digit height as a fraction of the canvas
 PENS = {"thin": 0.012, "normal": 0.035, "thick": 0.07}  # ink width as a fraction of the canvas
@@ -74,7 +79,7 @@ def read_all(rec: Recogniser, samples: list[Sample], cond: Condition, seed: int 
 def report(y: np.ndarray, probs: np.ndarray) -> str:
     pred = probs.argmax(axis=1)
     lines = ["digit  accuracy      n"]
-    for c in range(10):
+    for c in range(CLASSES):
         m = y == c
         lines.append(f"{c:>5}  {(pred[m] == c).mean() if m.any() else float('nan'):8.4f}  {m.sum():5d}")
     lines.append(confusion_table(y, pred))
@@ -90,7 +95,7 @@ def contact_sheet(path: Path, images: np.ndarray, y: np.ndarray, probs: np.ndarr
     wrong = np.flatnonzero(probs.argmax(axis=1) != y)[:limit]
     cols, zoom, label = 15, 3, 14
     rows = max(1, -(-len(wrong) // cols))
-    tile = 28 * zoom
+    tile = FIELD * zoom
     sheet = Image.new("L", (cols * (tile + 4), rows * (tile + label + 4)), 40)
     draw = ImageDraw.Draw(sheet)
     for k, i in enumerate(wrong):
@@ -99,16 +104,27 @@ def contact_sheet(path: Path, images: np.ndarray, y: np.ndarray, probs: np.ndarr
         sheet.paste(img, (x, yy))
         p = probs[i]
         draw.text((x + 2, yy + tile + 1), f"{y[i]}>{p.argmax()} {p.max():.0%}", fill=255)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    sheet.save(path)
+    atomic_write(path, lambda f: sheet.save(f, format="PNG"))
     return len(wrong)
+
+
+def write_sheet(path: str, images: np.ndarray, y: np.ndarray, probs: np.ndarray) -> str:
+    """The contact sheet, or one line saying why it could not be written (the scores still print)."""
+    try:
+        return str(contact_sheet(Path(path), images, y, probs))
+    except OSError as e:
+        print(f"evaluate.py: could not write {path}: {(e.strerror or str(e)).lower()}", file=sys.stderr)
+        return "none (not written)"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("file", nargs="?", help="stroke data set: .jsonl, .jsonl.gz or a UNIPEN .tar.gz")
     p.add_argument("--mnist", nargs="?", const="", metavar="DIR", help="score the MNIST test set instead")
-    p.add_argument("--weights", default=str(DEFAULT_WEIGHTS))
+    p.add_argument("--weights", default=str(BUNDLED_WEIGHTS),
+                   help=f"trained model (.npz) (default: the bundled {BUNDLED_WEIGHTS.name})")
+    p.add_argument("--skip-bad", action="store_true",
+                   help="skip malformed lines in the stroke file (and say which) instead of stopping")
     p.add_argument("--split", choices=["test", "val", "train", "all"], default="test",
                    help="which writers of a writer-split data set (default: the held-out test writers)")
     p.add_argument("--sizes", action="store_true", help="repeat at 20/40/60/90%% of the canvas and thin/thick pens")
@@ -122,20 +138,27 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    problem = args.sheet and check_writable(args.sheet, SHEET_BYTES)
+    if problem:  # before the work, not after it
+        print(f"evaluate.py: cannot write the sheet: {problem}", file=sys.stderr)
+        return 2
+    skipped: list[tuple[int, str]] = []
     try:
         rec = Recogniser.from_file(args.weights)
         if args.mnist is not None:
             _, _, x, y = load_mnist(args.mnist or None)
             inputs = mnist_to_input(x, rec.style)
-            imgs = inputs.reshape(-1, 28, 28)
+            imgs = inputs.reshape(-1, FIELD, FIELD)
             probs = rec.model.predict_proba(inputs, rec.temperature)
             y = y.astype(np.int64)
             if args.sheet:
-                print(f"misread digits shown in {args.sheet}: {contact_sheet(Path(args.sheet), imgs, y, probs)}")
+                print(f"misread digits shown in {args.sheet}: {write_sheet(args.sheet, imgs, y, probs)}")
             print(f"MNIST test set, {args.weights}")
             print(report(y, probs))
             return 0
-        samples = read_strokes(args.file)
+        samples = read_strokes(args.file, "skip" if args.skip_bad else "strict", skipped)
+        if skipped:
+            print(describe_skipped(args.file, skipped))
     except (WeightsError, DataError, StrokeDataError, OSError) as e:
         print(f"evaluate.py: {e}", file=sys.stderr)
         return 2
@@ -155,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{cond.name:<14}  {(probs.argmax(1) == y).mean():.4f}")
     images, probs = read_all(rec, samples, Condition("standard"), args.seed)
     if args.sheet:
-        print(f"misread digits shown in {args.sheet}: {contact_sheet(Path(args.sheet), images, y, probs)}")
+        print(f"misread digits shown in {args.sheet}: {write_sheet(args.sheet, images, y, probs)}")
     print(f"{args.file}: {len(samples)} samples ({args.split} writers), drawn at 60% of a {CANVAS} px canvas")
     print(report(y, probs))
     return 0

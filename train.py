@@ -28,6 +28,7 @@ from model.atomic import check_writable
 from model.augment import Augment, Augmenter
 from model.config import BUNDLED_WEIGHTS, CLASSES, FIELD, INPUTS, REPO
 from model.data import DataError, load_mnist, split_validation
+from model.jsonl import describe_skipped
 from model.mlp import ACTIVATIONS, INITS, LOSSES, MLP
 from model.preprocess import Style, mnist_to_input
 from model.sample import Sample, StrokeDataError
@@ -225,9 +226,7 @@ def run(args: argparse.Namespace, recipe: Recipe, out: Path) -> int:
         samples = read_strokes(path, "skip" if args.skip_bad else "strict", skipped)
         name = Path(path).name
         if skipped:
-            first = ", ".join(str(n) for n, _ in skipped[:5])
-            say(f"{name}: skipped {len(skipped)} bad line(s) (lines {first}{', ...' if len(skipped) > 5 else ''};"
-                f" line {skipped[0][0]}: {skipped[0][1]})")
+            say(describe_skipped(path, skipped))
         # Writer-split data sets keep their validation and test writers out of training;
         # unattributed drawings (the user's own) are all for training.
         parts = {part: split_samples(samples, part) for part in SPLITS}

@@ -9,9 +9,11 @@ instead of showing a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import http.client
+import json
 import os
 import struct
 import sys
@@ -26,6 +28,8 @@ from typing import BinaryIO
 import numpy as np
 import platformdirs
 from tqdm import tqdm
+
+from model.atomic import atomic_write
 
 ENV_VAR = "DIGITPAD_MNIST"
 CACHE_ENV_VAR = "DIGITPAD_CACHE"
@@ -168,13 +172,75 @@ def find_mnist(
         return Path(env)
 
     cache = cache_dir()
+    tampered = _verify_cache(cache, checksums)
     missing = _missing(cache)
     if not missing:
         return cache
     if not download:
+        if tampered:
+            raise DataError(f"{cache / tampered[0]}[.gz] did not match its checksum and was removed; "
+                            f"run again without --no-download to fetch it, or {HOW_TO_PROVIDE}")
         raise DataError(f"MNIST not found (looked in {_looked_in(env, cache)}); {HOW_TO_PROVIDE}")
     _download(missing, cache, mirrors, checksums)
     return cache
+
+
+# The cache is re-verified before every use, cheaply: after a file's SHA-256 checks out, its size and
+# modification time go into this stamp, and a file whose size and time still match is not hashed
+# again. A file changed in any way (tampered, half-overwritten, replaced) is hashed, and removed if
+# it no longer matches, so it is downloaded again instead of silently used.
+# The stamp sits beside the cache folder, not in it, so the folder holds exactly the MNIST files.
+STAMP_SUFFIX = ".verified.json"
+
+
+def _stamp_path(cache: Path) -> Path:
+    return cache.with_name(cache.name + STAMP_SUFFIX)
+
+
+def _read_stamps(cache: Path) -> dict:
+    try:
+        stamps = json.loads(_stamp_path(cache).read_text())
+        return stamps if isinstance(stamps, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _fingerprint(path: Path) -> list:
+    st = path.stat()
+    return [path.name, st.st_size, st.st_mtime_ns]
+
+
+def _write_stamps(cache: Path, stamps: dict) -> None:
+    # A read-only cache still works; it is only hashed again next time.
+    with contextlib.suppress(OSError):
+        atomic_write(_stamp_path(cache), lambda f: f.write(json.dumps(stamps, sort_keys=True).encode()))
+
+
+def _verify_cache(cache: Path, checksums: Mapping[str, str]) -> list[str]:
+    """Check every cached file against its checksum (or its stamp); remove and return those that fail."""
+    stamps, changed, bad = _read_stamps(cache), False, []
+    for name in MNIST_FILES:
+        path = _file_in(cache, name)
+        if path is None:
+            continue
+        try:
+            if stamps.get(name) == _fingerprint(path):
+                continue
+            digest = _sha256_of(path)
+        except (OSError, _FetchError):
+            digest = None
+        if digest == checksums[name]:
+            stamps[name], changed = _fingerprint(path), True
+            continue
+        print(f"{path}: does not match the published checksum (changed since it was downloaded); "
+              "removing it", file=sys.stderr)
+        path.unlink(missing_ok=True)
+        stamps.pop(name, None)
+        changed = True
+        bad.append(name)
+    if changed:
+        _write_stamps(cache, stamps)
+    return bad
 
 
 def _looked_in(env: str | None, cache: Path) -> str:
@@ -186,12 +252,15 @@ def _download(names: list[str], cache: Path, mirrors: Sequence[str], checksums: 
         cache.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise DataError(f"{cache}: cannot create the cache directory ({e.strerror or e})") from None
+    stamps = _read_stamps(cache)
     for name in names:
         failures = []
         for base in mirrors:
             url = f"{base}{name}.gz"
             try:
                 _fetch(url, cache / f"{name}.gz", checksums[name])
+                stamps[name] = _fingerprint(cache / f"{name}.gz")  # verified by _fetch just now
+                _write_stamps(cache, stamps)
                 break
             except _FetchError as e:
                 failures.append(f"{url} ({e})")
@@ -252,6 +321,19 @@ def _stream(url: str, out: BinaryIO, label: str) -> None:
     # rather than leaving it to surface later as "bad gzip data".
     if total is not None and received != total:
         raise _FetchError(f"incomplete transfer, got {received} of {total} bytes")
+
+
+def _sha256_of(path: Path) -> str:
+    """SHA-256 of a cached file's content, decompressed if it is gzip (the checksums are of the raw IDX)."""
+    with open(path, "rb") as f:
+        gz = f.read(2) == GZIP_MAGIC
+    if gz:
+        return _decompressed_sha256(path)
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _decompressed_sha256(path: Path) -> str:

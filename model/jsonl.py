@@ -273,3 +273,10 @@ def append_sample(
         finally:
             os.close(dir_fd)
     return count
+
+
+def describe_skipped(path: str | os.PathLike, skipped: list[tuple[int, str]], show: int = 5) -> str:
+    """One line for what `--skip-bad` left out: how many lines, the first line numbers, the first reason."""
+    first = ", ".join(str(n) for n, _ in skipped[:show]) + (", ..." if len(skipped) > show else "")
+    line, why = skipped[0]
+    return f"{Path(path).name}: skipped {len(skipped)} bad line(s) (lines {first}; line {line}: {why})"

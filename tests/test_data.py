@@ -171,14 +171,16 @@ def test_find_order_explicit_then_env_then_cache(tmp_path, monkeypatch):
     assert find_mnist(explicit, download=False) == explicit
     assert find_mnist(download=False) == env
     monkeypatch.delenv(ENV_VAR)
-    assert find_mnist(download=False) == cache
+    # Cached files are verified before use: these stand-ins against their own checksums.
+    assert find_mnist(download=False, checksums=sha(files)) == cache
 
 
 def test_env_var_without_the_files_falls_through_to_cache(tmp_path, monkeypatch):
-    cache = write_mnist(cache_dir(), fake_mnist())
+    files = fake_mnist()
+    cache = write_mnist(cache_dir(), files)
     (tmp_path / "empty").mkdir()
     monkeypatch.setenv(ENV_VAR, str(tmp_path / "empty"))
-    assert find_mnist(download=False) == cache
+    assert find_mnist(download=False, checksums=sha(files)) == cache
 
 
 def test_explicit_dir_missing_a_file_is_an_error_not_a_fallback(tmp_path, monkeypatch):
