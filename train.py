@@ -209,16 +209,8 @@ def run(args: argparse.Namespace, recipe: Recipe, out: Path) -> int:
         model = MLP(list(recipe.sizes), recipe.activation, recipe.init, seed=recipe.seed)
         style = Style(deskew=args.deskew)
 
-    # --- data: MNIST split into train/validation; the test set is touched once, at the end ---
-    x_all, y_all, x_test, y_test = load_mnist(args.data, download=not args.no_download)
-    tr, va = split_validation(len(x_all))
-    if args.limit:
-        tr = tr[: args.limit]
-    x_tr, y_tr = mnist_to_input(x_all[tr], style), y_all[tr].astype(np.int64)
-    x_va, y_va = mnist_to_input(x_all[va], style), y_all[va].astype(np.int64)
-    val = {"mnist": (x_va, y_va)}
-    data_meta: dict = {"mnist": {"train": len(tr), "validation": len(va), "test": len(x_test)}, "strokes": []}
-
+    # --- stroke data first: a bad file is reported before MNIST is even loaded ---
+    stroke_meta: list[dict] = []
     train_samples: list[Sample] = []
     val_samples: list[Sample] = []
     for path in args.strokes:
@@ -232,9 +224,20 @@ def run(args: argparse.Namespace, recipe: Recipe, out: Path) -> int:
         parts = {part: split_samples(samples, part) for part in SPLITS}
         train_samples += parts["train"]
         val_samples += parts["val"]
-        data_meta["strokes"].append({"file": name, **{k: len(v) for k, v in parts.items()}})
+        stroke_meta.append({"file": name, **{k: len(v) for k, v in parts.items()}})
         say(f"{name}: {len(parts['train'])} training, {len(parts['val'])} validation samples "
             f"({len(parts['test'])} held-out test samples left alone)")
+
+    # --- data: MNIST split into train/validation; the test set is touched once, at the end ---
+    x_all, y_all, x_test, y_test = load_mnist(args.data, download=not args.no_download)
+    tr, va = split_validation(len(x_all))
+    if args.limit:
+        tr = tr[: args.limit]
+    x_tr, y_tr = mnist_to_input(x_all[tr], style), y_all[tr].astype(np.int64)
+    x_va, y_va = mnist_to_input(x_all[va], style), y_all[va].astype(np.int64)
+    val = {"mnist": (x_va, y_va)}
+    data_meta: dict = {"mnist": {"train": len(tr), "validation": len(va), "test": len(x_test)}, "strokes": stroke_meta}
+
     if train_samples:
         xs, ys = render_samples(train_samples, style, recipe.stroke_copies, seed=recipe.seed)
         if args.finetune:
