@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from model.config import BUNDLED_WEIGHTS
 from model.recognise import Recogniser
 
 
@@ -26,7 +27,7 @@ def parse_size(text: str) -> tuple[int, int]:
     return w, h
 
 
-def parse_args(argv: Sequence[str] | None, default_weights: Path) -> argparse.Namespace:
+def parse_args(argv: Sequence[str] | None, default_weights: Path = BUNDLED_WEIGHTS) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="digitpad",
         description="Draw a digit with the mouse and watch a from-scratch NumPy network recognise it live.",

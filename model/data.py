@@ -30,6 +30,7 @@ import platformdirs
 from tqdm import tqdm
 
 from model.atomic import atomic_write
+from model.config import CLASSES, FIELD
 
 ENV_VAR = "DIGITPAD_MNIST"
 CACHE_ENV_VAR = "DIGITPAD_CACHE"
@@ -364,12 +365,12 @@ def _read_role(directory: Path, name: str, ndim: int) -> np.ndarray:
 
 def _check_pair(images: np.ndarray, labels: np.ndarray, directory: Path, prefix: str) -> None:
     where = directory / f"{prefix}-*"
-    if images.shape[1:] != (28, 28):
-        raise DataError(f"{where}: images are {images.shape[1]}x{images.shape[2]}, expected 28x28")
+    if images.shape[1:] != (FIELD, FIELD):
+        raise DataError(f"{where}: images are {images.shape[1]}x{images.shape[2]}, expected {FIELD}x{FIELD}")
     if len(images) != len(labels):
         raise DataError(f"{where}: {len(images)} images but {len(labels)} labels")
-    if labels.max() > 9:
-        raise DataError(f"{where}: label {int(labels.max())} is not a digit 0-9")
+    if labels.max() >= CLASSES:
+        raise DataError(f"{where}: label {int(labels.max())} is not a digit 0-{CLASSES - 1}")
 
 
 def load_mnist(

@@ -12,6 +12,7 @@ from scipy.optimize import minimize_scalar
 from tqdm import tqdm
 
 from model.augment import Augment, Augmenter
+from model.config import CLASSES, INPUTS
 from model.mlp import ACTIVATIONS, INITS, LOSSES, MLP, SGD, log_softmax, softmax
 from model.preprocess import Style, strokes_to_input
 from model.strokes import Sample
@@ -19,7 +20,7 @@ from model.strokes import Sample
 
 @dataclass(frozen=True)
 class Recipe:
-    sizes: tuple[int, ...] = (784, 925, 10)
+    sizes: tuple[int, ...] = (INPUTS, 925, CLASSES)
     activation: str = "relu"
     init: str = "he"
     loss: str = "xent"

@@ -372,3 +372,35 @@ def test_real_mnist():
     assert list(y_train[:5]) == [5, 0, 4, 1, 9]
     assert list(y_test[:5]) == [7, 2, 1, 0, 4]
     assert np.bincount(y_train).tolist()[:2] == [5923, 6742]
+
+
+# ---------------------------------------------------------------------------------------------
+# The cache is re-verified before use (issue 8, item 18)
+
+
+def test_a_tampered_cache_file_is_downloaded_again(serve, capsys):
+    files = fake_mnist()
+    url = serve(files)
+    find_mnist(mirrors=(url,), checksums=sha(files))
+    labels = cache_dir() / (MNIST_FILES[1] + ".gz")
+    # Someone (or a bad disk) changes a cached file: same size, other content.
+    tampered = gzip.decompress(labels.read_bytes())[:-1] + b"\x09"
+    labels.write_bytes(gzip.compress(tampered))
+    with pytest.raises(DataError) as err:
+        find_mnist(download=False, checksums=sha(files))
+    assert_one_line(err, MNIST_FILES[1], "checksum")
+    assert "does not match the published checksum" in capsys.readouterr().err
+    # With the network, the bad file is replaced by a verified copy.
+    find_mnist(mirrors=(url,), checksums=sha(files))
+    assert gzip.decompress(labels.read_bytes()) == files[MNIST_FILES[1]]
+
+
+def test_verified_cache_files_are_not_hashed_again(serve, monkeypatch):
+    files = fake_mnist()
+    find_mnist(mirrors=(serve(files),), checksums=sha(files))
+    import model.data
+
+    hashed = []
+    monkeypatch.setattr(model.data, "_sha256_of", lambda p: hashed.append(p) or "")
+    assert find_mnist(download=False, checksums=sha(files)) == cache_dir()
+    assert hashed == []  # size and modification time match the stamp: nothing to re-read
