@@ -1,10 +1,13 @@
 """Train Digitpad's network. With no arguments it reproduces the bundled weights' recipe.
 
-    python train.py --strokes ../shared/datasets/unipen1a/unipen1a-raw.tar.gz --out weights/new.npz
-    python train.py --recipe quick --out /tmp/quick.npz          # about a minute, >= 98% on MNIST
-    python train.py --recipe original --out /tmp/original.npz    # the school project's recipe
+    python train.py --strokes ../shared/datasets/unipen1a/unipen1a-raw.tar.gz   # the bundled weights
+    python train.py --recipe quick                 # about a minute, >= 98% on MNIST
+    python train.py --recipe original --lr 0.02    # the school project's recipe, one value changed
     python train.py --finetune weights/digitpad-925.npz --strokes my-digits.jsonl --out mine.npz
 
+New weights go to runs/digitpad-<recipe>-<time>.npz unless --out says otherwise. Every field of the
+Recipe dataclass is a flag (`--help` shows each default); the run prints what it overrode, checks
+that it can write its output before it starts, and ends with how to use the result.
 MNIST is found through --data, $DIGITPAD_MNIST or the user cache, and downloaded when missing.
 Validation comes from the training set (the last 5,000 of a fixed shuffle, plus the validation
 writers of any stroke data set); the MNIST test set is scored once, at the end.
@@ -297,7 +300,7 @@ def run(args: argparse.Namespace, recipe: Recipe, out: Path) -> int:
     except OSError as e:
         return save_elsewhere(out, model, meta, e)
     say(f"wrote {out} ({os.path.getsize(out) / 1e6:.1f} MB) in {meta.train_seconds:.0f} s")
-    say(how_to_use(out, test_acc))
+    say(how_to_use(out, model, test_acc))
     return 0
 
 
@@ -312,13 +315,17 @@ def save_elsewhere(out: Path, model: MLP, meta: Meta, error: OSError) -> int:
     return fail(f"could not write {out} ({why}); the trained model was saved to {spare} instead", 1)
 
 
-def how_to_use(out: Path, test_acc: float) -> str:
-    """How to try the new model, and how it compares with the bundled one."""
+def how_to_use(out: Path, model: MLP, test_acc: float) -> str:
+    """How to try the new model, and how it compares with the bundled one (a reproduction is bit-identical)."""
     try:
-        bundled = f"{load(BUNDLED_WEIGHTS)[1].test_accuracy:.4f}"
-    except WeightsError:
-        bundled = "not available"
-    return (f"MNIST test accuracy {test_acc:.4f}; bundled {BUNDLED_WEIGHTS.name}: {bundled}\n"
+        bundled, meta = load(BUNDLED_WEIGHTS)
+        same = bundled.sizes == model.sizes and all(np.array_equal(a, b) for a, b in zip(bundled.params, model.params))
+        acc = "?" if meta.test_accuracy is None else f"{meta.test_accuracy:.4f}"
+        versus = (f"bundled {BUNDLED_WEIGHTS.name}: {acc}; the weights are "
+                  f"{'bit-identical to it' if same else 'not the bundled ones'}")
+    except WeightsError as e:
+        versus = f"bundled model not available ({e})"
+    return (f"MNIST test accuracy {test_acc:.4f}; {versus}\n"
             f"  try it:   python main.py --weights {out}\n"
             f"  compare:  python evaluate.py STROKES --weights {out}   (and without --weights for the bundled model)")
 
