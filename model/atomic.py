@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import BinaryIO
 
 TEMP_SUFFIX = ".tmp"
-# mkstemp's names: "." + the target's name + "." + 8 random characters + ".tmp".
-_TEMP_NAME = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
-STALE_AFTER_S = 3600.0  # a temp file untouched this long belongs to a writer that was killed
+# mkstemp's names: "." + the target's name + "." + 8 random characters + ".tmp" (".part" for the
+# MNIST downloads in model/data.py).
+_TEMP_NAME = re.compile(r"\..+\.[a-z0-9_]{8}\.(tmp|part)")
+STALE_AFTER_S = 600.0  # our writes take well under a second; a temp file this old lost its writer
 
 
 def _default_mode() -> int:

@@ -29,7 +29,7 @@ import numpy as np
 import platformdirs
 from tqdm import tqdm
 
-from model.atomic import atomic_write
+from model.atomic import atomic_write, clean_stale_temps
 from model.config import CLASSES, FIELD
 
 ENV_VAR = "DIGITPAD_MNIST"
@@ -253,6 +253,7 @@ def _download(names: list[str], cache: Path, mirrors: Sequence[str], checksums: 
         cache.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise DataError(f"{cache}: cannot create the cache directory ({e.strerror or e})") from None
+    clean_stale_temps(cache)  # downloads killed outright (kill -9, power cut) leave .part files
     stamps = _read_stamps(cache)
     for name in names:
         failures = []

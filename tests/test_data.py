@@ -404,3 +404,14 @@ def test_verified_cache_files_are_not_hashed_again(serve, monkeypatch):
     monkeypatch.setattr(model.data, "_sha256_of", lambda p: hashed.append(p) or "")
     assert find_mnist(download=False, checksums=sha(files)) == cache_dir()
     assert hashed == []  # size and modification time match the stamp: nothing to re-read
+
+
+def test_a_download_killed_outright_leaves_no_part_file_forever(serve):
+    files = fake_mnist()
+    cache_dir().mkdir(parents=True)
+    leftover = cache_dir() / f".{MNIST_FILES[0]}.gz.x7k2q9za.part"  # what kill -9 mid-download leaves
+    leftover.write_bytes(os.urandom(4096))
+    old = os.path.getmtime(leftover) - 3600
+    os.utime(leftover, (old, old))
+    find_mnist(mirrors=(serve(files),), checksums=sha(files))
+    assert cache_contents() == sorted(name + ".gz" for name in MNIST_FILES)
