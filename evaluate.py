@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from app.canvas import Drawing
 from model.data import DataError, load_mnist
+from model.drawing import Drawing
 from model.preprocess import mnist_to_input
 from model.recognise import Recogniser
 from model.strokes import Sample, StrokeDataError, read_strokes, split_samples

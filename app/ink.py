@@ -17,8 +17,8 @@ import numpy as np
 import pygame
 import pygame.gfxdraw
 
-from app.canvas import Drawing
 from app.theme import Colour
+from model.drawing import Drawing
 
 OVERLAP = 1.0  # pixels each quad reaches past its segment's ends
 

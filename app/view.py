@@ -13,11 +13,11 @@ import pygame
 import pygame.gfxdraw
 from pygame import Rect
 
-from app.canvas import Drawing
 from app.ink import InkLayer
 from app.layout import Layout
 from app.readout import percentages, verdict
 from app.theme import Colour, Fonts, TextCache, Theme
+from model.drawing import Drawing
 from model.recognise import Reading
 
 SHORTCUTS = (
@@ -81,10 +81,10 @@ class View:
         if scene.show_help:
             self._help(surface, scene)
 
-    def canvas_pixels(self) -> np.ndarray:
-        """The canvas as last drawn, (h, w, 3) uint8: what 'save picture' writes."""
-        assert self.ink.surface is not None
-        return pygame.surfarray.array3d(self.ink.surface).transpose(1, 0, 2)
+    def canvas_pixels(self, drawing: Drawing, side: int, theme: Theme) -> np.ndarray:
+        """The canvas with `drawing` on it, (side, side, 3) uint8: what 'save picture' writes."""
+        ink = self.ink.sync(drawing, side, theme.canvas, theme.ink)
+        return pygame.surfarray.array3d(ink).transpose(1, 0, 2)
 
     # -- pieces ------------------------------------------------------------------------------------
 

@@ -25,10 +25,10 @@ from hypothesis import strategies as st  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from app.app import App  # noqa: E402
-from app.canvas import Drawing, Stroke, erase_disc  # noqa: E402
 from app.layout import compute_layout  # noqa: E402
 from app.readout import percentages  # noqa: E402
 from app.startup import load_recogniser  # noqa: E402
+from model.drawing import Drawing, Stroke, erase_disc  # noqa: E402
 from model.mlp import MLP  # noqa: E402
 from model.recognise import Recogniser  # noqa: E402
 from model.weights import save  # noqa: E402
@@ -324,10 +324,11 @@ def test_brush_keys_change_the_width(app: App) -> None:
     press_key(pygame.K_LEFTBRACKET, "[")
     app.step()
     assert app.brush_px == smallest > 0
+    assert "Brush" in app.status()[0]
     stroke(app, [(0.3, 0.3), (0.6, 0.6)])
     app.step()
     assert app.drawing.strokes[-1].width == pytest.approx(smallest / app.layout.canvas.w)
-    assert "Brush" in app.status()[0]
+    assert "Brush" not in app.status()[0], "the next stroke retires the message"
 
 
 # -- window ----------------------------------------------------------------------------------------------
