@@ -190,6 +190,7 @@ class App:
             self.drawing.end()
             self.drawing.end_erase()
         self._last_erase = None
+        self.reader.invalidate()  # try reading once more: a one-off fault then costs one frame
         kept = "your drawing is kept and saved" if strokes else "nothing was lost"
         self.toast(f"Something went wrong \u2014 {kept}; {where}", "warn")
 

@@ -32,12 +32,20 @@ def open_display() -> None:
     os.environ.setdefault("SDL_VIDEO_X11_WMCLASS", TITLE)
     os.environ.setdefault("SDL_APP_NAME", TITLE)
     if not asked and sys.platform.startswith("linux"):
-        if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        x11, wayland = os.environ.get("DISPLAY"), os.environ.get("WAYLAND_DISPLAY")
+        if not x11 and not wayland:
             raise NoDisplayError(_no_display("neither DISPLAY nor WAYLAND_DISPLAY is set"))
+        if not wayland:
+            # Only X is offered: ask SDL for it alone, so a dead DISPLAY is one clear error rather
+            # than a Wayland probe's complaint followed by the silent offscreen fallback.
+            os.environ["SDL_VIDEODRIVER"] = "x11"
     try:
         pygame.display.init()
     except pygame.error as e:
-        raise NoDisplayError(_no_display(str(e).strip() or "SDL could not open the video")) from None
+        why = str(e).strip() or "SDL could not open the video"
+        if os.environ.get("SDL_VIDEODRIVER") == "x11" and not asked:
+            why = f"cannot open the X display {os.environ.get('DISPLAY')!r} ({why})"
+        raise NoDisplayError(_no_display(why)) from None
     driver = (pygame.display.get_driver() or "").lower()
     if driver in HEADLESS_DRIVERS and asked not in HEADLESS_DRIVERS:
         pygame.display.quit()
