@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pygame
 
 from model.config import CLASSES, INPUTS
 from model.recognise import Recogniser
@@ -61,3 +62,30 @@ def load_or_random(weights: Path, scratch: Path) -> tuple[Recogniser, str | None
     stand_in = scratch / "random.npz"
     save(stand_in, MLP([INPUTS, 32, CLASSES], seed=0), {"input": {}, "temperature": 1.0})
     return load_recogniser(stand_in), f"{weights} not found; a RANDOM model stands in - re-run once it is trained"
+
+
+def icon(side: int = 256) -> pygame.Surface:
+    """Digitpad's icon: a hand-drawn 3 on the dark canvas, over its probability bars."""
+    from app.ink import draw_segments
+    from app.theme import DESK
+
+    surface = pygame.Surface((side, side), pygame.SRCALPHA)
+    surface.fill((0, 0, 0, 0))
+    r = side // 6
+    pygame.draw.rect(surface, DESK.background, surface.get_rect(), border_radius=r)
+    pad = side // 10
+    canvas = pygame.Rect(pad, pad, side - 2 * pad, round((side - 2 * pad) * 0.64))
+    ink = pygame.Surface(canvas.size)
+    ink.fill(DESK.canvas)
+    pts = np.array(three(spacing_px=2.0, side=canvas.h, wobble=0.0)) * [canvas.h, canvas.h]
+    pts[:, 0] += (canvas.w - canvas.h) / 2
+    draw_segments(ink, pts, canvas.h * 0.11, DESK.canvas, DESK.ink)
+    surface.blit(ink, canvas)
+    # Ten bars under the canvas, the 3's the tallest, in the app's accent colour.
+    bar_w = canvas.w / 10
+    bottom = side - pad
+    for d, p in enumerate((0.08, 0.05, 0.12, 1.0, 0.06, 0.2, 0.04, 0.1, 0.15, 0.07)):
+        h = max(2, round(p * (bottom - canvas.bottom - pad // 2)))
+        rect = pygame.Rect(round(canvas.x + d * bar_w + bar_w * 0.2), bottom - h, max(1, round(bar_w * 0.6)), h)
+        pygame.draw.rect(surface, DESK.accent if d == 3 else DESK.bar, rect, border_radius=max(1, rect.w // 3))
+    return surface

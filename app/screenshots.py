@@ -18,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from app.window import ICON
 from model.config import BUNDLED_WEIGHTS, REPO
 
 DEFAULT_OUT = REPO / "assets" / "screenshots"
@@ -70,6 +71,8 @@ def _capture(weights: Path, out: Path) -> int:
     recogniser, warning = demo.load_or_random(weights, Path(os.environ["DIGITPAD_HOME"]))
     note = f"WARNING: {warning}" if warning else f"model: {weights}"
     out.mkdir(parents=True, exist_ok=True)
+    pygame.image.save(demo.icon(), str(ICON))
+    print(f"wrote {ICON}")
 
     def shoot(app: App, name: str) -> None:
         app.step()

@@ -14,24 +14,12 @@ import pygame.gfxdraw
 from pygame import Rect
 
 from app.ink import InkLayer
+from app.keys import BINDINGS
 from app.layout import Layout
 from app.readout import percentages, verdict
 from app.theme import Colour, Fonts, TextCache, Theme
 from model.drawing import Drawing
 from model.recognise import Reading
-
-SHORTCUTS = (
-    ("Draw", "left mouse button (touch and pen work too)"),
-    ("Erase", "right-button drag, or E to switch the eraser on/off"),
-    ("Undo / redo", "Ctrl+Z / Ctrl+Y (or Ctrl+Shift+Z)"),
-    ("Clear", "C, Backspace, Delete or the Clear button"),
-    ("Brush size", "[ and ]  or the mouse wheel"),
-    ("Label for training", "0\u20139 saves the drawing as that digit, then clears"),
-    ("Save picture", "S saves the canvas and the 28\u00d728 input as PNG"),
-    ("Fullscreen", "F or F11"),
-    ("This help", "H or ?"),
-    ("Quit", "Esc or Q"),
-)
 
 
 @dataclass
@@ -339,19 +327,20 @@ class View:
     def _help_card(self, scene: Scene, size: int) -> pygame.Surface:
         th = scene.theme
         pad, line = round(size * 1.4), round(size * 1.75)
-        keys_w = max(self.fonts.get(size, True).size(k)[0] for k, _ in SHORTCUTS) + round(size * 1.5)
-        desc_w = max(self.fonts.get(size).size(d)[0] for _, d in SHORTCUTS)
+        rows = [(b.plain_keys, b.does) for b in BINDINGS]  # the same table the key handler reads
+        keys_w = max(self.fonts.get(size, True).size(k)[0] for k, _ in rows) + round(size * 1.5)
+        desc_w = max(self.fonts.get(size).size(d)[0] for _, d in rows)
         title_h = round(size * 1.5 * 1.6)
         footer = [f"Drawings are saved in {scene.data_dir}", "Press any key or click to close"]
         foot_w = max(self.fonts.get(round(size * 0.85)).size(f)[0] for f in footer)
         width = max(keys_w + desc_w, foot_w) + 2 * pad
-        height = pad + title_h + line * len(SHORTCUTS) + round(size * 0.8) + 2 * round(size * 1.4) + pad
+        height = pad + title_h + line * len(rows) + round(size * 0.8) + 2 * round(size * 1.4) + pad
         card = pygame.Surface((width, height))
         card.fill(th.panel)
         y = pad
         self._text(card, "Keys and mouse", round(size * 1.5), th.text, (pad, y), "topleft", bold=True)
         y += title_h
-        for key, desc in SHORTCUTS:
+        for key, desc in rows:
             self._text(card, key, size, th.accent, (pad, y), "topleft", bold=True)
             self._text(card, desc, size, th.text, (pad + keys_w, y), "topleft")
             y += line

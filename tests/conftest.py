@@ -49,3 +49,47 @@ def app(model_file: Path, home: Path) -> Iterator[object]:
     a.step()
     yield a
     pygame.quit()
+
+
+class User:
+    """Posts the events a user's mouse and keyboard would, in canvas units (0..1) for positions."""
+
+    def __init__(self, app: object) -> None:
+        self.app = app
+
+    def at(self, u: float, v: float) -> tuple[int, int]:
+        c = self.app.layout.canvas
+        return round(c.x + u * c.w), round(c.y + v * c.h)
+
+    def post(self, kind: int, **attrs: object) -> None:
+        import pygame
+
+        pygame.event.post(pygame.event.Event(kind, **attrs))
+
+    def key(self, key: int, char: str = "", mod: int = 0) -> None:
+        import pygame
+
+        self.post(pygame.KEYDOWN, key=key, mod=mod, unicode=char, scancode=0)
+        self.post(pygame.KEYUP, key=key, mod=mod, unicode=char, scancode=0)
+
+    def stroke(self, points: list[tuple[float, float]], button: int = 1, release: bool = True) -> None:
+        import pygame
+
+        held = (1, 0, 0) if button == 1 else (0, 0, 1)
+        self.post(pygame.MOUSEBUTTONDOWN, pos=self.at(*points[0]), button=button)
+        for p in points[1:]:
+            self.post(pygame.MOUSEMOTION, pos=self.at(*p), rel=(0, 0), buttons=held)
+        if release:
+            self.post(pygame.MOUSEBUTTONUP, pos=self.at(*points[-1]), button=button)
+
+
+@pytest.fixture
+def user(app: object) -> User:
+    """Drives the `app` fixture with real posted pygame events."""
+    return User(app)
+
+
+@pytest.fixture
+def user_of() -> type[User]:
+    """For tests that make their own App: `user_of(app)` drives it."""
+    return User
