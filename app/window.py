@@ -29,7 +29,9 @@ def open_display() -> None:
     """Start SDL's video with the window's identity set; NoDisplayError if nothing can be shown."""
     asked = os.environ.get("SDL_VIDEODRIVER", "").strip().lower()
     # The class is what task bars and docks group windows by; SDL reads it when the display opens.
-    os.environ.setdefault("SDL_VIDEO_X11_WMCLASS", TITLE)
+    # `import pygame` already set it to the script's name ("main.py"); a user's own value stays.
+    if os.environ.get("SDL_VIDEO_X11_WMCLASS") in (None, os.path.basename(sys.argv[0])):
+        os.environ["SDL_VIDEO_X11_WMCLASS"] = TITLE
     os.environ.setdefault("SDL_APP_NAME", TITLE)
     if not asked and sys.platform.startswith("linux"):
         x11, wayland = os.environ.get("DISPLAY"), os.environ.get("WAYLAND_DISPLAY")

@@ -27,6 +27,7 @@ from app import keys, store, window
 from app.app import TOAST_SECONDS, App
 from app.ink import draw_segments
 from app.layout import compute_layout
+from app.theme import FONT_FILES
 from model.recognise import Recogniser
 
 REPO = Path(__file__).resolve().parent.parent
@@ -308,6 +309,15 @@ def test_layout_parts_never_overlap(w: int, h: int, classroom: bool) -> None:
         assert rect.w > 0 and rect.h > 0 and screen.contains(rect), name
     for (n1, r1), (n2, r2) in combinations(parts.items(), 2):
         assert not r1.colliderect(r2), f"{n1} {r1} overlaps {n2} {r2}"
+    # The texts the layout reserves room for fit that room (at 560x420 the caption used to spill
+    # over the prediction card).
+    pygame.font.init()
+    regular = pygame.font.Font(str(FONT_FILES[False]), lay.type.small)
+    assert regular.size("what the network sees")[0] <= lay.preview_caption.w
+    for slot in lay.bar_slots:
+        if not slot.vertical:
+            bold = pygame.font.Font(str(FONT_FILES[True]), lay.pct_size)
+            assert bold.size("100%")[0] <= lay.bars.right - slot.track.right
 
 
 def test_window_cannot_shrink_below_the_minimum(app: App, user) -> None:
