@@ -76,11 +76,21 @@ def set_mode(fullscreen: bool, windowed_size: tuple[int, int]) -> tuple[pygame.S
     """
     warning = None
     if fullscreen:
+        # pygame re-creates the window where the last one was, and with no window manager to
+        # move it (a bare X server in a classroom kiosk) a fullscreen window would sit off the
+        # corner. A fresh display starts it at the screen's corner instead.
+        os.environ["SDL_VIDEO_WINDOW_POS"] = "0,0"
+        if pygame.display.get_surface() is not None:
+            pygame.display.quit()
+            open_display()
         try:
             size = _desktop_size() or (0, 0)
             return pygame.display.set_mode(size, pygame.FULLSCREEN), True, None
         except pygame.error as e:
             warning = f"Fullscreen is not available here ({e})"
+        finally:
+            del os.environ["SDL_VIDEO_WINDOW_POS"]
+    os.environ.setdefault("SDL_VIDEO_CENTERED", "1")
     return pygame.display.set_mode(clamp(windowed_size), pygame.RESIZABLE), False, warning
 
 
