@@ -82,7 +82,7 @@ def icon(side: int = 256) -> pygame.Surface:
     draw_segments(ink, pts, canvas.h * 0.11, DESK.canvas, DESK.ink)
     surface.blit(ink, canvas)
     # Ten bars under the canvas, the 3's the tallest, in the app's accent colour.
-    bar_w = canvas.w / 10
+    bar_w = canvas.w / CLASSES
     bottom = side - pad
     for d, p in enumerate((0.08, 0.05, 0.12, 1.0, 0.06, 0.2, 0.04, 0.1, 0.15, 0.07)):
         h = max(2, round(p * (bottom - canvas.bottom - pad // 2)))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from pygame import Rect
 
-from model.preprocess import FIELD
+from model.config import CLASSES, DIGITS, FIELD
 
 CAPTION_EMS = 12  # "what the network sees" is 11.4 ems wide in DejaVu Sans, more when small
 CLASSROOM_BOOST = 1.3  # type and spacing grow this much more in classroom mode: read from the back row
@@ -217,23 +217,23 @@ def _bar_slots(area: Rect, vertical: bool, s: float, types: TypeScale) -> dict:
     """Where each digit's label, bar and percentage go: ten rows, or ten columns when vertical."""
     slots = []
     if vertical:
-        col_w = area.w / 10
+        col_w = area.w / CLASSES
         thick = max(4, round(min(col_w * 0.5, 40 * s)))
         pct_h, label_h = round(types.small * 1.5), round(types.label * 1.4)
         top, bottom = area.y + pct_h, area.bottom - label_h
-        for d in range(10):
+        for d in DIGITS:
             cx = round(area.x + col_w * (d + 0.5))
             track = Rect(cx - thick // 2, top, thick, max(bottom - top, 4))
             slots.append(BarSlot(d, (cx, area.bottom), "midbottom", track, (cx, area.y), "midtop", True))
         return dict(bar_slots=tuple(slots), pct_size=types.small)
-    row_h = area.h / 10
+    row_h = area.h / CLASSES
     thick = max(4, round(min(row_h * 0.56, 34 * s)))
     label_w = round(types.label * 1.3)
     # "100%" in the bold face is about 3.1 ems wide, plus a little air before the bar.
     pct_w = round(types.body * 3.1) + round(10 * s)
     track_x = area.x + label_w
     track_w = max(area.w - label_w - pct_w, 4)
-    for d in range(10):
+    for d in DIGITS:
         cy = round(area.y + row_h * (d + 0.5))
         track = Rect(track_x, cy - thick // 2, track_w, thick)
         slots.append(

@@ -17,6 +17,7 @@ from app.keys import BINDINGS
 from app.layout import Layout
 from app.readout import percentages, verdict
 from app.theme import Colour, Fonts, TextCache, Theme
+from model.config import CLASSES, FIELD
 from model.drawing import Drawing
 from model.recognise import Reading
 
@@ -233,7 +234,7 @@ class View:
                 slot.pct_at,
                 slot.pct_anchor,
                 bold=bold,
-                max_w=lay.bars.w / 10 if slot.vertical else None,
+                max_w=lay.bars.w / CLASSES if slot.vertical else None,
             )
 
     def _status(self, surface: pygame.Surface, scene: Scene) -> None:
@@ -317,7 +318,7 @@ class View:
 
 def _magnify(image: np.ndarray | None, side: int, grid: Colour) -> pygame.Surface:
     """The 28x28 input as a side x side surface, each input pixel a square cell with a grid line."""
-    cells = 28
+    cells = FIELD
     grey = (
         np.zeros((cells, cells), np.uint8)
         if image is None
