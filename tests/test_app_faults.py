@@ -122,6 +122,19 @@ def test_no_display_is_one_line_and_exit_2(setting: str, tmp_path: Path) -> None
     assert lines[0].endswith("; for headless tests set SDL_VIDEODRIVER=dummy")
 
 
+def test_the_offscreen_fallback_is_caught_on_every_platform(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # Windows and macOS have no DISPLAY to look at first: there the check after SDL starts is what
+    # catches the invisible fallback. Pretend to be one, with no display SDL could use.
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    monkeypatch.setattr(sys, "platform", "win32")
+    pygame.display.quit()
+    with pytest.raises(window.NoDisplayError, match="invisible 'offscreen' driver"):
+        window.open_display()
+    assert not pygame.display.get_init()
+
+
 # -- 3. labels can be taken back -----------------------------------------------------------------------
 
 
