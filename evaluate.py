@@ -22,10 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from app.canvas import Drawing
 from model.atomic import atomic_write, check_writable
 from model.config import BUNDLED_WEIGHTS, CLASSES, FIELD
 from model.data import DataError, load_mnist
+from model.drawing import Drawing
 from model.jsonl import describe_skipped
 from model.preprocess import mnist_to_input
 from model.recognise import Recogniser

@@ -5,16 +5,16 @@
     python main.py --classroom          fullscreen, large high-contrast type for a projector
 
 The model is loaded and checked before any window opens: a bad file is one line on stderr and exit
-code 2, never a traceback.
+code 2, never a traceback. So is a missing display (no X server, no Wayland): a launch either shows
+a window or says why it cannot.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
-DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights" / "digitpad-925.npz"
+from model.config import BUNDLED_WEIGHTS
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -22,18 +22,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     from app.startup import load_recogniser, parse_args
     from model.weights import WeightsError
 
-    args = parse_args(argv, DEFAULT_WEIGHTS)
+    args = parse_args(argv)
     try:
         recogniser = load_recogniser(args.weights)
     except WeightsError as e:
-        hint = " (train one with train.py, or pass --weights PATH)" if args.weights == DEFAULT_WEIGHTS else ""
+        hint = " (train one with train.py, or pass --weights PATH)" if args.weights == BUNDLED_WEIGHTS else ""
         print(f"digitpad: {e}{hint}", file=sys.stderr)
         return 2
     from app.app import App  # pygame is imported only once there is a model to show
+    from app.window import NoDisplayError
 
-    app = App(
-        recogniser, classroom=args.classroom, size=args.size, fullscreen=args.classroom and not args.windowed
-    )
+    try:
+        app = App(
+            recogniser, classroom=args.classroom, size=args.size, fullscreen=args.classroom and not args.windowed
+        )
+    except NoDisplayError as e:
+        print(f"digitpad: {e}", file=sys.stderr)
+        return 2
     return app.run(max_frames=1 if args.exit_after_first_frame else None)
 
 

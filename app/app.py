@@ -1,29 +1,33 @@
 """The App: pygame events in, one frame out.
 
-Data flows one way: events change the Drawing (app/canvas.py); once per frame `update` asks the
-recogniser about the drawing if it changed; `draw` paints a Scene with the View. Events are handled
-as they come, but the network runs at most once per frame, however many mouse events arrived, so
-the bars follow the pen live without the app falling behind a fast mouse.
+Data flows one way: events change the Drawing (model/drawing.py); once per frame the read
+scheduler (app/recognition.py) asks the network about the drawing if it changed; `draw` paints a
+Scene with the View. The window (app/window.py) and the key map (app/keys.py) live in their own
+modules; this one holds the actions and the loop.
 
-`step()` handles whatever is queued and renders one frame; `run()` calls it in a loop. Tests and
-benchmarks post real pygame events and call `step()`, so they exercise exactly what a user does.
+`step()` handles whatever is queued and renders one frame; `run()` calls it in a loop, skips frames
+when nothing changed (an idle window uses no CPU) and guards each frame: an unexpected error is
+logged to the user data folder, the drawing is kept and saved there, and the app carries on.
+Tests and benchmarks post real pygame events and call `step()`, so they exercise what a user does.
 """
 
 from __future__ import annotations
 
 import contextlib
+import sys
 import time
-import warnings
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 
 import pygame
 
-from app import store
-from app.canvas import Drawing
+from app import keys, store, window
 from app.layout import Layout, compute_layout
+from app.recognition import ReadScheduler
 from app.theme import CLASSROOM, DESK, Theme
 from app.view import Scene, View
+from model.drawing import Drawing
 from model.recognise import Reading, Recogniser
 
 FPS = 60
@@ -32,10 +36,12 @@ BRUSHES = (8, 12, 16, 20, 26, 32, 40, 50)
 DEFAULT_BRUSH = 3  # 20 px on a 560 px canvas: a felt-tip line, bold like MNIST's ink
 ERASER_RADIUS = 0.04  # of the canvas side
 TOAST_SECONDS = 4.0
-MIN_WINDOW = (560, 420)
-IDLE_WAIT_MS = 250  # idle: block on the event queue this long, so an untouched app uses no CPU
+IDLE_WAIT_MS = 250  # idle: wait this long for an event before checking whether a message expired
+IDLE_POLL_S = 0.02  # idle: look at the event queue 50 times a second (see _wait_for_event)
+CRASH_LIMIT = 10  # frames failing in a row: past this, recovering is hopeless; stop with one line
 
 LEFT, RIGHT = 1, 3
+BUTTON_ACTIONS = {"undo": "undo", "eraser": "toggle_eraser", "clear": "clear"}  # toolbar button -> action
 HINT = "H: help   \u00b7   0\u20139: label and save for training   \u00b7   S: save picture"
 
 
@@ -57,10 +63,7 @@ class App:
         self.saved = store.count_samples(self.samples_file)
 
         self.drawing = Drawing()
-        self.reading: Reading | None = None
-        self._read_version = -1  # drawing.version the reading belongs to
-        self.read_times: deque[float] = deque(maxlen=10_000)  # seconds per network reading
-
+        self.reader = ReadScheduler(recogniser)
         self.brush = DEFAULT_BRUSH
         self.eraser_mode = False
         self.show_help = False
@@ -70,35 +73,48 @@ class App:
         self._cursor: int | None = None
         self.running = True
         self.frames = 0
+        self._dirty = True  # something changed since the last frame was drawn
+        self._shown_status: tuple[str, str] | None = None
+        self.crashes = 0  # frames in a row that raised
+        self.exit_code = 0
 
         # Only the subsystems the app uses: pygame.init() would also open audio, slow and noisy.
-        pygame.display.init()
+        window.open_display()
         pygame.font.init()
-        pygame.display.set_caption("Digitpad")
         self.fullscreen = classroom if fullscreen is None else fullscreen
-        self.windowed_size = size or _default_window_size()
+        self.windowed_size = window.clamp(size or window.default_size())
         self.view = View()
         self.screen = self._set_mode()
         self.layout: Layout = compute_layout(*self.screen.get_size(), classroom=classroom)
 
+    @property
+    def reading(self) -> Reading | None:
+        return self.reader.reading
+
+    @property
+    def read_times(self) -> deque[float]:
+        return self.reader.read_times
+
     # -- the loop ----------------------------------------------------------------------------------
 
     def run(self, max_frames: int | None = None) -> int:
-        """Run until the user quits (or after max_frames frames); closes pygame. Returns 0."""
+        """Run until the user quits (or after max_frames frames); closes pygame. Returns the exit code."""
         clock = pygame.time.Clock()
         try:
             while self.running:
                 if self._idle():
-                    event = pygame.event.wait(IDLE_WAIT_MS)
+                    event = _wait_for_event(IDLE_WAIT_MS)
                     if event.type != pygame.NOEVENT:
-                        self.handle(event)
-                self.step()
+                        self._guarded(self.handle, event)
+                    if not self._needs_frame():
+                        continue  # nothing to show: no frame, no CPU
+                self._guarded(self.step)
                 if max_frames is not None and self.frames >= max_frames:
                     break
                 clock.tick(FPS)
         finally:
             pygame.quit()
-        return 0
+        return self.exit_code
 
     def step(self) -> None:
         """Handle every queued event, then update the reading and render one frame."""
@@ -110,24 +126,18 @@ class App:
         self.draw()
         pygame.display.flip()
         self.frames += 1
+        self.crashes = 0
+        self._dirty = False
 
     def update(self) -> None:
         """Read the drawing with the network if it changed since the last reading."""
-        if self._read_version == self.drawing.version:
-            return
-        self._read_version = self.drawing.version
-        if self.drawing.is_empty:
-            self.reading = None
-            return
-        t0 = time.perf_counter()
-        try:
-            self.reading = self.recogniser.read(self.drawing.point_arrays(self.layout.canvas.w))
-        except ValueError:
-            self.reading = None  # nothing readable (e.g. every point erased mid-gesture)
-        self.read_times.append(time.perf_counter() - t0)
+        if self.reader.update(self.drawing, self.layout.canvas.w):
+            self._dirty = True
 
     def draw(self) -> None:
-        self.view.draw(self.screen, self.scene())
+        scene = self.scene()
+        self._shown_status = (scene.status, scene.status_kind)
+        self.view.draw(self.screen, scene)
 
     def scene(self) -> Scene:
         status, kind = self.status()
@@ -151,10 +161,45 @@ class App:
             data_dir=str(self.data_directory),
         )
 
+    def _guarded(self, work: Callable[..., object], *args: object) -> None:
+        """Run one frame's work; an unexpected error is logged and shown, never the end of the demo."""
+        try:
+            work(*args)
+        except Exception as e:  # the last resort: anything a frame can raise
+            self._recover(e)
+
+    def _recover(self, error: Exception) -> None:
+        self.crashes += 1
+        self._dirty = True
+        try:
+            strokes = self.drawing.point_arrays(self.layout.canvas.w)
+        except Exception:
+            strokes = []
+        try:
+            log = store.write_crash_report(self.data_directory, strokes, error)
+            where = f"details in {log}"
+        except OSError:
+            log, where = None, "the crash log could not be written"
+        if self.crashes > CRASH_LIMIT:
+            print(f"digitpad: stopped after repeated errors ({type(error).__name__}: {error}); {where}",
+                  file=sys.stderr)
+            self.exit_code = 1
+            self.running = False
+            return
+        # Leave no gesture half done: the next event starts from a sane drawing.
+        with contextlib.suppress(Exception):
+            self.drawing.end()
+            self.drawing.end_erase()
+        self._last_erase = None
+        self.reader.invalidate()  # try reading once more: a one-off fault then costs one frame
+        kept = "your drawing is kept and saved" if strokes else "nothing was lost"
+        self.toast(f"Something went wrong \u2014 {kept}; {where}", "warn")
+
     # -- events ------------------------------------------------------------------------------------
 
     def handle(self, event: pygame.event.Event) -> None:
         """Apply one pygame event to the app's state."""
+        self._dirty = True
         kind = event.type
         if kind == pygame.QUIT:
             self.quit()
@@ -177,45 +222,23 @@ class App:
             self.pointer = None
         elif kind == pygame.WINDOWFOCUSLOST:
             # The button-up may never reach us now (alt-tab mid-stroke): finish what was going on.
-            self.drawing.end()
-            self.drawing.end_erase()
+            self._finish(None)
 
     def _key(self, event: pygame.event.Event) -> None:
-        key, mods = event.key, getattr(event, "mod", 0)
-        ch = getattr(event, "unicode", "") or ""
-        ctrl = bool(mods & (pygame.KMOD_CTRL | pygame.KMOD_META))
-        if key == pygame.K_q and not ctrl:
-            self.quit()
-            return
+        found = keys.action_for(event.key, getattr(event, "unicode", "") or "", getattr(event, "mod", 0))
         if self.show_help:
-            self.show_help = False  # any other key just closes the help
+            # Any key closes the help; Q still quits from it (Esc just closes it).
+            if found is not None and found[0] == "quit" and event.key != pygame.K_ESCAPE:
+                self.quit()
+            self.show_help = False
             return
-        if ctrl:
-            if key == pygame.K_z and mods & pygame.KMOD_SHIFT:
-                self.redo()
-            elif key == pygame.K_z:
-                self.undo()
-            elif key == pygame.K_y:
-                self.redo()
+        if found is None:
             return
-        if key == pygame.K_ESCAPE:
-            self.quit()
-        elif key in (pygame.K_h, pygame.K_F1) or ch == "?":
-            self.show_help = True
-        elif key in (pygame.K_f, pygame.K_F11):
-            self.toggle_fullscreen()
-        elif key in (pygame.K_c, pygame.K_BACKSPACE, pygame.K_DELETE):
-            self.clear()
-        elif key == pygame.K_e:
-            self.toggle_eraser()
-        elif key == pygame.K_s:
-            self.save_picture()
-        elif ch == "[" or key == pygame.K_LEFTBRACKET:
-            self.set_brush(self.brush - 1)
-        elif ch == "]" or key == pygame.K_RIGHTBRACKET:
-            self.set_brush(self.brush + 1)
-        elif (digit := _digit(key, ch)) is not None:
+        action, digit = found
+        if action == "label" and digit is not None:
             self.label(digit)
+        else:
+            getattr(self, action)()
 
     def _press(self, event: pygame.event.Event) -> None:
         pos, button = tuple(event.pos), event.button
@@ -224,10 +247,11 @@ class App:
             self.show_help = False
             return
         if button == LEFT and (name := self._button_at(pos)):
-            {"undo": self.undo, "eraser": self.toggle_eraser, "clear": self.clear}[name]()
+            getattr(self, BUTTON_ACTIONS[name])()
             return
         if button not in (LEFT, RIGHT) or not self.layout.canvas.collidepoint(pos):
             return
+        self._toast = None  # a new gesture: the last message has been seen
         x, y = self._to_canvas(pos)
         if button == RIGHT or self.eraser_mode:
             self.drawing.begin_erase()
@@ -256,25 +280,46 @@ class App:
         if event.button in (LEFT, RIGHT):
             self._finish(self.pointer)
 
-    def _finish(self, pos: tuple[int, int]) -> None:
+    def _finish(self, pos: tuple[int, int] | None) -> None:
+        """End the gesture in progress (at `pos`, if known)."""
         if self.drawing.drawing:
-            self.drawing.end(*self._to_canvas(pos))
-        if self.drawing.erasing:
-            self.drawing.end_erase()
-            self._last_erase = None
+            self.drawing.end(*self._to_canvas(pos)) if pos is not None else self.drawing.end()
+        self.drawing.end_erase()
+        self._last_erase = None
 
     # -- actions -----------------------------------------------------------------------------------
 
     def quit(self) -> None:
         self.running = False
 
+    def open_help(self) -> None:
+        self.show_help = True
+
     def undo(self) -> None:
         if not self.drawing.undo():
             self.toast("Nothing to undo", "warn")
+            return
+        record = self.drawing.last_tag
+        if isinstance(record, store.Appended):  # the step was "label and clear": take the label back
+            if store.remove_appended(record):
+                self.saved = store.count_samples(self.samples_file)
+                self.toast(f"Took back the {record.label} \u2014 {self.saved} saved; Ctrl+Y saves it again")
+            else:
+                self.toast(f"The drawing is back, but {record.path.name} changed since; its sample stays", "warn")
 
     def redo(self) -> None:
         if not self.drawing.redo():
             self.toast("Nothing to redo", "warn")
+            return
+        record = self.drawing.last_tag
+        if isinstance(record, store.Appended):  # redoing "label and clear": save it again
+            try:
+                self.saved = store.append_labelled(record)
+            except OSError as e:
+                self.drawing.undo()  # not saved, so not cleared either
+                self.toast(store.save_error(record.path, e), "warn")
+                return
+            self.toast(f"Saved as {record.label} again \u2014 {self.saved} saved", "good")
 
     def clear(self) -> None:
         if self.drawing.clear():
@@ -288,26 +333,39 @@ class App:
         self.brush = min(max(index, 0), len(BRUSHES) - 1)
         self.toast(f"Brush {self.brush_px} px")
 
+    def thinner(self) -> None:
+        self.set_brush(self.brush - 1)
+
+    def thicker(self) -> None:
+        self.set_brush(self.brush + 1)
+
     @property
     def brush_px(self) -> int:
         """The pen's width in pixels on the canvas as it is now."""
         return max(2, round(BRUSHES[self.brush] * self.layout.canvas.w / REFERENCE_SIDE))
 
     def label(self, digit: int) -> None:
-        """Save the drawing as an example of `digit` for training, then clear for the next one."""
+        """Save the drawing as an example of `digit` for training, then clear for the next one.
+
+        The clear carries the saved record, so Ctrl+Z takes the sample back out of the file.
+        """
         self.drawing.end()
         if self.drawing.is_empty:
             self.toast(f"Nothing to save as {digit} \u2014 draw a digit first", "warn")
             return
         side = self.layout.canvas.w
+        record = store.Appended(self.samples_file, digit, self.drawing.point_arrays(side), side)
         try:
-            self.saved = store.save_labelled(self.samples_file, digit, self.drawing.point_arrays(side), side)
-        except (OSError, ValueError) as e:
-            self.toast(f"Could not save: {e}", "warn")
+            self.saved = store.append_labelled(record)
+        except OSError as e:
+            self.toast(store.save_error(self.samples_file, e), "warn")
             return
-        self.drawing.clear()
+        except ValueError as e:
+            self.toast(f"Could not save to {self.samples_file}: {e}", "warn")
+            return
+        self.drawing.clear(tag=record)
         plural = "drawing" if self.saved == 1 else "drawings"
-        self.toast(f"Saved as {digit} \u2014 {self.saved} {plural}", "good")
+        self.toast(f"Saved as {digit} \u2014 {self.saved} {plural} (Ctrl+Z takes it back)", "good")
 
     def save_picture(self) -> None:
         """Write the canvas and the network's 28x28 input as PNGs into the data directory."""
@@ -318,13 +376,11 @@ class App:
         if self.reading is None:
             self.toast("Nothing to save \u2014 the drawing has no readable ink", "warn")
             return
-        self.view.ink.sync(self.drawing, self.layout.canvas.w, self.theme.canvas, self.theme.ink)
+        pixels = self.view.canvas_pixels(self.drawing, self.layout.canvas.w, self.theme)
         try:
-            canvas_path, _ = store.save_pngs(
-                self.data_directory, self.view.canvas_pixels(), self.reading.image
-            )
+            canvas_path, _ = store.save_pngs(self.data_directory, pixels, self.reading.image)
         except OSError as e:
-            self.toast(f"Could not save the picture: {e}", "warn")
+            self.toast(store.save_error(self.data_directory, e), "warn")
             return
         self.toast(f"Saved {canvas_path.name} (+ its 28\u00d728 input) in {canvas_path.parent}", "good")
 
@@ -351,15 +407,9 @@ class App:
 
     def resize(self, width: int, height: int) -> None:
         """The window changed size: lay out again. The strokes are in canvas units, so they follow."""
-        if self.fullscreen:
-            self._relayout()
-            return
-        size = (max(int(width), 1), max(int(height), 1))
-        if self.screen.get_size() != size:
-            # pygame 2 resizes the display surface itself; this path is for drivers that do not
-            # (dummy, in tests) and for resize requests made by the app.
-            self.screen = pygame.display.set_mode(size, pygame.RESIZABLE)
-        self.windowed_size = self.screen.get_size()
+        if not self.fullscreen:
+            self.screen = window.resize((width, height))
+            self.windowed_size = self.screen.get_size()
         self._relayout()
 
     def _relayout(self) -> None:
@@ -367,17 +417,12 @@ class App:
         size = self.screen.get_size()
         if size != self.layout.size:
             self.layout = compute_layout(*size, classroom=self.classroom)
-            self._read_version = -1  # the strokes in canvas pixels changed scale; cheap to re-read
+            self.reader.invalidate()  # the strokes in canvas pixels changed scale; cheap to re-read
 
     def _set_mode(self) -> pygame.Surface:
-        if self.fullscreen:
-            try:
-                return pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
-            except pygame.error as e:
-                self.fullscreen = False
-                self.toast(f"Fullscreen is not available here ({e})", "warn")
-        screen = pygame.display.set_mode(self.windowed_size, pygame.RESIZABLE)
-        _set_minimum_size(MIN_WINDOW)
+        screen, self.fullscreen, warning = window.set_mode(self.fullscreen, self.windowed_size)
+        if warning:
+            self.toast(warning, "warn")
         return screen
 
     # -- helpers -----------------------------------------------------------------------------------
@@ -401,9 +446,13 @@ class App:
         return (
             not self.drawing.drawing
             and not self.drawing.erasing
-            and self._read_version == self.drawing.version
+            and self.reader.is_current(self.drawing)
             and not pygame.event.peek()
         )
+
+    def _needs_frame(self) -> bool:
+        """Whether the screen would change: an event came, or a message appeared or expired."""
+        return self._dirty or self.status() != self._shown_status
 
     def _update_cursor(self, pos: tuple[int, int]) -> None:
         want = (
@@ -418,30 +467,16 @@ class App:
                 pygame.mouse.set_cursor(want)
 
 
-def _digit(key: int, ch: str) -> int | None:
-    if len(ch) == 1 and ch.isdigit() and ch.isascii():
-        return int(ch)
-    if pygame.K_0 <= key <= pygame.K_9:
-        return key - pygame.K_0
-    keypad = (pygame.K_KP0, pygame.K_KP1, pygame.K_KP2, pygame.K_KP3, pygame.K_KP4)
-    keypad += (pygame.K_KP5, pygame.K_KP6, pygame.K_KP7, pygame.K_KP8, pygame.K_KP9)
-    return keypad.index(key) if key in keypad else None
+def _wait_for_event(timeout_ms: int) -> pygame.event.Event:
+    """The next event, or a NOEVENT after timeout_ms; sleeps between looks at the queue.
 
-
-def _default_window_size() -> tuple[int, int]:
-    """1280x800, shrunk to fit smaller screens (a 1366x768 laptop has room for less)."""
-    try:
-        dw, dh = pygame.display.get_desktop_sizes()[0]
-    except (pygame.error, IndexError):
-        return 1280, 800
-    return max(MIN_WINDOW[0], min(1280, int(dw * 0.92))), max(MIN_WINDOW[1], min(800, int(dh * 0.86)))
-
-
-def _set_minimum_size(size: tuple[int, int]) -> None:
-    """Stop the window being dragged smaller than the layout can use (best effort)."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            pygame.Window.from_display_module().minimum_size = size
-    except (AttributeError, pygame.error):
-        pass
+    pygame-ce's own event.wait() polls every millisecond inside (about 1% of a core for a window
+    nobody touches). Sleeping 20 ms between polls costs about 0.2%, and delays only the first
+    event after a pause, by at most 20 ms; while the user draws, frames run at full rate.
+    """
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        event = pygame.event.poll()
+        if event.type != pygame.NOEVENT or time.monotonic() >= deadline:
+            return event
+        time.sleep(IDLE_POLL_S)

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 from pygame import Rect
 
-from model.preprocess import FIELD
+from model.config import CLASSES, DIGITS, FIELD
 
+CAPTION_EMS = 12  # "what the network sees" is 11.4 ems wide in DejaVu Sans, more when small
 CLASSROOM_BOOST = 1.3  # type and spacing grow this much more in classroom mode: read from the back row
 
 
@@ -31,23 +32,48 @@ class TypeScale:
 
 
 @dataclass(frozen=True)
+class BarSlot:
+    """One digit's bar: its label, its track (the fill grows from the start along it) and its %."""
+
+    digit: int
+    label_at: tuple[int, int]
+    label_anchor: str  # pygame Rect attribute the label's text is placed by
+    track: Rect
+    pct_at: tuple[int, int]
+    pct_anchor: str
+    vertical: bool  # grows upwards from the bottom rather than rightwards from the left
+
+    def fill(self, p: float) -> Rect:
+        """The part of the track a probability p covers."""
+        t = self.track
+        if self.vertical:
+            h = round(t.h * min(max(p, 0.0), 1.0))
+            return Rect(t.x, t.bottom - h, t.w, h)
+        return Rect(t.x, t.y, round(t.w * min(max(p, 0.0), 1.0)), t.h)
+
+
+@dataclass(frozen=True)
 class Layout:
     size: tuple[int, int]
     scale: float
-    classroom: bool
     type: TypeScale
-    margin: int
     radius: int  # corner radius of cards and buttons
     canvas: Rect
     toolbar: Rect  # under the canvas: brush indicator and buttons
-    brush: Rect  # left part of the toolbar
+    brush: Rect  # left part of the toolbar: the brush's dot, then its label
+    brush_dot: Rect
+    brush_label: Rect
     buttons: dict[str, Rect] = field(default_factory=dict)  # "undo", "eraser", "clear"
     header: Rect = field(default_factory=Rect)  # title row; zero height when there is no room
-    prediction: Rect = field(default_factory=Rect)
+    prediction: Rect = field(default_factory=Rect)  # the card
+    prediction_title: Rect = field(default_factory=Rect)  # "Prediction", in its top-left corner
+    prediction_body: Rect = field(default_factory=Rect)  # where the headline and caption go
     preview: Rect = field(default_factory=Rect)  # the 28x28 input, a whole multiple of 28 px square
     preview_caption: Rect = field(default_factory=Rect)
     bars: Rect = field(default_factory=Rect)
     bars_vertical: bool = False  # ten columns side by side instead of ten rows
+    bar_slots: tuple[BarSlot, ...] = ()  # one per digit, inside `bars`
+    pct_size: int = 0  # type size of the percentages beside (or above) the bars
     status: Rect = field(default_factory=Rect)
 
 
@@ -98,17 +124,25 @@ def compute_layout(width: int, height: int, classroom: bool = False) -> Layout:
 
     toolbar = Rect(canvas.x, canvas.bottom + gap // 2, canvas.w, toolbar_h)
     buttons, brush = _toolbar(toolbar, s)
+    brush_dot = Rect(brush.x, brush.y, min(brush.h, brush.w), brush.h)
+    label_x = min(brush_dot.right + round(8 * s), brush.right)
+    brush_label = Rect(label_x, brush.y, brush.right - label_x, brush.h)
     parts = _panel(panel, s, gap, types)
+    parts.update(_bar_slots(parts["bars"], parts["bars_vertical"], s, types))
+    card, pad = parts["prediction"], round(12 * s)
+    title = Rect(card.x + pad, card.y + pad, max(card.w - 2 * pad, 1), types.small)
+    parts["prediction_title"] = title
+    parts["prediction_body"] = Rect(title.x, title.bottom, title.w, max(card.h - 2 * pad - types.small, 1))
     return Layout(
         size=(w, h),
         scale=s,
-        classroom=classroom,
         type=types,
-        margin=m,
         radius=max(3, round(10 * s)),
         canvas=canvas,
         toolbar=toolbar,
         brush=brush,
+        brush_dot=brush_dot,
+        brush_label=brush_label,
         buttons=buttons,
         status=status,
         **parts,
@@ -130,22 +164,29 @@ def _toolbar(toolbar: Rect, s: float) -> tuple[dict[str, Rect], Rect]:
 
 
 def _panel(panel: Rect, s: float, gap: int, types: TypeScale) -> dict:
-    """Header, prediction card, input preview and bars inside the readout panel."""
+    """Header, prediction card, input preview and bars inside the readout panel.
+
+    The caption under the preview ("what the network sees") is wider than a small preview; its
+    rectangle is as wide as the text, so nothing else is placed where it goes.
+    """
     caption_h = round(types.small * 1.9)
+    caption_w = round(types.small * CAPTION_EMS)
     if panel.w >= panel.h * 1.6:
         # Short and wide (narrow windows, readout under the canvas): prediction and preview on the
         # left, the bars as ten columns on the right; no title row, the window title says it.
         preview_side = _whole_cells(min(panel.h - caption_h, panel.w * 0.25))
         pred_w = max(round(panel.w * 0.24), 1)
         prediction = Rect(panel.x, panel.y, pred_w, panel.h)
-        preview = Rect(prediction.right + gap, panel.y, preview_side, preview_side)
-        bars_x = preview.right + gap
+        cap_w = max(preview_side, caption_w)
+        caption = Rect(prediction.right + gap, panel.y + preview_side, cap_w, caption_h)
+        preview = Rect(caption.centerx - preview_side // 2, panel.y, preview_side, preview_side)
+        bars_x = caption.right + gap
         bars = Rect(bars_x, panel.y, max(panel.right - bars_x, 1), panel.h)
         return dict(
             header=Rect(panel.x, panel.y, panel.w, 0),
             prediction=prediction,
             preview=preview,
-            preview_caption=Rect(preview.x, preview.bottom, preview.w, caption_h),
+            preview_caption=caption,
             bars=bars,
             bars_vertical=True,
         )
@@ -154,16 +195,51 @@ def _panel(panel: Rect, s: float, gap: int, types: TypeScale) -> dict:
     preview_side = _whole_cells(min(readout_h - caption_h, panel.w * 0.42))
     top = header.bottom + gap // 2
     preview = Rect(panel.right - preview_side, top, preview_side, preview_side)
-    prediction = Rect(panel.x, top, max(preview.x - gap - panel.x, 1), preview_side + caption_h)
-    bars_top = prediction.bottom + gap
+    if caption_w <= preview_side:
+        caption = Rect(preview.x, preview.bottom, preview_side, caption_h)
+        card_h = preview_side + caption_h  # the card reaches down to the caption's baseline
+    else:  # flush right under the preview, reaching left under the card, which stops above it
+        caption = Rect(panel.right - caption_w, preview.bottom, caption_w, caption_h)
+        card_h = preview_side
+    prediction = Rect(panel.x, top, max(preview.x - gap - panel.x, 1), card_h)
+    bars_top = caption.bottom + gap
     return dict(
         header=header,
         prediction=prediction,
         preview=preview,
-        preview_caption=Rect(preview.x, preview.bottom, preview.w, caption_h),
+        preview_caption=caption,
         bars=Rect(panel.x, bars_top, panel.w, max(panel.bottom - bars_top, 1)),
         bars_vertical=False,
     )
+
+
+def _bar_slots(area: Rect, vertical: bool, s: float, types: TypeScale) -> dict:
+    """Where each digit's label, bar and percentage go: ten rows, or ten columns when vertical."""
+    slots = []
+    if vertical:
+        col_w = area.w / CLASSES
+        thick = max(4, round(min(col_w * 0.5, 40 * s)))
+        pct_h, label_h = round(types.small * 1.5), round(types.label * 1.4)
+        top, bottom = area.y + pct_h, area.bottom - label_h
+        for d in DIGITS:
+            cx = round(area.x + col_w * (d + 0.5))
+            track = Rect(cx - thick // 2, top, thick, max(bottom - top, 4))
+            slots.append(BarSlot(d, (cx, area.bottom), "midbottom", track, (cx, area.y), "midtop", True))
+        return dict(bar_slots=tuple(slots), pct_size=types.small)
+    row_h = area.h / CLASSES
+    thick = max(4, round(min(row_h * 0.56, 34 * s)))
+    label_w = round(types.label * 1.3)
+    # "100%" in the bold face is about 3.1 ems wide, plus a little air before the bar.
+    pct_w = round(types.body * 3.1) + round(10 * s)
+    track_x = area.x + label_w
+    track_w = max(area.w - label_w - pct_w, 4)
+    for d in DIGITS:
+        cy = round(area.y + row_h * (d + 0.5))
+        track = Rect(track_x, cy - thick // 2, track_w, thick)
+        slots.append(
+            BarSlot(d, (area.x + label_w // 2, cy), "center", track, (area.right, cy), "midright", False)
+        )
+    return dict(bar_slots=tuple(slots), pct_size=types.body)
 
 
 def _whole_cells(side: float) -> int:

@@ -10,7 +10,6 @@ Drawings saved during the run go to a temporary DIGITPAD_HOME, never into the us
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import shutil
 import subprocess
@@ -19,36 +18,16 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-DEFAULT_WEIGHTS = REPO / "weights" / "digitpad-925.npz"
+from app.window import ICON
+from model.config import BUNDLED_WEIGHTS, REPO
+
 DEFAULT_OUT = REPO / "assets" / "screenshots"
 SCREEN = (1920, 1080)
 
 
-def three(wobble: float = 0.006) -> list[tuple[float, float]]:
-    """A hand-drawn looking 3 in canvas units (0..1), at a mouse's event density (~1 event per 4 px)."""
-    pts = []
-    for a in _steps(-2.55, 1.55, 70):
-        pts.append((0.50 + 0.19 * math.cos(a), 0.33 + 0.15 * math.sin(a)))
-    for a in _steps(-1.55, 2.65, 80):
-        pts.append((0.51 + 0.22 * math.cos(a), 0.63 + 0.17 * math.sin(a)))
-    # A hand is not a compass: a slow, smooth wobble.
-    return [(x + wobble * math.sin(i / 7), y + wobble * math.cos(i / 11)) for i, (x, y) in enumerate(pts)]
-
-
-def seven() -> list[tuple[float, float]]:
-    top = [(0.27 + 0.46 * t, 0.22 + 0.01 * math.sin(t * 3)) for t in _steps(0, 1, 50)]
-    stem = [(0.73 - 0.26 * t, 0.22 + 0.60 * t) for t in _steps(0, 1, 70)]
-    return top + stem
-
-
-def _steps(a: float, b: float, n: int) -> list[float]:
-    return [a + (b - a) * i / (n - 1) for i in range(n)]
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m app.screenshots", description=__doc__.splitlines()[0])
-    p.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS)
+    p.add_argument("--weights", type=Path, default=BUNDLED_WEIGHTS)
     p.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = p.parse_args(argv)
 
@@ -86,20 +65,14 @@ def _capture(weights: Path, out: Path) -> int:
     # Imported here, after the display is chosen: SDL reads DISPLAY / SDL_VIDEODRIVER when pygame starts.
     import pygame
 
+    from app import demo
     from app.app import App
-    from app.startup import load_recogniser
-    from model.mlp import MLP
-    from model.weights import save
 
-    if weights.is_file():
-        recogniser = load_recogniser(weights)
-        note = f"model: {weights}"
-    else:
-        random_model = Path(os.environ["DIGITPAD_HOME"]) / "random.npz"
-        save(random_model, MLP([784, 32, 10], seed=0), {"input": {}, "temperature": 1.0})
-        recogniser = load_recogniser(random_model)
-        note = f"WARNING: {weights} not found; a RANDOM model was used - re-run once it is trained"
+    recogniser, warning = demo.load_or_random(weights, Path(os.environ["DIGITPAD_HOME"]))
+    note = f"WARNING: {warning}" if warning else f"model: {weights}"
     out.mkdir(parents=True, exist_ok=True)
+    pygame.image.save(demo.icon(), str(ICON))
+    print(f"wrote {ICON}")
 
     def shoot(app: App, name: str) -> None:
         app.step()
@@ -129,14 +102,14 @@ def _capture(weights: Path, out: Path) -> int:
 
     app = fresh(size=(1280, 800))
     shoot(app, "empty.png")
-    draw(app, three())
+    draw(app, demo.three(side=app.layout.canvas.w))
     shoot(app, "drawing-3.png")
     app.show_help = True
     shoot(app, "help.png")
     pygame.quit()
 
     app = fresh(classroom=True)  # fullscreen on the (virtual) screen
-    draw(app, seven())
+    draw(app, demo.seven(side=app.layout.canvas.w))
     shoot(app, "classroom.png")
     pygame.quit()
     print(note)

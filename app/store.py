@@ -6,7 +6,11 @@ arrays, so saving is tested without a window.
 
 from __future__ import annotations
 
+import errno
+import json
 import os
+import traceback
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -15,10 +19,11 @@ import platformdirs
 from PIL import Image
 
 from model.atomic import atomic_write
-from model.strokes import append_sample
+from model.jsonl import append_sample, count_samples  # noqa: F401 (the app counts through here)
 
 ENV_HOME = "DIGITPAD_HOME"  # overrides the data directory (tests, portable installs, classrooms)
 SAMPLES_FILE = "my-digits.jsonl"
+CRASH_LOG = "crash.log"
 
 
 def data_dir() -> Path:
@@ -31,26 +36,94 @@ def samples_path(directory: Path | None = None) -> Path:
     return (directory or data_dir()) / SAMPLES_FILE
 
 
-def count_samples(path: Path) -> int:
-    """How many samples a strokes file holds, counted the way `append_sample` counts them.
-
-    Every complete line ends in "}\\n"; the debris a crash can leave does not. A missing or
-    unreadable file counts as none: the counter is a courtesy, never a reason to fail at startup.
-    """
-    try:
-        with open(path, "rb") as f:
-            count, prev = 0, b""
-            while chunk := f.read(1 << 20):
-                count += (prev + chunk).count(b"}\n")
-                prev = chunk[-1:]
-            return count
-    except OSError:
-        return 0
-
-
 def save_labelled(path: Path, label: int, strokes: list[np.ndarray], canvas_side: int) -> int:
     """Append a labelled drawing (points in canvas pixels) to the strokes file; returns the sample count."""
     return append_sample(path, label, strokes, source="digitpad", canvas=int(canvas_side))
+
+
+@dataclass
+class Appended:
+    """One labelled drawing as it went into the strokes file, so that it can be taken back."""
+
+    path: Path
+    label: int
+    strokes: list[np.ndarray]
+    canvas_side: int
+    start: int = 0  # the file's length before the append
+    data: bytes = b""  # exactly the bytes the append added
+
+
+def append_labelled(record: Appended) -> int:
+    """Append `record`'s drawing (again, for a redo), noting where it went; returns the sample count."""
+    try:
+        start = os.stat(record.path).st_size
+    except FileNotFoundError:
+        start = 0
+    count = save_labelled(record.path, record.label, record.strokes, record.canvas_side)
+    with open(record.path, "rb") as f:
+        f.seek(start)
+        record.start, record.data = start, f.read()
+    return count
+
+
+def remove_appended(record: Appended) -> bool:
+    """Take back an append: cut the file back to its length before it. Returns True if it did.
+
+    Only if the file still ends with exactly the bytes we wrote: if anything else has been appended
+    since (another Digitpad, a script) or the file was replaced, it is left alone. Truncation is one
+    metadata change, so a crash leaves the file with or without the line, never half of it.
+    """
+    try:
+        with open(record.path, "r+b") as f:
+            end = f.seek(0, os.SEEK_END)
+            if not record.data or end != record.start + len(record.data):
+                return False
+            f.seek(record.start)
+            if f.read() != record.data:
+                return False
+            f.truncate(record.start)
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError:
+        return False
+    return True
+
+
+def save_error(path: Path, e: OSError) -> str:
+    """A failed save in plain words: what failed and what to do, no errno codes or temp file names."""
+    reasons = {
+        errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+        errno.EROFS: "the folder is read-only",
+        errno.ENOSPC: "the disk is full",
+        getattr(errno, "EDQUOT", -1): "the disk quota is full",  # no EDQUOT on Windows
+        errno.ENOENT: "the folder does not exist",
+        errno.ENOTDIR: "a file is in the way of the folder",
+        errno.EISDIR: "a folder is in the way of the file",
+    }
+    reason = reasons.get(e.errno or 0) or (e.strerror or "it could not be written").lower()
+    if e.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        advice = "Free some space, or set DIGITPAD_HOME to a folder on another disk."
+    else:
+        advice = f"Set {ENV_HOME} to a writable folder."
+    return f"Could not save to {path}: {reason}. {advice}"
+
+
+def write_crash_report(directory: Path, strokes: list[np.ndarray], error: BaseException) -> Path:
+    """Keep what went wrong (appended to crash.log) and the drawing (a JSON file); returns the log.
+
+    The last-resort guard calls this: the drawing on screen is the one thing the user would miss.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    drawing = {"strokes": [np.round(np.asarray(s, dtype=np.float64), 2).tolist() for s in strokes]}
+    if strokes:
+        atomic_write(directory / f"unsaved-drawing-{stamp}.json", lambda f: f.write(json.dumps(drawing).encode()))
+    log = directory / CRASH_LOG
+    text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    with open(log, "a", encoding="utf-8") as f:
+        f.write(f"--- {datetime.now().isoformat(timespec='seconds')}\n{text}")
+    return log
 
 
 def save_pngs(

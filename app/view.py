@@ -11,27 +11,15 @@ from dataclasses import dataclass
 import numpy as np
 import pygame
 import pygame.gfxdraw
-from pygame import Rect
 
-from app.canvas import Drawing
 from app.ink import InkLayer
+from app.keys import BINDINGS
 from app.layout import Layout
 from app.readout import percentages, verdict
 from app.theme import Colour, Fonts, TextCache, Theme
+from model.config import CLASSES, FIELD
+from model.drawing import Drawing
 from model.recognise import Reading
-
-SHORTCUTS = (
-    ("Draw", "left mouse button (touch and pen work too)"),
-    ("Erase", "right-button drag, or E to switch the eraser on/off"),
-    ("Undo / redo", "Ctrl+Z / Ctrl+Y (or Ctrl+Shift+Z)"),
-    ("Clear", "C, Backspace, Delete or the Clear button"),
-    ("Brush size", "[ and ]  or the mouse wheel"),
-    ("Label for training", "0\u20139 saves the drawing as that digit, then clears"),
-    ("Save picture", "S saves the canvas and the 28\u00d728 input as PNG"),
-    ("Fullscreen", "F or F11"),
-    ("This help", "H or ?"),
-    ("Quit", "Esc or Q"),
-)
 
 
 @dataclass
@@ -81,10 +69,10 @@ class View:
         if scene.show_help:
             self._help(surface, scene)
 
-    def canvas_pixels(self) -> np.ndarray:
-        """The canvas as last drawn, (h, w, 3) uint8: what 'save picture' writes."""
-        assert self.ink.surface is not None
-        return pygame.surfarray.array3d(self.ink.surface).transpose(1, 0, 2)
+    def canvas_pixels(self, drawing: Drawing, side: int, theme: Theme) -> np.ndarray:
+        """The canvas with `drawing` on it, (side, side, 3) uint8: what 'save picture' writes."""
+        ink = self.ink.sync(drawing, side, theme.canvas, theme.ink)
+        return pygame.surfarray.array3d(ink).transpose(1, 0, 2)
 
     # -- pieces ------------------------------------------------------------------------------------
 
@@ -123,23 +111,20 @@ class View:
 
     def _toolbar(self, surface: pygame.Surface, scene: Scene) -> None:
         lay, th = scene.layout, scene.theme
-        area = lay.brush
-        dot_r = max(2, min(scene.brush_px // 2, area.h // 2 - 4))
-        cx = area.x + max(dot_r, area.h // 4) + 2
-        if area.w > 2 * dot_r + 4:
-            pygame.gfxdraw.aacircle(surface, cx, area.centery, dot_r, th.ink)
-            pygame.gfxdraw.filled_circle(surface, cx, area.centery, dot_r, th.ink)
+        dot, text = lay.brush_dot, lay.brush_label
+        dot_r = max(2, min(scene.brush_px // 2, dot.h // 2 - 4))
+        if dot.w > 2 * dot_r + 4:
+            pygame.gfxdraw.aacircle(surface, dot.centerx, dot.centery, dot_r, th.ink)
+            pygame.gfxdraw.filled_circle(surface, dot.centerx, dot.centery, dot_r, th.ink)
         label = f"Brush {scene.brush_px} px" if not scene.eraser_mode else "Eraser on"
         colour = th.muted if not scene.eraser_mode else th.eraser
-        left = cx + dot_r + round(12 * lay.scale)
-        room = area.right - left
-        self._text(surface, label, lay.type.body, colour, (left, area.centery), "midleft", max_w=room)
+        self._text(surface, label, lay.type.body, colour, text.midleft, "midleft", max_w=text.w)
         # The keys that change it, if there is room for them: a reminder, not essential.
         hint = "[ ]" if not scene.eraser_mode else "E: pen"
-        used = self.text.render(label, lay.type.body, colour).get_width() + round(14 * lay.scale)
+        used = self.text.render(label, lay.type.body, colour).get_width() + lay.type.body * 3 // 4
         hint_img = self.text.render(hint, lay.type.body, th.faint)
-        if used + hint_img.get_width() <= room:
-            surface.blit(hint_img, hint_img.get_rect(midleft=(left + used, area.centery)))
+        if used + hint_img.get_width() <= text.w:
+            surface.blit(hint_img, hint_img.get_rect(midleft=(text.x + used, text.centery)))
         names = {"undo": "Undo", "eraser": "Eraser", "clear": "Clear"}
         enabled = {
             "undo": scene.drawing.can_undo,
@@ -167,11 +152,8 @@ class View:
     def _prediction(self, surface: pygame.Surface, scene: Scene) -> None:
         lay, th, rect = scene.layout, scene.theme, scene.layout.prediction
         pygame.draw.rect(surface, th.panel, rect, border_radius=lay.radius)
-        pad = round(12 * lay.scale)
-        self._text(surface, "Prediction", lay.type.small, th.muted, (rect.x + pad, rect.y + pad), "topleft")
-        body = Rect(
-            rect.x + pad, rect.y + pad + lay.type.small, rect.w - 2 * pad, rect.h - 2 * pad - lay.type.small
-        )
+        self._text(surface, "Prediction", lay.type.small, th.muted, lay.prediction_title.topleft, "topleft")
+        body = lay.prediction_body
         if scene.reading is None:
             self._text(surface, "no digit yet", lay.type.body, th.faint, body.center, "center", max_w=body.w)
             return
@@ -215,10 +197,7 @@ class View:
         surface.blit(self._preview, rect)
         pygame.draw.rect(surface, th.border, rect.inflate(2, 2), width=1)
         cap = lay.preview_caption
-        caption = self.text.render("what the network sees", lay.type.small, th.muted)
-        # Centred under the preview if it fits, else flush with the panel's right edge, never past it.
-        anchor = {"center": cap.center} if caption.get_width() <= cap.w else {"midright": cap.midright}
-        surface.blit(caption, caption.get_rect(**anchor))
+        self._text(surface, "what the network sees", lay.type.small, th.muted, cap.center, "center", max_w=cap.w)
 
     def _bars(self, surface: pygame.Surface, scene: Scene) -> None:
         lay, th = scene.layout, scene.theme
@@ -231,82 +210,31 @@ class View:
                 highlight[v.top] = th.accent
             else:
                 highlight[v.top] = highlight[v.runner_up] = th.unsure
-        if lay.bars_vertical:
-            self._bar_columns(surface, scene, pct, highlight)
-        else:
-            self._bar_rows(surface, scene, pct, highlight)
-
-    def _bar_rows(
-        self, surface: pygame.Surface, scene: Scene, pct: list[int] | None, hl: dict[int, Colour]
-    ) -> None:
-        lay, th, area = scene.layout, scene.theme, scene.layout.bars
-        s = lay.scale
-        row_h = area.h / 10
-        thick = max(4, round(min(row_h * 0.56, 34 * s)))
-        label_w = round(lay.type.label * 1.3)
-        pct_w = self.fonts.get(lay.type.body, True).size("100%")[0] + round(10 * s)
-        track_x = area.x + label_w
-        track_w = max(area.w - label_w - pct_w, 4)
-        for d in range(10):
-            cy = round(area.y + row_h * (d + 0.5))
-            label_colour = hl.get(d, th.text if pct is not None else th.faint)
+        th_text = th.text if pct is not None else th.faint
+        for slot in lay.bar_slots:
+            d = slot.digit
+            bold = d in highlight
             self._text(
-                surface,
-                str(d),
-                lay.type.label,
-                label_colour,
-                (area.x + label_w // 2, cy),
-                "center",
-                bold=d in hl,
+                surface, str(d), lay.type.label, highlight.get(d, th_text), slot.label_at, slot.label_anchor, bold=bold
             )
-            track = Rect(track_x, cy - thick // 2, track_w, thick)
-            pygame.draw.rect(surface, th.track, track, border_radius=thick // 2)
-            if pct is None:
-                self._text(surface, "\u2013", lay.type.body, th.faint, (area.right, cy), "midright")
+            radius = min(slot.track.w, slot.track.h) // 2
+            pygame.draw.rect(surface, th.track, slot.track, border_radius=radius)
+            if reading is None or pct is None:
+                if not slot.vertical:
+                    self._text(surface, "\u2013", lay.pct_size, th.faint, slot.pct_at, slot.pct_anchor)
                 continue
-            p = float(scene.reading.probs[d]) if scene.reading is not None else 0.0
-            fill_w = round(track_w * min(max(p, 0.0), 1.0))
-            if fill_w >= 2:
-                fill = Rect(track_x, track.y, fill_w, thick)
-                pygame.draw.rect(surface, hl.get(d, th.bar), fill, border_radius=min(thick // 2, fill_w // 2))
-            colour = hl.get(d, th.muted)
-            self._text(
-                surface, f"{pct[d]}%", lay.type.body, colour, (area.right, cy), "midright", bold=d in hl
-            )
-
-    def _bar_columns(
-        self, surface: pygame.Surface, scene: Scene, pct: list[int] | None, hl: dict[int, Colour]
-    ) -> None:
-        lay, th, area = scene.layout, scene.theme, scene.layout.bars
-        col_w = area.w / 10
-        thick = max(4, round(min(col_w * 0.5, 40 * lay.scale)))
-        pct_h = round(lay.type.small * 1.5)
-        label_h = round(lay.type.label * 1.4)
-        top, bottom = area.y + pct_h, area.bottom - label_h
-        height = max(bottom - top, 4)
-        for d in range(10):
-            cx = round(area.x + col_w * (d + 0.5))
-            label_colour = hl.get(d, th.text if pct is not None else th.faint)
-            self._text(
-                surface, str(d), lay.type.label, label_colour, (cx, area.bottom), "midbottom", bold=d in hl
-            )
-            track = Rect(cx - thick // 2, top, thick, height)
-            pygame.draw.rect(surface, th.track, track, border_radius=thick // 2)
-            if pct is None or scene.reading is None:
-                continue
-            fill_h = round(height * min(max(float(scene.reading.probs[d]), 0.0), 1.0))
-            if fill_h >= 2:
-                fill = Rect(track.x, bottom - fill_h, thick, fill_h)
-                pygame.draw.rect(surface, hl.get(d, th.bar), fill, border_radius=min(thick // 2, fill_h // 2))
+            fill = slot.fill(float(reading.probs[d]))
+            if min(fill.size) >= 2:
+                pygame.draw.rect(surface, highlight.get(d, th.bar), fill, border_radius=min(fill.w, fill.h) // 2)
             self._text(
                 surface,
                 f"{pct[d]}%",
-                lay.type.small,
-                hl.get(d, th.muted),
-                (cx, area.y),
-                "midtop",
-                bold=d in hl,
-                max_w=col_w,
+                lay.pct_size,
+                highlight.get(d, th.muted),
+                slot.pct_at,
+                slot.pct_anchor,
+                bold=bold,
+                max_w=lay.bars.w / CLASSES if slot.vertical else None,
             )
 
     def _status(self, surface: pygame.Surface, scene: Scene) -> None:
@@ -339,19 +267,20 @@ class View:
     def _help_card(self, scene: Scene, size: int) -> pygame.Surface:
         th = scene.theme
         pad, line = round(size * 1.4), round(size * 1.75)
-        keys_w = max(self.fonts.get(size, True).size(k)[0] for k, _ in SHORTCUTS) + round(size * 1.5)
-        desc_w = max(self.fonts.get(size).size(d)[0] for _, d in SHORTCUTS)
+        rows = [(b.plain_keys, b.does) for b in BINDINGS]  # the same table the key handler reads
+        keys_w = max(self.fonts.get(size, True).size(k)[0] for k, _ in rows) + round(size * 1.5)
+        desc_w = max(self.fonts.get(size).size(d)[0] for _, d in rows)
         title_h = round(size * 1.5 * 1.6)
         footer = [f"Drawings are saved in {scene.data_dir}", "Press any key or click to close"]
         foot_w = max(self.fonts.get(round(size * 0.85)).size(f)[0] for f in footer)
         width = max(keys_w + desc_w, foot_w) + 2 * pad
-        height = pad + title_h + line * len(SHORTCUTS) + round(size * 0.8) + 2 * round(size * 1.4) + pad
+        height = pad + title_h + line * len(rows) + round(size * 0.8) + 2 * round(size * 1.4) + pad
         card = pygame.Surface((width, height))
         card.fill(th.panel)
         y = pad
         self._text(card, "Keys and mouse", round(size * 1.5), th.text, (pad, y), "topleft", bold=True)
         y += title_h
-        for key, desc in SHORTCUTS:
+        for key, desc in rows:
             self._text(card, key, size, th.accent, (pad, y), "topleft", bold=True)
             self._text(card, desc, size, th.text, (pad + keys_w, y), "topleft")
             y += line
@@ -389,7 +318,7 @@ class View:
 
 def _magnify(image: np.ndarray | None, side: int, grid: Colour) -> pygame.Surface:
     """The 28x28 input as a side x side surface, each input pixel a square cell with a grid line."""
-    cells = 28
+    cells = FIELD
     grey = (
         np.zeros((cells, cells), np.uint8)
         if image is None

@@ -19,7 +19,6 @@ flip() costs what a software-rendered window costs, not what a compositor adds.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import statistics
 import subprocess
@@ -37,29 +36,13 @@ sys.path.insert(0, str(REPO))
 import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 
+from app import demo  # noqa: E402
 from app.app import App  # noqa: E402
-from app.startup import load_recogniser  # noqa: E402
-from model.mlp import MLP  # noqa: E402
-from model.weights import save  # noqa: E402
+from model.config import BUNDLED_WEIGHTS as BUNDLED  # noqa: E402
 
-BUNDLED = REPO / "weights" / "digitpad-925.npz"
 WINDOW = (1280, 800)
 EVENTS_PER_FRAME = 2
 SPACING_PX = 4.0
-
-
-def three_path(side: int) -> list[tuple[float, float]]:
-    """A "3" in canvas units, resampled so consecutive points are SPACING_PX apart on the canvas."""
-    arcs = [(0.50, 0.33, 0.19, 0.15, -2.55, 1.55), (0.51, 0.63, 0.22, 0.17, -1.55, 2.65)]
-    dense = []
-    for cx, cy, rx, ry, a0, a1 in arcs:
-        for a in np.linspace(a0, a1, 2000):
-            dense.append((cx + rx * math.cos(a), cy + ry * math.sin(a)))
-    pts = [dense[0]]
-    for p in dense[1:]:
-        if math.dist(p, pts[-1]) * side >= SPACING_PX:
-            pts.append(p)
-    return pts
 
 
 def replay(app: App, path: list[tuple[float, float]], button: int = 1) -> list[float]:
@@ -116,17 +99,15 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as home:
         os.environ["DIGITPAD_HOME"] = home
-        weights = args.weights
-        if not weights.is_file():
-            weights = Path(home) / "random.npz"
-            save(weights, MLP([784, 32, 10], seed=0), {"input": {}, "temperature": 1.0})
-            print(f"NOTE: {args.weights} not found; timing a small random model instead")
-        rec = load_recogniser(weights)
+        rec, note = demo.load_or_random(args.weights, Path(home))
+        weights = args.weights if note is None else Path(home) / "random.npz"
+        if note:
+            print(f"NOTE: {note}")
         print(f"model: {weights.name}, layers {rec.model.sizes}, {len(rec.pens)} rendering(s) per reading")
         print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
 
         app = App(rec, size=WINDOW)
-        path = three_path(app.layout.canvas.w)
+        path = demo.three(SPACING_PX, app.layout.canvas.w, wobble=0)
         print(
             f"stroke: {len(path)} points, {EVENTS_PER_FRAME} mouse events per frame, "
             f"canvas {app.layout.canvas.w}px, window {WINDOW[0]}x{WINDOW[1]}"

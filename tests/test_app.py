@@ -1,8 +1,8 @@
 """The Digitpad app, driven the way a user drives it: real pygame events through the real event loop.
 
-Runs headless on SDL's dummy video driver. The model is a small random network written to a temporary
-file, so nothing here depends on the bundled weights; the one test that needs correct answers uses
-weights/digitpad-925.npz and is skipped when it is absent.
+Runs headless on SDL's dummy video driver (tests/conftest.py sets it, and holds the shared fixtures).
+The model is a small random network written to a temporary file, so nothing here depends on the
+bundled weights; the one test that needs correct answers uses them and is skipped when they are absent.
 """
 
 from __future__ import annotations
@@ -14,52 +14,28 @@ import subprocess
 import sys
 from pathlib import Path
 
-os.environ["SDL_VIDEODRIVER"] = "dummy"  # before pygame initialises anything
-os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+import numpy as np
+import pygame
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image
 
-import numpy as np  # noqa: E402
-import pygame  # noqa: E402
-import pytest  # noqa: E402
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from PIL import Image  # noqa: E402
-
-from app.app import App  # noqa: E402
-from app.canvas import Drawing, Stroke, erase_disc  # noqa: E402
-from app.layout import compute_layout  # noqa: E402
-from app.readout import percentages  # noqa: E402
-from app.startup import load_recogniser  # noqa: E402
-from model.mlp import MLP  # noqa: E402
-from model.recognise import Recogniser  # noqa: E402
-from model.weights import save  # noqa: E402
+from app.app import App
+from app.layout import compute_layout
+from app.readout import percentages
+from app.startup import load_recogniser
+from model.config import BUNDLED_WEIGHTS
+from model.drawing import Drawing, Stroke, erase_disc
+from model.mlp import MLP
+from model.recognise import Recogniser
+from model.weights import save
 
 REPO = Path(__file__).resolve().parent.parent
-BUNDLED = REPO / "weights" / "digitpad-925.npz"
+BUNDLED = BUNDLED_WEIGHTS
 
 
 # -- fixtures and helpers ---------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def model_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("model") / "w.npz"
-    save(path, MLP([784, 32, 10], seed=0), {"input": {}, "temperature": 1.0})
-    return path
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("DIGITPAD_HOME", str(tmp_path / "home"))
-    return tmp_path / "home"
-
-
-@pytest.fixture
-def app(model_file: Path, home: Path):
-    a = App(Recogniser.from_file(model_file), size=(1280, 800))
-    pygame.event.clear()
-    a.step()
-    yield a
-    pygame.quit()
 
 
 def at(app: App, u: float, v: float) -> tuple[int, int]:
@@ -324,10 +300,11 @@ def test_brush_keys_change_the_width(app: App) -> None:
     press_key(pygame.K_LEFTBRACKET, "[")
     app.step()
     assert app.brush_px == smallest > 0
+    assert "Brush" in app.status()[0]
     stroke(app, [(0.3, 0.3), (0.6, 0.6)])
     app.step()
     assert app.drawing.strokes[-1].width == pytest.approx(smallest / app.layout.canvas.w)
-    assert "Brush" in app.status()[0]
+    assert "Brush" not in app.status()[0], "the next stroke retires the message"
 
 
 # -- window ----------------------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """The drawing as vector strokes, with erasing and undo. Pure Python/NumPy: no pygame, no pixels.
 
+The app draws with it and evaluate.py replays saved drawings through it, so it lives in `model/`.
+
 Points are stored in *normalised* canvas coordinates: (0, 0) is the canvas's top-left corner and
 (1, 1) its bottom-right, y down. The window can then be resized (or go fullscreen) without touching
 the drawing, and the recogniser, which is scale-invariant, gets the same strokes at any canvas size.
@@ -46,8 +48,10 @@ class Drawing:
         self.revision = 0
         self._min_step = min_step
         self._history = history
-        self._undo: list[tuple[Stroke, ...]] = []
-        self._redo: list[tuple[Stroke, ...]] = []
+        # Undo steps: the strokes before (or after) a step, and the step's tag (see `clear`).
+        self._undo: list[tuple[tuple[Stroke, ...], object]] = []
+        self._redo: list[tuple[tuple[Stroke, ...], object]] = []
+        self.last_tag: object = None  # the tag of the step the last undo()/redo() moved over
         self._erase_start: tuple[Stroke, ...] | None = None  # state before the erase gesture in progress
 
     # -- queries ----------------------------------------------------------------------------------
@@ -78,10 +82,6 @@ class Drawing:
     @property
     def can_undo(self) -> bool:
         return bool(self._undo) or self.drawing
-
-    @property
-    def can_redo(self) -> bool:
-        return bool(self._redo)
 
     # -- drawing ----------------------------------------------------------------------------------
 
@@ -155,17 +155,31 @@ class Drawing:
 
     # -- whole-drawing actions --------------------------------------------------------------------
 
-    def clear(self) -> bool:
-        """Remove everything (undoable). Returns False if there was nothing to clear."""
+    def clear(self, tag: object = None) -> bool:
+        """Remove everything (undoable). Returns False if there was nothing to clear.
+
+        `tag` rides along with this undo step: after an undo or redo moves over it, `last_tag` is
+        it, so the app can take back (or redo) what the clear stood for, such as saving a label.
+        """
         self.end()
         self.end_erase()
         if not self.strokes:
             return False
-        self._commit((), destructive=True)
+        self._commit((), destructive=True, tag=tag)
         return True
+
+    @property
+    def undo_depth(self) -> int:
+        """Steps undo() can take back (not counting a stroke in progress)."""
+        return len(self._undo)
+
+    @property
+    def redo_depth(self) -> int:
+        return len(self._redo)
 
     def undo(self) -> bool:
         """Undo the last stroke, erase gesture or clear. A stroke still being drawn is dropped."""
+        self.last_tag = None
         if self.current:
             self.current = []
             self._changed(destructive=True)
@@ -173,29 +187,37 @@ class Drawing:
         self.end_erase()
         if not self._undo:
             return False
-        self._redo.append(self.strokes)
-        self.strokes = self._undo.pop()
+        before, self.last_tag = self._undo.pop()
+        self._redo.append((self.strokes, self.last_tag))
+        self.strokes = before
         self._changed(destructive=True)
         return True
 
     def redo(self) -> bool:
-        if self.current or not self._redo:
+        """Redo the last undone step. Returns False if there is none (or a stroke is in progress)."""
+        self.last_tag = None
+        if self.current:
             return False
+        # An erase gesture still open is a new action: finishing it forks history and empties the
+        # redo list, so it must be finished *before* the list is looked at.
         self.end_erase()
-        self._undo.append(self.strokes)
-        self.strokes = self._redo.pop()
+        if not self._redo:
+            return False
+        after, self.last_tag = self._redo.pop()
+        self._undo.append((self.strokes, self.last_tag))
+        self.strokes = after
         self._changed(destructive=True)
         return True
 
     # -- internals --------------------------------------------------------------------------------
 
-    def _commit(self, strokes: tuple[Stroke, ...], destructive: bool) -> None:
-        self._push_undo(self.strokes)
+    def _commit(self, strokes: tuple[Stroke, ...], destructive: bool, tag: object = None) -> None:
+        self._push_undo(self.strokes, tag)
         self.strokes = strokes
         self._changed(destructive)
 
-    def _push_undo(self, state: tuple[Stroke, ...]) -> None:
-        self._undo.append(state)
+    def _push_undo(self, state: tuple[Stroke, ...], tag: object = None) -> None:
+        self._undo.append((state, tag))
         del self._undo[: -self._history]
         self._redo.clear()  # a new action forks history: the undone future is gone
 

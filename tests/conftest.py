@@ -1,0 +1,95 @@
+"""Shared test setup: a headless display for every test, and the fixtures the app tests share.
+
+SDL reads SDL_VIDEODRIVER when pygame's display starts, so it is set here, before any test module
+imports pygame: the whole suite runs without a screen (CI, SSH). Subprocesses inherit it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+os.environ["SDL_VIDEODRIVER"] = "dummy"
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+import pytest  # noqa: E402
+
+from model.config import CLASSES, INPUTS  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def model_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small random network saved as weights: the app works with it, nothing needs the bundled model."""
+    from model.mlp import MLP
+    from model.weights import save
+
+    path = tmp_path_factory.mktemp("model") / "w.npz"
+    save(path, MLP([INPUTS, 32, CLASSES], seed=0), {"input": {}, "temperature": 1.0})
+    return path
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh user data folder (DIGITPAD_HOME), so no test touches the real one."""
+    monkeypatch.setenv("DIGITPAD_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def app(model_file: Path, home: Path) -> Iterator[object]:
+    """The real App in a 1280x800 window on the dummy driver, one frame drawn, event queue empty."""
+    import pygame
+
+    from app.app import App
+    from model.recognise import Recogniser
+
+    a = App(Recogniser.from_file(model_file), size=(1280, 800))
+    pygame.event.clear()
+    a.step()
+    yield a
+    pygame.quit()
+
+
+class User:
+    """Posts the events a user's mouse and keyboard would, in canvas units (0..1) for positions."""
+
+    def __init__(self, app: object) -> None:
+        self.app = app
+
+    def at(self, u: float, v: float) -> tuple[int, int]:
+        c = self.app.layout.canvas
+        return round(c.x + u * c.w), round(c.y + v * c.h)
+
+    def post(self, kind: int, **attrs: object) -> None:
+        import pygame
+
+        pygame.event.post(pygame.event.Event(kind, **attrs))
+
+    def key(self, key: int, char: str = "", mod: int = 0) -> None:
+        import pygame
+
+        self.post(pygame.KEYDOWN, key=key, mod=mod, unicode=char, scancode=0)
+        self.post(pygame.KEYUP, key=key, mod=mod, unicode=char, scancode=0)
+
+    def stroke(self, points: list[tuple[float, float]], button: int = 1, release: bool = True) -> None:
+        import pygame
+
+        held = (1, 0, 0) if button == 1 else (0, 0, 1)
+        self.post(pygame.MOUSEBUTTONDOWN, pos=self.at(*points[0]), button=button)
+        for p in points[1:]:
+            self.post(pygame.MOUSEMOTION, pos=self.at(*p), rel=(0, 0), buttons=held)
+        if release:
+            self.post(pygame.MOUSEBUTTONUP, pos=self.at(*points[-1]), button=button)
+
+
+@pytest.fixture
+def user(app: object) -> User:
+    """Drives the `app` fixture with real posted pygame events."""
+    return User(app)
+
+
+@pytest.fixture
+def user_of() -> type[User]:
+    """For tests that make their own App: `user_of(app)` drives it."""
+    return User
