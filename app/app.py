@@ -28,6 +28,7 @@ from app.recognition import ReadScheduler
 from app.theme import CLASSROOM, DESK, Theme
 from app.view import Scene, View
 from model.drawing import Drawing
+from model.jsonl import count_samples
 from model.recognise import Reading, Recogniser
 
 FPS = 60
@@ -60,7 +61,7 @@ class App:
         self.theme: Theme = CLASSROOM if classroom else DESK
         self.data_directory = data_directory or store.data_dir()
         self.samples_file = store.samples_path(self.data_directory)
-        self.saved = store.count_samples(self.samples_file)
+        self.saved = count_samples(self.samples_file)
 
         self.drawing = Drawing()
         self.reader = ReadScheduler(recogniser)
@@ -302,7 +303,7 @@ class App:
         record = self.drawing.last_tag
         if isinstance(record, store.Appended):  # the step was "label and clear": take the label back
             if store.remove_appended(record):
-                self.saved = store.count_samples(self.samples_file)
+                self.saved = count_samples(self.samples_file)
                 self.toast(f"Took back the {record.label} \u2014 {self.saved} saved; Ctrl+Y saves it again")
             else:
                 self.toast(f"The drawing is back, but {record.path.name} changed since; its sample stays", "warn")

@@ -19,7 +19,7 @@ import platformdirs
 from PIL import Image
 
 from model.atomic import atomic_write
-from model.jsonl import append_sample, count_samples  # noqa: F401 (the app counts through here)
+from model.jsonl import append_sample
 
 ENV_HOME = "DIGITPAD_HOME"  # overrides the data directory (tests, portable installs, classrooms)
 SAMPLES_FILE = "my-digits.jsonl"
