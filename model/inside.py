@@ -374,8 +374,8 @@ def response(model: MLP, f: Forward, u: Units, unit: int) -> Response:
 # Colour: a diverging map that colour-blind viewers can read, as a lookup table.
 
 
-def _diverging_lut(n: int = 256) -> np.ndarray:
-    """Blue (negative) - black (zero) - orange (positive), (n, 3) uint8.
+def _diverging_lut(n: int = 257) -> np.ndarray:
+    """Blue (negative) - black (zero) - orange (positive), (n, 3) uint8; n odd so 0 has its own entry.
 
     Blue against orange is the pair all common colour-vision deficiencies keep apart (they lose the
     red-green axis, or rarely the blue-yellow one, which the lightness ramp covers); both halves
