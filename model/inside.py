@@ -132,6 +132,7 @@ class Units:
     out_weights: np.ndarray  # (H, 10) outgoing weights: a unit's vote per unit of activation
     importance: np.ndarray  # (H,) typical activation x sum of |outgoing weights|
     order: np.ndarray  # (H,) unit indices, most important first: the gallery's order
+    scale: float  # a strong activation (99th percentile over the reference): full colour in the views
 
     @property
     def count(self) -> int:
@@ -156,10 +157,12 @@ def units(model: MLP, reference: np.ndarray | None = None) -> Units:
         effective = effective @ w
     images = np.ascontiguousarray(effective.T).reshape(-1, FIELD, FIELD).astype(np.float32)
     _, inputs = model.forward(np.asarray(reference, np.float32).reshape(-1, INPUTS))
-    typical = inputs[-1].mean(axis=0) if len(model.weights) > 1 else np.asarray(reference).mean(axis=0)
-    importance = (typical * np.abs(last).sum(axis=1)).astype(np.float64)
+    acts = inputs[-1]  # the last hidden layer's activations (the input itself if there is none)
+    importance = (acts.mean(axis=0) * np.abs(last).sum(axis=1)).astype(np.float64)
     order = np.lexsort((np.arange(len(importance)), -importance))  # ties: lower index first
-    return Units(images=images, out_weights=last, importance=importance, order=order)
+    firing = acts[acts > 0]
+    scale = float(np.percentile(firing, 99)) if firing.size else 1.0
+    return Units(images=images, out_weights=last, importance=importance, order=order, scale=scale)
 
 
 def _sketch_inputs() -> np.ndarray:
@@ -332,19 +335,35 @@ def _render(strokes: list[np.ndarray], style: Style) -> np.ndarray:
 # Everything the inside view shows for one drawing, and one unit's response for the gallery.
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Inside:
+    """Everything the inside view shows for one drawing. A new object per reading, so a view may
+    cache what it drew from one by identity."""
+
     forward: Forward
     votes: Votes
     evidence: Evidence
     steps: tuple[Step, ...]
+    model: MLP
+    units: Units
+
+    def response(self, unit: int) -> Response:
+        """How one unit responds to this drawing (for the gallery; cheap, computed on demand)."""
+        return response(self.model, self.forward, self.units, unit)
 
 
 def explain(
-    model: MLP, f: Forward, u: Units, strokes: Strokes, side: float, style: Style = DEFAULT_STYLE, n_voters: int = 6
+    model: MLP,
+    f: Forward,
+    u: Units,
+    strokes: Strokes,
+    side: float,
+    style: Style = DEFAULT_STYLE,
+    n_voters: int = 6,
 ) -> Inside:
     """All the inside view's numbers for a drawing already read with `read` (no further forward pass)."""
-    return Inside(f, votes(f, u, model.biases[-1], n=n_voters), evidence(model, f), way_in(strokes, side, style))
+    v = votes(f, u, model.biases[-1], n=n_voters)
+    return Inside(f, v, evidence(model, f), way_in(strokes, side, style), model, u)
 
 
 @dataclass(frozen=True)
