@@ -25,6 +25,7 @@ from pygame import Rect  # noqa: E402
 
 from app.inside_view import InsideState, InsideView  # noqa: E402
 from app.layout import compute_layout  # noqa: E402
+from app.readout import percentages  # noqa: E402
 from app.theme import CLASSROOM, DESK, Theme  # noqa: E402
 from model import inside  # noqa: E402
 from model.config import BUNDLED_WEIGHTS  # noqa: E402
@@ -112,7 +113,7 @@ def _canvas(surface: pygame.Surface, rect: Rect, drawing: Sketch, theme: Theme, 
         return
     f = ins.forward
     font = pygame.font.Font(str(Path(__file__).parent / "DejaVuSans-Bold.ttf"), round(30 * scale))
-    text = font.render(f"{f.top}   {round(100 * float(f.probs[f.top]))}%", True, theme.accent)
+    text = font.render(f"{f.top}   {percentages(f.probs)[f.top]}%", True, theme.accent)
     surface.blit(text, text.get_rect(midtop=(rect.centerx, rect.bottom + round(12 * scale))))
 
 

@@ -498,14 +498,12 @@ class _Frame:
         grid_rect = Rect(rect.x, rect.y, rect.w - side_w - g, rect.h)
         st, n = self.st, self.u.count
         cy = self._heading_cy(grid_rect)
-        pygame.draw.rect(self.s, self.th.panel, grid_rect, border_radius=self.radius)
-        nxt = self.button("next", "\u25b6", grid_rect.right - self.pad, cy)
-        prev = self.button("prev", "\u25c0", nxt.x - self.pad, cy)
-        back = self.button("gallery", "overview", prev.x - self.pad, cy)
-        body = self.card(grid_rect, "All units, most important first", reserve=grid_rect.right - back.x + self.pad)
-        self.button("next", "\u25b6", grid_rect.right - self.pad, cy)  # the card painted over them
-        self.button("prev", "\u25c0", nxt.x - self.pad, cy)
-        self.button("gallery", "overview", prev.x - self.pad, cy)
+        labels = (("gallery", "overview"), ("prev", "\u25c0"), ("next", "\u25b6"))
+        widths = [self.text_img(t, self.small, self.th.text, bold=True).get_width() + 3 * self.pad for _, t in labels]
+        body = self.card(grid_rect, "Units by importance", reserve=sum(widths) + self.pad)
+        right = grid_rect.right - self.pad
+        for name, text in reversed(labels):
+            right = self.button(name, text, right, cy).x - self.pad
         label_h = round(self.small * 1.3)
         foot = round(self.small * 1.5)
         # The biggest pictures (at least 2 px per weight) that still fit 24 on a page.
@@ -593,6 +591,7 @@ class _Frame:
         chart = Rect(body.x, y, body.w, max(body.bottom - y, 1))
         lab = round(self.small * 1.4)
         col = chart.w / CLASSES
+        chart.h -= self.pad // 2  # a little air between the lowest bar and the digits
         mid = chart.y + (chart.h - lab) // 2
         lim = max(float(np.abs(r.votes).max()), 1e-6)
         for d in range(CLASSES):
