@@ -2,18 +2,15 @@
 
 For looking at legibility and layout without the app: the real bundled weights, a drawing from
 `model/sketches.py` on a canvas at the left and the inside view beside it, at 1280x800 (desk),
-1920x1080 and 1280x720 (classroom), for each scene of the lesson. Also times the view's frames:
-`--bench N` draws N frames with a new reading each (the worst case while drawing) and N with the
-same one (the view open, nothing moving), and prints median and p99.
+1920x1080 and 1280x720 (classroom), for each scene of the lesson. benchmarks/bench_inside.py
+times the same frames.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # off-screen unless the caller chose a driver
@@ -117,38 +114,11 @@ def _canvas(surface: pygame.Surface, rect: Rect, drawing: Sketch, theme: Theme, 
     surface.blit(text, text.get_rect(midtop=(rect.centerx, rect.bottom + round(12 * scale))))
 
 
-def bench(recogniser: Recogniser, units: inside.Units, frames: int, size=(1280, 800), classroom=False) -> None:
-    """Frame times of the view alone, while drawing (a new reading every frame) and while idle."""
-    pygame.display.init()
-    screen = pygame.display.set_mode(size)
-    canvas, rect, scale = split(*size, classroom)
-    theme = CLASSROOM if classroom else DESK
-    view, state = InsideView(), InsideState()
-    full = sketch(3)[0] * canvas.w
-    # Readings of a stroke growing point by point, computed beforehand: only drawing is timed.
-    readings = [explained(recogniser, units, [full[: 4 + i % (len(full) - 4)]], canvas.w) for i in range(frames)]
-    for name, pick in (("drawing (new reading each frame)", lambda i: readings[i]), ("idle", lambda i: readings[-1])):
-        times = []
-        for i in range(frames):
-            t0 = time.perf_counter()
-            screen.fill(theme.background)
-            view.draw(screen, rect, pick(i), units, theme, scale, state)
-            times.append(time.perf_counter() - t0)
-        times.sort()
-        p99 = times[min(len(times) - 1, int(0.99 * len(times)))]
-        print(f"{size[0]}x{size[1]} {name}: median {statistics.median(times) * 1e3:.2f} ms, p99 {p99 * 1e3:.2f} ms")
-    t0 = time.perf_counter()
-    for _ in range(20):
-        explained(recogniser, units, [full], canvas.w)
-    print(f"read + explain per drawing change: {(time.perf_counter() - t0) / 20 * 1e3:.2f} ms (mean of 20)")
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m app.inside_preview", description=__doc__.splitlines()[0])
     p.add_argument("--out", type=Path, default=Path("inside-preview"))
     p.add_argument("--weights", type=Path, default=BUNDLED_WEIGHTS)
     p.add_argument("--scene", action="append", help="only these scenes (default: all)")
-    p.add_argument("--bench", type=int, default=0, metavar="N", help="also time N frames")
     args = p.parse_args(argv)
     if not args.weights.is_file():
         print(f"{args.weights}: no such weights file (pass --weights PATH)", file=sys.stderr)
@@ -172,9 +142,6 @@ def main(argv: list[str] | None = None) -> int:
         path = args.out / f"inside-gallery-{w}x{h}.png"
         pygame.image.save(surf, str(path))
         print(f"wrote {path}")
-    if args.bench:
-        for w, h, classroom in SIZES:
-            bench(recogniser, units, args.bench, (w, h), classroom)
     pygame.quit()
     return 0
 
