@@ -89,6 +89,7 @@ class InsideView:
         self._weights: dict[tuple[int, int, int], pygame.Surface] = {}  # (id(units), unit, side)
         self._for: Inside | None = None  # the reading the per-reading cache below belongs to
         self._pictures: dict[tuple, pygame.Surface] = {}
+        self._static: dict[tuple, object] = {}  # things that depend on the model and layout only
 
     def draw(
         self,
@@ -119,6 +120,28 @@ class InsideView:
             surf = picture(to_rgb(units.images[unit]), side)
             self._weights[key] = surf
         return surf
+
+    def ranks(self, units: Units) -> np.ndarray:
+        """Each unit's place in the gallery order (the inverse of units.order), computed once."""
+        key = ("ranks", id(units))
+        if key not in self._static:
+            self._static[key] = np.argsort(units.order)
+        return self._static[key]
+
+    def gaps(self, cols: int, rows: int, cell: int, colour: Colour) -> pygame.Surface:
+        """Lines between the grid's cells, transparent elsewhere: laid over the scaled-up grid."""
+        key = ("gaps", cols, rows, cell, colour)
+        if key not in self._static:
+            key_colour = (255, 0, 255) if colour != (255, 0, 255) else (0, 255, 0)
+            surf = pygame.Surface((cols * cell, rows * cell))
+            surf.fill(key_colour)
+            for c in range(1, cols + 1):
+                surf.fill(colour, (c * cell - 1, 0, 1, rows * cell))
+            for r in range(1, rows + 1):
+                surf.fill(colour, (0, r * cell - 1, cols * cell, 1))
+            surf.set_colorkey(key_colour)
+            self._static[key] = surf
+        return self._static[key]
 
     def reading_picture(self, name: str, side: int, make) -> pygame.Surface:
         """A picture of the current reading, made once per reading and size."""
@@ -315,9 +338,9 @@ class _Frame:
             self.s.blit(hint, hint.get_rect(bottomright=(body.right, count.bottom - 2)))
         # Ring the units that vote most for the answer, so the class can find them in the grid.
         if self.ins:
-            where = {int(j): i for i, j in enumerate(self.u.order)}
+            where = self.v.ranks(self.u)
             for vt in self.ins.votes.voters_for:
-                i = where[vt.unit]
+                i = int(where[vt.unit])
                 c = Rect(grid.x + (i % cols) * cell, grid.y + (i // cols) * cell, cell, cell)
                 pygame.draw.rect(self.s, self.th.accent, c.inflate(4, 4), width=max(1, cell // 5))
         if self.st.selected is not None:
@@ -326,23 +349,22 @@ class _Frame:
             pygame.draw.rect(self.s, self.th.text, c.inflate(6, 6), width=max(1, cell // 5))
 
     def _grid_picture(self, cols: int, rows: int, cell: int) -> pygame.Surface:
+        """One pixel per unit, scaled up to cells (nearest neighbour), with the gaps laid over."""
         n = self.u.count
         rgb = np.empty((rows * cols, 3), np.uint8)
         rgb[:] = self.th.panel
-        cells = np.empty((n, 3), np.uint8)
-        cells[:] = self.th.track
+        rgb[:n] = self.th.track
         if self.ins:
-            act = self.ins.forward.hidden[-1][self.u.order] if self.ins.forward.hidden else self.ins.forward.x
-            on = act > 0
+            f = self.ins.forward
+            act = (f.hidden[-1] if f.hidden else f.x)[self.u.order]
+            on = np.flatnonzero(act > 0)
             # Even a weakly firing unit must stand out from a silent one: start a third up the ramp.
-            level = 0.33 + 0.67 * np.minimum(act[on] / self.u.scale, 1.0)
-            cells[on] = to_rgb(level, 1.0)
-        rgb[:n] = cells
-        big = np.repeat(np.repeat(rgb.reshape(rows, cols, 3), cell, 0), cell, 1)
+            rgb[on] = to_rgb(0.33 + 0.67 * np.minimum(act[on] / self.u.scale, 1.0), 1.0)
+        small = pygame.surfarray.make_surface(rgb.reshape(rows, cols, 3).transpose(1, 0, 2))
+        big = pygame.transform.scale(small, (cols * cell, rows * cell))
         if cell >= 4:  # a gap between cells, unless they are too small to spare it
-            big[cell - 1 :: cell, :] = self.th.panel
-            big[:, cell - 1 :: cell] = self.th.panel
-        return pygame.surfarray.make_surface(np.ascontiguousarray(big.transpose(1, 0, 2)))
+            big.blit(self.v.gaps(cols, rows, cell, self.th.panel), (0, 0))
+        return big
 
     # -- 3. the voters ------------------------------------------------------------------------------
 
