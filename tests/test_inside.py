@@ -262,3 +262,18 @@ def test_diverging_colours_tell_sign_and_size_apart() -> None:
         inside.DIVERGING[-1].tolist(),
         inside.DIVERGING[0].tolist(),
     ]
+
+
+def test_deskewing_styles_and_networks_without_hidden_layers(tmp_path: Path) -> None:
+    """The way in still ends at the real input when the style straightens slanted writing, and a
+    network with no hidden layer (input straight to output) is explained without failing."""
+    slanted = on_canvas(sketch(1, shear=0.5))
+    style = Style(deskew=True)
+    np.testing.assert_array_equal(inside.way_in(slanted, SIDE, style)[-1].image, strokes_to_input(slanted, style))
+    model = MLP([784, 10], seed=2)
+    f = inside.read(model, slanted, style, raw_side=SIDE)
+    ins = inside.explain(model, f, inside.units(model), slanted, SIDE, style)
+    assert f.hidden == () and ins.units.images.shape == (INPUTS, FIELD, FIELD)
+    np.testing.assert_allclose(ins.votes.contributions.sum(0) + ins.votes.bias, f.logits, rtol=1e-5, atol=1e-5)
+    assert float(ins.evidence.map.sum()) + ins.evidence.baseline == pytest.approx(ins.evidence.difference, abs=1e-5)
+    assert ins.response(400).activation == pytest.approx(float(f.x[400]))
