@@ -86,7 +86,8 @@ class InsideState:
 class InsideView:
     def __init__(self, text: TextCache | None = None) -> None:
         self.text = text or TextCache(Fonts())
-        self._weights: dict[tuple[int, int, int], pygame.Surface] = {}  # (id(units), unit, side)
+        self._units: Units | None = None  # the model's units the caches below belong to
+        self._weights: dict[tuple[int, int], pygame.Surface] = {}  # (unit, side)
         self._for: Inside | None = None  # the reading the per-reading cache below belongs to
         self._pictures: dict[tuple, pygame.Surface] = {}
         self._static: dict[tuple, object] = {}  # things that depend on the model and layout only
@@ -102,6 +103,10 @@ class InsideView:
         state: InsideState,
     ) -> None:
         """Paint the inside view into `rect`. `inside` is None while nothing is drawn."""
+        if units is not self._units:  # another model (the Learn view trained one): start afresh
+            self._units, self._weights, self._static = units, {}, {}
+            if state.selected is not None and not 0 <= state.selected < units.count:
+                state.selected = None
         if inside is not self._for:
             self._for, self._pictures = inside, {}
         f = _Frame(self, surface, rect, inside, units, theme, scale, state)
@@ -112,7 +117,7 @@ class InsideView:
 
     def weight_picture(self, units: Units, unit: int, side: int) -> pygame.Surface:
         """A unit's incoming weights as a side x side picture, its own largest |weight| saturating."""
-        key = (id(units), int(unit), side)
+        key = (int(unit), side)
         surf = self._weights.get(key)
         if surf is None:
             if len(self._weights) >= WEIGHT_CACHE:
@@ -123,7 +128,7 @@ class InsideView:
 
     def ranks(self, units: Units) -> np.ndarray:
         """Each unit's place in the gallery order (the inverse of units.order), computed once."""
-        key = ("ranks", id(units))
+        key = ("ranks",)
         if key not in self._static:
             self._static[key] = np.argsort(units.order)
         return self._static[key]
@@ -171,8 +176,8 @@ class _Frame:
         self.ins: Inside | None = inside
         self.u: Units = units
         self.th: Theme = theme
-        self.k = scale
         self.st: InsideState = state
+        # A little smaller than the plain view's type (26/19/15 at scale 1): six panels share the room.
         self.title = max(9, round(21 * scale))
         self.body = max(8, round(17 * scale))
         self.small = max(7, round(14 * scale))
@@ -202,11 +207,12 @@ class _Frame:
         self.output(Rect(row2.x + ev_w + g, row2.y, row2.w - ev_w - g, row2.h))
 
     def _strip_height(self) -> int:
-        # Tiles a whole multiple of 28 px, as big as a sixth of the width and a fifth of the height allow.
         tile = self._tile()
         return tile + self.pad * 2 + round(self.small * 1.5) + round(self.body * 1.6)
 
     def _tile(self) -> int:
+        """The way-in pictures' side: a whole multiple of 28 px (every input pixel the same size),
+        five pictures and the answers across the width, about a sixth of the height."""
         room = min(self.r.w / 6.6, self.r.h * 0.16)
         return max(int(room) // FIELD, 1) * FIELD
 
