@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cache
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -165,10 +166,14 @@ def units(model: MLP, reference: np.ndarray | None = None) -> Units:
     return Units(images=images, out_weights=last, importance=importance, order=order, scale=scale)
 
 
+@cache
 def _sketch_inputs() -> np.ndarray:
+    """The 30 reference sketches as inputs, rendered once per process (about 30 ms)."""
     from model.sketches import reference_sketches  # here: only the default reference needs them
 
-    return np.stack([strokes_to_input(s) for s in reference_sketches()]).reshape(-1, INPUTS)
+    x = np.stack([strokes_to_input(s) for s in reference_sketches()]).reshape(-1, INPUTS)
+    x.flags.writeable = False  # shared by every call
+    return x
 
 
 # ---------------------------------------------------------------------------------------------
