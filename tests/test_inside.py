@@ -165,6 +165,13 @@ def test_way_in_ends_at_the_networks_input(bundled: Recogniser) -> None:
     assert BOX - 1 <= max(ink_box(steps[2].image)) <= BOX + 1
     cy, cx = ndimage.center_of_mass(steps[-1].image)
     assert abs(cy - FIELD / 2) < 0.3 and abs(cx - FIELD / 2) < 0.3
+    # explain() reuses the renderings read() made; they are the same pictures.
+    ins = inside.explain(
+        bundled.model, read(bundled, strokes), inside.units(bundled.model), strokes, SIDE, bundled.style
+    )
+    for mine, theirs in zip(ins.steps, steps):
+        assert mine.name == theirs.name
+        np.testing.assert_array_equal(mine.image, theirs.image)
 
 
 def test_a_small_digit_in_a_corner(bundled: Recogniser) -> None:
