@@ -177,10 +177,10 @@ class _Frame:
         self.u: Units = units
         self.th: Theme = theme
         self.st: InsideState = state
-        # A little smaller than the plain view's type (26/19/15 at scale 1): six panels share the room.
-        self.title = max(9, round(21 * scale))
-        self.body = max(8, round(17 * scale))
-        self.small = max(7, round(14 * scale))
+        # Headings smaller than the plain view's (26/19/15 at scale 1): six panels share the room.
+        self.title = max(9, round(22 * scale))
+        self.body = max(8, round(18 * scale))
+        self.small = max(7, round(15 * scale))
         self.gap = max(4, round(12 * scale))
         self.pad = max(3, round(9 * scale))
         self.radius = max(3, round(8 * scale))
