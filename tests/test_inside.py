@@ -284,3 +284,31 @@ def test_deskewing_styles_and_networks_without_hidden_layers(tmp_path: Path) -> 
     np.testing.assert_allclose(ins.votes.contributions.sum(0) + ins.votes.bias, f.logits, rtol=1e-5, atol=1e-5)
     assert float(ins.evidence.map.sum()) + ins.evidence.baseline == pytest.approx(ins.evidence.difference, abs=1e-5)
     assert ins.response(400).activation == pytest.approx(float(f.x[400]))
+
+
+# Machado, Oliveira & Fernandes (2009), severity 1: how linear RGB looks to dichromats.
+DICHROMACY = {
+    "protanopia": [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216], [-0.003882, -0.048116, 1.051998]],
+    "deuteranopia": [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413], [-0.011820, 0.042940, 0.968881]],
+    "tritanopia": [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602], [0.004733, 0.691367, 0.303900]],
+}
+
+
+def test_colour_blind_viewers_tell_for_from_against() -> None:
+    """Simulated for each kind of dichromacy, a positive value and the equally large negative one
+    stay at least 60% as far apart as for normal vision: the sign never hides. (A red-green map,
+    the usual choice, keeps under 30% of it for deuteranopes, as checked at the end.)"""
+
+    def linear(rgb: np.ndarray) -> np.ndarray:
+        c = np.asarray(rgb, float) / 255
+        return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+
+    def kept(neg: np.ndarray, pos: np.ndarray, m) -> float:
+        return float(np.linalg.norm(np.asarray(m) @ (neg - pos)) / np.linalg.norm(neg - pos))
+
+    for v in (0.3, 0.6, 1.0):
+        neg, pos = linear(inside.to_rgb(np.array([-v, v]), 1.0))
+        for kind, m in DICHROMACY.items():
+            assert kept(neg, pos, m) >= 0.6, (kind, v)
+    red, green = linear([[200, 40, 40], [40, 160, 40]])
+    assert kept(red, green, DICHROMACY["deuteranopia"]) < 0.3
