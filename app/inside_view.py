@@ -101,17 +101,21 @@ class InsideView:
         theme: Theme,
         scale: float,
         state: InsideState,
+        pointer: tuple[int, int] | None = None,
     ) -> None:
-        """Paint the inside view into `rect`. `inside` is None while nothing is drawn."""
+        """Paint the inside view into `rect`. `inside` is None while nothing is drawn; `pointer`
+        (the mouse position, if over the window) lights the button under it and labels the unit."""
         if units is not self._units:  # another model (the Learn view trained one): start afresh
             self._units, self._weights, self._static = units, {}, {}
             if state.selected is not None and not 0 <= state.selected < units.count:
                 state.selected = None
         if inside is not self._for:
             self._for, self._pictures = inside, {}
-        f = _Frame(self, surface, rect, inside, units, theme, scale, state)
+        f = _Frame(self, surface, rect, inside, units, theme, scale, state, pointer)
         state._buttons, state._units = {}, []
         f.paint()
+        if pointer is not None and (unit := state.unit_at(pointer)) is not None:
+            f.label_unit(unit, pointer)
 
     # -- cached pictures ----------------------------------------------------------------------------
 
@@ -171,12 +175,13 @@ def grey(image: np.ndarray) -> np.ndarray:
 class _Frame:
     """One frame of the inside view: sizes from the scale, then each panel in turn."""
 
-    def __init__(self, view, surface, rect, inside, units, theme, scale, state) -> None:
+    def __init__(self, view, surface, rect, inside, units, theme, scale, state, pointer=None) -> None:
         self.v, self.s, self.r = view, surface, Rect(rect)
         self.ins: Inside | None = inside
         self.u: Units = units
         self.th: Theme = theme
         self.st: InsideState = state
+        self.pointer = pointer
         # Headings smaller than the plain view's (26/19/15 at scale 1): six panels share the room.
         self.title = max(9, round(22 * scale))
         self.body = max(8, round(18 * scale))
@@ -251,10 +256,26 @@ class _Frame:
         img = self.text_img(label, self.small, self.th.text, bold=True)
         rect = Rect(0, 0, img.get_width() + 2 * self.pad, img.get_height() + self.pad // 2)
         rect.midright = (right, cy)
-        pygame.draw.rect(self.s, self.th.button, rect, border_radius=self.radius)
+        hover = self.pointer is not None and rect.collidepoint(self.pointer)
+        pygame.draw.rect(self.s, self.th.button_hover if hover else self.th.button, rect, border_radius=self.radius)
         self.s.blit(img, img.get_rect(center=rect.center))
         self.st._buttons[name] = rect
         return rect
+
+    def label_unit(self, unit: int, pos: tuple[int, int]) -> None:
+        """A small label by the pointer: which unit this is and how it responds to the drawing."""
+        rank = int(self.v.ranks(self.u)[unit]) + 1
+        text = f"unit {unit} \u00b7 #{rank}"
+        if self.ins is not None and self.ins.forward.hidden:
+            a = float(self.ins.forward.hidden[-1][unit])
+            text += f" \u00b7 fires {a:.2f}" if a > 0 else " \u00b7 silent"
+        img = self.text_img(text, self.small, self.th.text, bold=True)
+        box = Rect(0, 0, img.get_width() + 2 * self.pad, img.get_height() + self.pad)
+        box.bottomleft = (pos[0] + self.pad, pos[1] - self.pad)
+        box.clamp_ip(self.r)
+        pygame.draw.rect(self.s, self.th.button, box, border_radius=self.radius)
+        pygame.draw.rect(self.s, self.th.border, box, width=1, border_radius=self.radius)
+        self.s.blit(img, img.get_rect(center=box.center))
 
     def _heading_cy(self, rect: Rect) -> int:
         return rect.y + self.pad + self.v.text.fonts.get(self.body, True).get_height() // 2

@@ -129,3 +129,25 @@ def test_render_shows_the_drawing_and_its_answer(recogniser, units) -> None:
     b = render(recogniser, units, sketch(0), (1280, 720), True)
     assert a.get_size() == (1280, 720)
     assert (pygame.surfarray.array3d(a) != pygame.surfarray.array3d(b)).any()
+
+
+def test_the_pointer_lights_buttons_and_names_the_unit_under_it(recogniser, units) -> None:
+    view = InsideView()
+    canvas, rect, scale = split(1280, 800, False)
+    strokes = [p * canvas.w for p in sketch(3)]
+    ins = explained(recogniser, units, strokes, canvas.w)
+    state = InsideState()
+    plain = pygame.Surface((1280, 800))
+    view.draw(plain, rect, ins, units, DESK, scale, state)
+    unit = int(units.order[0])
+    over_unit, over_button = cell_centre(state, unit), state._buttons["gallery"].center
+    for pointer, where in ((over_unit, "unit"), (over_button, "button")):
+        lit = pygame.Surface((1280, 800))
+        view.draw(lit, rect, ins, units, DESK, scale, state, pointer=pointer)
+        changed = np.argwhere((pygame.surfarray.array3d(lit) != pygame.surfarray.array3d(plain)).any(axis=2))
+        assert len(changed), where
+        if where == "button":  # only the button changed colour
+            assert state._buttons["gallery"].collidepoint(*changed.min(axis=0))
+        else:  # a label appeared next to the pointer
+            assert np.abs(changed - np.array(pointer)).max() < 400
+    assert not state.gallery, "hovering changes nothing"
