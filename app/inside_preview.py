@@ -1,0 +1,150 @@
+"""Render the inside view to PNGs, off-screen: python -m app.inside_preview [--out DIR] [--weights PATH]
+
+For looking at legibility and layout without the app: the real bundled weights, a drawing from
+`model/sketches.py` on a canvas at the left and the inside view beside it, at 1280x800 (desk),
+1920x1080 and 1280x720 (classroom), for each scene of the lesson. benchmarks/bench_inside.py
+times the same frames.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # off-screen unless the caller chose a driver
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+import numpy as np  # noqa: E402
+import pygame  # noqa: E402
+from pygame import Rect  # noqa: E402
+
+from app.inside_view import InsideState, InsideView  # noqa: E402
+from app.layout import compute_layout  # noqa: E402
+from app.readout import percentages  # noqa: E402
+from app.theme import CLASSROOM, DESK, Theme  # noqa: E402
+from model import inside  # noqa: E402
+from model.config import BUNDLED_WEIGHTS  # noqa: E402
+from model.recognise import Recogniser  # noqa: E402
+from model.sketches import Sketch, sketch  # noqa: E402
+
+SIZES = ((1280, 800, False), (1920, 1080, True), (1280, 720, True))
+
+
+def scenes() -> dict[str, Sketch]:
+    """The lesson's drawings, in canvas units."""
+    rng = np.random.default_rng(7)
+    scribble = [np.cumsum(rng.normal(0, 0.06, (40, 2)), axis=0) * 0.8 + 0.5]
+    closed_four = [
+        np.array([[0.62, 0.22], [0.36, 0.24], [0.31, 0.52], [0.66, 0.50]]),
+        np.array([[0.62, 0.20], [0.61, 0.82]]),
+    ]
+    return {
+        "three": sketch(3, shear=0.1),
+        "corner": sketch(3, at=(0.16, 0.15), size=0.24),
+        "one": sketch(1),
+        "seven": [*sketch(1), np.array([[0.30, 0.21], [0.53, 0.20]])],  # the 1 with a bar: a 7
+        "four-or-nine": closed_four,
+        "scribble": [np.clip(s, 0.05, 0.95) for s in scribble],
+    }
+
+
+def split(width: int, height: int, classroom: bool) -> tuple[Rect, Rect, float]:
+    """Canvas on the left, the inside view filling the rest: (canvas, inside rect, scale).
+
+    A proposal for the app's layout when the inside view is open: the canvas stays big enough to
+    draw on comfortably (a third of the width), the rest explains.
+    """
+    lay = compute_layout(width, height, classroom)
+    m = lay.margin
+    side = min(height - 2 * m - round(lay.type.title * 3), int(width * (0.30 if classroom else 0.33)))
+    canvas = Rect(m, m, side, side)
+    right = Rect(canvas.right + m, m, width - canvas.right - 2 * m, height - 2 * m)
+    return canvas, right, lay.scale
+
+
+def render(
+    recogniser: Recogniser,
+    units: inside.Units,
+    drawing: Sketch,
+    size: tuple[int, int],
+    classroom: bool,
+    view: InsideView | None = None,
+    state: InsideState | None = None,
+) -> pygame.Surface:
+    """One frame at `size`: the canvas with the drawing and the inside view beside it."""
+    w, h = size
+    theme: Theme = CLASSROOM if classroom else DESK
+    canvas, rect, scale = split(w, h, classroom)
+    surface = pygame.Surface(size)
+    surface.fill(theme.background)
+    strokes = [p * canvas.w for p in drawing]
+    ins = explained(recogniser, units, strokes, canvas.w)
+    _canvas(surface, canvas, drawing, theme, scale, ins)
+    (view or InsideView()).draw(surface, rect, ins, units, theme, scale, state or InsideState())
+    return surface
+
+
+def explained(recogniser: Recogniser, units: inside.Units, strokes, side: float) -> inside.Inside | None:
+    """What the app will do per change of the drawing: one reading, then the explanation."""
+    r = recogniser
+    try:
+        f = inside.read(r.model, strokes, r.style, r.temperature, r.pens, raw_side=side)
+    except ValueError:
+        return None
+    return inside.explain(r.model, f, units, strokes, side, r.style)
+
+
+def _canvas(surface: pygame.Surface, rect: Rect, drawing: Sketch, theme: Theme, scale: float, ins) -> None:
+    pygame.draw.rect(surface, theme.canvas, rect)
+    pygame.draw.rect(surface, theme.border, rect.inflate(2, 2), width=1)
+    width = max(2, round(20 * rect.w / 560))
+    for s in drawing:
+        pts = [(rect.x + x * rect.w, rect.y + y * rect.h) for x, y in s]
+        if len(pts) > 1:
+            pygame.draw.lines(surface, theme.ink, False, pts, width)
+        for p in pts:
+            pygame.draw.circle(surface, theme.ink, p, width / 2)
+    if ins is None:
+        return
+    f = ins.forward
+    font = pygame.font.Font(str(Path(__file__).parent / "DejaVuSans-Bold.ttf"), round(30 * scale))
+    text = font.render(f"{f.top}   {percentages(f.probs)[f.top]}%", True, theme.accent)
+    surface.blit(text, text.get_rect(midtop=(rect.centerx, rect.bottom + round(12 * scale))))
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m app.inside_preview", description=__doc__.splitlines()[0])
+    p.add_argument("--out", type=Path, default=Path("inside-preview"))
+    p.add_argument("--weights", type=Path, default=BUNDLED_WEIGHTS)
+    p.add_argument("--scene", action="append", help="only these scenes (default: all)")
+    args = p.parse_args(argv)
+    if not args.weights.is_file():
+        print(f"{args.weights}: no such weights file (pass --weights PATH)", file=sys.stderr)
+        return 2
+    pygame.display.init()
+    pygame.font.init()
+    recogniser = Recogniser.from_file(args.weights)
+    units = inside.units(recogniser.model)
+    args.out.mkdir(parents=True, exist_ok=True)
+    all_scenes = scenes()
+    for name in args.scene or list(all_scenes):
+        for w, h, classroom in SIZES:
+            surf = render(recogniser, units, all_scenes[name], (w, h), classroom)
+            path = args.out / f"inside-{name}-{w}x{h}.png"
+            pygame.image.save(surf, str(path))
+            print(f"wrote {path}")
+    # The gallery, with a unit picked, at each size.
+    for w, h, classroom in SIZES:
+        state = InsideState(gallery=True, selected=int(units.order[3]))
+        surf = render(recogniser, units, all_scenes["three"], (w, h), classroom, state=state)
+        path = args.out / f"inside-gallery-{w}x{h}.png"
+        pygame.image.save(surf, str(path))
+        print(f"wrote {path}")
+    pygame.quit()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,680 @@
+"""The inside view: how the network reaches its answer, drawn into one rectangle of the window.
+
+It paints what `model/inside.py` computed (an `Inside` for the current drawing, the `Units` of the
+model) and nothing else: no network call happens here. Two pages share the rectangle:
+
+  overview   the way in (preprocessing steps, and the answer without them) across the top; the
+             hidden layer as a grid of all units and the units voting for and against the answer;
+             the evidence map ("why 3 and not 8") and the output (logits -> softmax = the bars);
+  gallery    every unit's incoming weights, most important first, a page at a time; click one to
+             see how it responds to the drawing.
+
+`InsideState` remembers the page, the selected unit and where things were drawn, so the app can
+route clicks (`InsideState.click`, `InsideState.unit_at`). Everything that does not change from
+one frame to the next (weight pictures, the pictures of a reading) is cached as surfaces, so a
+frame costs a few blits and the text that changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pygame
+from pygame import Rect
+
+from app.readout import percentages
+from app.theme import Colour, Fonts, TextCache, Theme
+from model.config import CLASSES, FIELD
+from model.inside import DIVERGING, Inside, Units, to_rgb
+
+ORANGE: Colour = tuple(int(c) for c in DIVERGING[int(len(DIVERGING) * 0.80)])  # "pushes towards"
+BLUE: Colour = tuple(int(c) for c in DIVERGING[int(len(DIVERGING) * 0.20)])  # "pushes against"
+WEIGHT_CACHE = 600  # weight pictures kept (a gallery page or two, plus the voters)
+
+
+# ---------------------------------------------------------------------------------------------
+# State: which page, which unit, and where the clickable things were last drawn.
+
+
+@dataclass
+class InsideState:
+    gallery: bool = False  # False: the overview page
+    page: int = 0
+    selected: int | None = None  # a unit index, picked in the grid or the gallery
+    per_page: int = 1  # units per gallery page, set by the view from the space it has
+    pages: int = 1
+    _buttons: dict[str, Rect] = field(default_factory=dict)
+    _units: list[_Pitch] = field(default_factory=list)  # where units were drawn last frame
+    _jump: bool = False  # show the selected unit's gallery page next time the gallery is drawn
+
+    def unit_at(self, pos: tuple[int, int]) -> int | None:
+        """The unit drawn at window position `pos` (grid cell or gallery picture), or None."""
+        for area in self._units:
+            unit = area.unit_at(pos)
+            if unit is not None:
+                return unit
+        return None
+
+    def click(self, pos: tuple[int, int]) -> bool:
+        """Handle a left click; True if it hit something of the inside view."""
+        for name, rect in self._buttons.items():
+            if rect.collidepoint(pos):
+                {"gallery": self.toggle_gallery, "prev": lambda: self.turn(-1), "next": lambda: self.turn(1)}[name]()
+                return True
+        unit = self.unit_at(pos)
+        if unit is None:
+            return False
+        self.selected = unit
+        if not self.gallery:  # picked in the overview's grid: show it in the gallery
+            self.gallery = self._jump = True
+        return True
+
+    def toggle_gallery(self) -> None:
+        self.gallery = not self.gallery
+
+    def turn(self, delta: int) -> None:
+        """Go `delta` gallery pages on (wrapping round), opening the gallery if it is closed."""
+        self.gallery = True
+        self.page = (self.page + delta) % max(self.pages, 1)
+
+
+# ---------------------------------------------------------------------------------------------
+# The view.
+
+
+class InsideView:
+    def __init__(self, text: TextCache | None = None) -> None:
+        self.text = text or TextCache(Fonts())
+        self._units: Units | None = None  # the model's units the caches below belong to
+        self._weights: dict[tuple[int, int], pygame.Surface] = {}  # (unit, side)
+        self._for: Inside | None = None  # the reading the per-reading cache below belongs to
+        self._pictures: dict[tuple, pygame.Surface] = {}
+        self._static: dict[tuple, object] = {}  # things that depend on the model and layout only
+
+    def draw(
+        self,
+        surface: pygame.Surface,
+        rect: Rect,
+        inside: Inside | None,
+        units: Units,
+        theme: Theme,
+        scale: float,
+        state: InsideState,
+        pointer: tuple[int, int] | None = None,
+    ) -> None:
+        """Paint the inside view into `rect`. `inside` is None while nothing is drawn; `pointer`
+        (the mouse position, if over the window) lights the button under it and labels the unit."""
+        if units is not self._units:  # another model (the Learn view trained one): start afresh
+            self._units, self._weights, self._static = units, {}, {}
+            if state.selected is not None and not 0 <= state.selected < units.count:
+                state.selected = None
+        if inside is not self._for:
+            self._for, self._pictures = inside, {}
+        f = _Frame(self, surface, rect, inside, units, theme, scale, state, pointer)
+        state._buttons, state._units = {}, []
+        f.paint()
+        if pointer is not None and (unit := state.unit_at(pointer)) is not None:
+            f.label_unit(unit, pointer)
+
+    # -- cached pictures ----------------------------------------------------------------------------
+
+    def weight_picture(self, units: Units, unit: int, side: int) -> pygame.Surface:
+        """A unit's incoming weights as a side x side picture, its own largest |weight| saturating."""
+        key = (int(unit), side)
+        surf = self._weights.get(key)
+        if surf is None:
+            if len(self._weights) >= WEIGHT_CACHE:
+                self._weights.clear()
+            surf = picture(to_rgb(units.images[unit]), side)
+            self._weights[key] = surf
+        return surf
+
+    def ranks(self, units: Units) -> np.ndarray:
+        """Each unit's place in the gallery order (the inverse of units.order), computed once."""
+        key = ("ranks",)
+        if key not in self._static:
+            self._static[key] = np.argsort(units.order)
+        return self._static[key]
+
+    def gaps(self, cols: int, rows: int, cell: int, colour: Colour) -> pygame.Surface:
+        """Lines between the grid's cells, transparent elsewhere: laid over the scaled-up grid."""
+        key = ("gaps", cols, rows, cell, colour)
+        if key not in self._static:
+            key_colour = (255, 0, 255) if colour != (255, 0, 255) else (0, 255, 0)
+            surf = pygame.Surface((cols * cell, rows * cell))
+            surf.fill(key_colour)
+            for c in range(1, cols + 1):
+                surf.fill(colour, (c * cell - 1, 0, 1, rows * cell))
+            for r in range(1, rows + 1):
+                surf.fill(colour, (0, r * cell - 1, cols * cell, 1))
+            surf.set_colorkey(key_colour)
+            self._static[key] = surf
+        return self._static[key]
+
+    def reading_picture(self, name: str, side: int, make) -> pygame.Surface:
+        """A picture of the current reading, made once per reading and size."""
+        key = (name, side)
+        surf = self._pictures.get(key)
+        if surf is None:
+            surf = self._pictures[key] = make()
+        return surf
+
+
+def picture(rgb: np.ndarray, side: int) -> pygame.Surface:
+    """An (n, n, 3) uint8 image as a side x side surface, each pixel a crisp square."""
+    small = pygame.surfarray.make_surface(np.ascontiguousarray(rgb.transpose(1, 0, 2)))
+    return pygame.transform.scale(small, (side, side))
+
+
+def grey(image: np.ndarray) -> np.ndarray:
+    g = np.clip(np.asarray(image) * 255 + 0.5, 0, 255).astype(np.uint8)
+    return np.repeat(g[:, :, None], 3, axis=2)
+
+
+class _Frame:
+    """One frame of the inside view: sizes from the scale, then each panel in turn."""
+
+    def __init__(self, view, surface, rect, inside, units, theme, scale, state, pointer=None) -> None:
+        self.v, self.s, self.r = view, surface, Rect(rect)
+        self.ins: Inside | None = inside
+        self.u: Units = units
+        self.th: Theme = theme
+        self.st: InsideState = state
+        self.pointer = pointer
+        # Headings smaller than the plain view's (26/19/15 at scale 1): six panels share the room.
+        self.title = max(9, round(22 * scale))
+        self.body = max(8, round(18 * scale))
+        self.small = max(7, round(15 * scale))
+        self.gap = max(4, round(12 * scale))
+        self.pad = max(3, round(9 * scale))
+        self.radius = max(3, round(8 * scale))
+
+    # -- the whole --------------------------------------------------------------------------------
+
+    def paint(self) -> None:
+        r, g = self.r, self.gap
+        strip_h = self._strip_height()
+        strip = Rect(r.x, r.y, r.w, strip_h)
+        rest = Rect(r.x, strip.bottom + g, r.w, max(r.bottom - strip.bottom - g, 1))
+        self.way_in(strip)
+        if self.st.gallery:
+            self.gallery(rest)
+            return
+        top_h = (rest.h - g) // 2
+        row1 = Rect(rest.x, rest.y, rest.w, top_h)
+        row2 = Rect(rest.x, row1.bottom + g, rest.w, max(rest.bottom - row1.bottom - g, 1))
+        left_w = (rest.w - g) * 9 // 20
+        self.hidden(Rect(row1.x, row1.y, left_w, row1.h))
+        self.voters(Rect(row1.x + left_w + g, row1.y, row1.w - left_w - g, row1.h))
+        ev_w = min((rest.w - g) // 2, max((rest.w - g) * 2 // 5, round(row2.h * 1.6)))
+        self.evidence(Rect(row2.x, row2.y, ev_w, row2.h))
+        self.output(Rect(row2.x + ev_w + g, row2.y, row2.w - ev_w - g, row2.h))
+
+    def _strip_height(self) -> int:
+        tile = self._tile()
+        return tile + self.pad * 2 + round(self.small * 1.5) + round(self.body * 1.6)
+
+    def _tile(self) -> int:
+        """The way-in pictures' side: a whole multiple of 28 px (every input pixel the same size),
+        five pictures and the answers across the width, about a sixth of the height."""
+        room = min(self.r.w / 6.6, self.r.h * 0.16)
+        return max(int(room) // FIELD, 1) * FIELD
+
+    # -- helpers ------------------------------------------------------------------------------------
+
+    def card(self, rect: Rect, heading: str, right: str = "", reserve: int = 0) -> Rect:
+        """A panel with a heading (keeping `reserve` px free on the right for buttons); returns the
+        space under the heading."""
+        pygame.draw.rect(self.s, self.th.panel, rect, border_radius=self.radius)
+        p = self.pad
+        y = rect.y + p
+        img = self.text_img(heading, self.body, self.th.text, bold=True, max_w=rect.w - 2 * p - reserve)
+        self.s.blit(img, (rect.x + p, y))
+        if right:
+            room = rect.w - 3 * p - img.get_width() - reserve
+            r_img = self.text_img(right, self.small, self.th.muted)  # only if it fits: never shrunk
+            if r_img.get_width() <= room:
+                self.s.blit(r_img, r_img.get_rect(bottomright=(rect.right - p, y + img.get_height() - 2)))
+        top = y + img.get_height() + p // 2
+        return Rect(rect.x + p, top, rect.w - 2 * p, max(rect.bottom - p - top, 1))
+
+    def text_img(self, text: str, size: int, colour: Colour, bold: bool = False, max_w: float = 0) -> pygame.Surface:
+        img = self.v.text.render(text, size, colour, bold)
+        if max_w > 0 and img.get_width() > max_w:
+            size = max(7, int(size * max_w / img.get_width()))
+            img = self.v.text.render(text, size, colour, bold)
+        return img
+
+    def put(self, text: str, size: int, colour: Colour, anchor: str, pos, bold: bool = False, max_w: float = 0):
+        img = self.text_img(text, size, colour, bold, max_w)
+        r = img.get_rect(**{anchor: (round(pos[0]), round(pos[1]))})
+        self.s.blit(img, r)
+        return r
+
+    def button(self, name: str, label: str, right: int, cy: int) -> Rect:
+        img = self.text_img(label, self.small, self.th.text, bold=True)
+        rect = Rect(0, 0, img.get_width() + 2 * self.pad, img.get_height() + self.pad // 2)
+        rect.midright = (right, cy)
+        hover = self.pointer is not None and rect.collidepoint(self.pointer)
+        pygame.draw.rect(self.s, self.th.button_hover if hover else self.th.button, rect, border_radius=self.radius)
+        self.s.blit(img, img.get_rect(center=rect.center))
+        self.st._buttons[name] = rect
+        return rect
+
+    def label_unit(self, unit: int, pos: tuple[int, int]) -> None:
+        """A small label by the pointer: which unit this is and how it responds to the drawing."""
+        rank = int(self.v.ranks(self.u)[unit]) + 1
+        text = f"unit {unit} \u00b7 #{rank}"
+        if self.ins is not None and self.ins.forward.hidden:
+            a = float(self.ins.forward.hidden[-1][unit])
+            text += f" \u00b7 fires {a:.2f}" if a > 0 else " \u00b7 silent"
+        img = self.text_img(text, self.small, self.th.text, bold=True)
+        box = Rect(0, 0, img.get_width() + 2 * self.pad, img.get_height() + self.pad)
+        box.bottomleft = (pos[0] + self.pad, pos[1] - self.pad)
+        box.clamp_ip(self.r)
+        pygame.draw.rect(self.s, self.th.button, box, border_radius=self.radius)
+        pygame.draw.rect(self.s, self.th.border, box, width=1, border_radius=self.radius)
+        self.s.blit(img, img.get_rect(center=box.center))
+
+    def _heading_cy(self, rect: Rect) -> int:
+        return rect.y + self.pad + self.v.text.fonts.get(self.body, True).get_height() // 2
+
+    def empty(self, area: Rect, text: str = "draw a digit") -> None:
+        self.put(text, self.body, self.th.faint, "center", area.center, max_w=area.w)
+
+    # -- 1. the way in ------------------------------------------------------------------------------
+
+    def way_in(self, rect: Rect) -> None:
+        body = self.card(rect, "The way in", "what preprocessing does before the network sees it")
+        tile = self._tile()
+        steps = self.ins.steps if self.ins else ()
+        names = [s.name for s in steps] or ["as drawn", "cropped", "fitted 20\u00d720", "centred"]
+        arrow = round(self.body * 1.6)
+        x, y = body.x, body.y
+        for i, name in enumerate(names):
+            t = Rect(x, y, tile, tile)
+            if steps:
+                self.s.blit(
+                    self.v.reading_picture(f"step{i}", tile, lambda i=i: picture(grey(steps[i].image), tile)), t
+                )
+            else:
+                pygame.draw.rect(self.s, self.th.canvas, t)
+            last = i == len(names) - 1
+            pygame.draw.rect(self.s, self.th.accent if last else self.th.border, t.inflate(2, 2), width=1)
+            label = "the input" if last else name
+            self.put(
+                label,
+                self.small,
+                self.th.accent if last else self.th.muted,
+                "midtop",
+                (t.centerx, t.bottom + 3),
+                bold=last,
+                max_w=tile + arrow - 4,
+            )
+            if not last:
+                self.put("\u2192", self.body, self.th.muted, "center", (t.right + arrow / 2, t.centery))
+            x = t.right + arrow
+        # Beside the strip: what the network says without the steps, and with them.
+        ans = Rect(x + self.gap // 2, y, max(body.right - x - self.gap // 2, 1), body.h)
+        pygame.draw.line(self.s, self.th.border, (ans.x - self.gap // 2, y), (ans.x - self.gap // 2, body.bottom))
+        f = self.ins.forward if self.ins else None
+        if f is None or f.raw_probs is None:
+            self.put("answers appear here", self.small, self.th.faint, "midleft", (ans.x, ans.centery), max_w=ans.w)
+            return
+        raw_top, top = f.raw_top, f.top
+        raw_pct, pct = percentages(f.raw_probs), percentages(f.probs)
+        y = ans.y
+        colour = self.th.warn if raw_top != top else self.th.text
+        for label, answer, c in (
+            ("without the steps:", f"{raw_top}  ({raw_pct[raw_top]}%)", colour),
+            ("with them:", f"{top}  ({pct[top]}%)", self.th.accent),
+        ):
+            y = self.put(label, self.small, self.th.muted, "topleft", (ans.x, y), max_w=ans.w).bottom
+            y = self.put(answer, self.title, c, "topleft", (ans.x, y), bold=True, max_w=ans.w).bottom + self.pad
+
+    # -- 2. the hidden layer ------------------------------------------------------------------------
+
+    def hidden(self, rect: Rect) -> None:
+        n = self.u.count
+        active = self.ins.forward.active if self.ins else 0
+        label = "gallery \u25b8"
+        reserve = self.text_img(label, self.small, self.th.text, bold=True).get_width() + 3 * self.pad
+        body = self.card(rect, "Hidden layer", "click a unit", reserve=reserve)
+        self.button("gallery", label, rect.right - self.pad, self._heading_cy(rect))
+        cap_h = round(self.body * 1.5)
+        area = Rect(body.x, body.y, body.w, max(body.h - cap_h, 1))
+        cols, rows, cell = _grid_shape(n, area.w, area.h)
+        grid = Rect(area.x + (area.w - cols * cell) // 2, area.y, cols * cell, rows * cell)
+        self.s.blit(
+            self.v.reading_picture(f"grid{cell}x{cols}", cell, lambda: self._grid_picture(cols, rows, cell)), grid
+        )
+        self.st._units.append(_Pitch(grid.x, grid.y, cell, cell, cols, rows, self.u.order))
+        count = self.put(
+            f"{active} of {n} fire",
+            self.body,
+            self.th.accent if active else self.th.faint,
+            "topleft",
+            (body.x, grid.bottom + 3),
+            bold=True,
+            max_w=body.w,
+        )
+        room = body.right - count.right - self.pad
+        hint = self.text_img("brighter = fires harder", self.small, self.th.muted)
+        if hint.get_width() <= room:
+            self.s.blit(hint, hint.get_rect(bottomright=(body.right, count.bottom - 2)))
+        # Ring the units that vote most for the answer, so the class can find them in the grid.
+        if self.ins:
+            where = self.v.ranks(self.u)
+            for vt in self.ins.votes.voters_for:
+                i = int(where[vt.unit])
+                c = Rect(grid.x + (i % cols) * cell, grid.y + (i // cols) * cell, cell, cell)
+                pygame.draw.rect(self.s, self.th.accent, c.inflate(4, 4), width=max(1, cell // 5))
+        if self.st.selected is not None:
+            i = int(np.flatnonzero(self.u.order == self.st.selected)[0])
+            c = Rect(grid.x + (i % cols) * cell, grid.y + (i // cols) * cell, cell, cell)
+            pygame.draw.rect(self.s, self.th.text, c.inflate(6, 6), width=max(1, cell // 5))
+
+    def _grid_picture(self, cols: int, rows: int, cell: int) -> pygame.Surface:
+        """One pixel per unit, scaled up to cells (nearest neighbour), with the gaps laid over."""
+        n = self.u.count
+        rgb = np.empty((rows * cols, 3), np.uint8)
+        rgb[:] = self.th.panel
+        rgb[:n] = self.th.track
+        if self.ins:
+            f = self.ins.forward
+            act = (f.hidden[-1] if f.hidden else f.x)[self.u.order]
+            on = np.flatnonzero(act > 0)
+            # Even a weakly firing unit must stand out from a silent one: start a third up the ramp.
+            rgb[on] = to_rgb(0.33 + 0.67 * np.minimum(act[on] / self.u.scale, 1.0), 1.0)
+        small = pygame.surfarray.make_surface(rgb.reshape(rows, cols, 3).transpose(1, 0, 2))
+        big = pygame.transform.scale(small, (cols * cell, rows * cell))
+        if cell >= 4:  # a gap between cells, unless they are too small to spare it
+            big.blit(self.v.gaps(cols, rows, cell, self.th.panel), (0, 0))
+        return big
+
+    # -- 3. the voters ------------------------------------------------------------------------------
+
+    def voters(self, rect: Rect) -> None:
+        top = self.ins.votes.cls if self.ins else None
+        heading = f"Who votes for {top}" if top is not None else "Who votes for the answer"
+        body = self.card(rect, heading, "vote = fires \u00d7 weight")
+        if not self.ins:
+            self.empty(body)
+            return
+        v = self.ins.votes
+        label_h = round(self.small * 1.3)
+        vote_h, fires_h = round(self.body * 1.2), round(self.small * 1.25)
+        row_h = (body.h - 2 * label_h) // 2
+        # "fires 3.2" under the vote only if the pictures can still be 2 px per weight.
+        show_fires = row_h - vote_h - fires_h >= 2 * FIELD
+        under = vote_h + (fires_h if show_fires else 0)
+        text_w = self.v.text.fonts.get(self.small).size("fires 8.8")[0] if show_fires else 0
+        # Pictures as big as the rows allow; as many as fit across.
+        tile = max(min(row_h - under, body.w // 3 - self.pad), FIELD)
+        per_row = max(1, min(len(v.voters_for) or 1, (body.w + self.pad) // (max(tile, text_w) + self.pad)))
+        pitch = (body.w + self.pad) // per_row
+        tile = min(tile, pitch - self.pad)
+        y = body.y
+        for title, group, colour in (("for", v.voters_for, ORANGE), ("against", v.voters_against, BLUE)):
+            self.put(f"{title} {top}:", self.small, colour, "topleft", (body.x, y), bold=True)
+            y += label_h
+            x = body.x
+            for vt in group[:per_row]:
+                t = Rect(x + (pitch - self.pad - tile) // 2, y, tile, tile)
+                self.s.blit(self.v.weight_picture(self.u, vt.unit, tile), t)
+                pygame.draw.rect(self.s, self.th.border, t.inflate(2, 2), width=1)
+                self.put(
+                    f"{vt.vote:+.1f}",
+                    self.body,
+                    colour,
+                    "midtop",
+                    (t.centerx, t.bottom + 2),
+                    bold=True,
+                    max_w=tile + self.pad,
+                )
+                if not show_fires:
+                    x += pitch
+                    continue
+                self.put(
+                    f"fires {vt.activation:.1f}",
+                    self.small,
+                    self.th.muted,
+                    "midtop",
+                    (t.centerx, t.bottom + 2 + vote_h),
+                    max_w=tile + self.pad,
+                )
+                x += pitch
+            if not group:
+                self.put("nobody", self.small, self.th.faint, "topleft", (body.x, y))
+            y += row_h
+
+    # -- 4. the evidence ----------------------------------------------------------------------------
+
+    def evidence(self, rect: Rect) -> None:
+        e = self.ins.evidence if self.ins else None
+        heading = f"Why {e.top} and not {e.other}?" if e else "Why this answer?"
+        body = self.card(rect, heading)
+        if e is None:
+            self.empty(body)
+            return
+        line = round(self.small * 1.45)
+        legend = [
+            (ORANGE, f"pushes to {e.top}"),
+            (BLUE, f"pushes to {e.other}"),
+            (None, f"{e.top} wins by {e.difference:.1f}:"),
+            (None, f"pixels {e.map.sum():+.1f}"),
+            (None, f"biases {e.baseline:+.1f}"),
+        ]
+        beside = body.w - body.h > self.small * 7  # room for the legend right of the picture
+        side = min(body.h, body.w * 3 // 5) if beside else min(body.w, body.h - line * len(legend))
+        side = max(side, FIELD)
+        m = Rect(body.x, body.y, side, side) if beside else Rect(body.x + (body.w - side) // 2, body.y, side, side)
+        self.s.blit(self.v.reading_picture("evidence", side, lambda: picture(self._evidence_rgb(), side)), m)
+        pygame.draw.rect(self.s, self.th.border, m.inflate(2, 2), width=1)
+        x, y = (m.right + self.pad, body.y) if beside else (body.x, m.bottom + 4)
+        room = body.right - x
+        sw = round(self.small * 0.9)
+        for colour, text in legend:
+            tx = x
+            if colour is not None:
+                pygame.draw.rect(self.s, colour, Rect(x, y + (self.small - sw) // 2 + 2, sw, sw))
+                tx += sw + 6
+            elif text.endswith(":"):
+                y += line // 3
+            self.put(text, self.small, self.th.text if colour else self.th.muted, "topleft", (tx, y), max_w=room)
+            y += line
+
+    def _evidence_rgb(self) -> np.ndarray:
+        e = self.ins.evidence
+        # Saturate at the 98th percentile of the ink's |evidence|: a few strong pixels would
+        # otherwise leave the rest of the digit too dark to read.
+        ink = np.abs(e.map[self.ins.forward.image > 0.05])
+        limit = float(np.percentile(ink, 98)) if ink.size else None
+        # A square root brightens the middling pixels too, so the digit reads as a whole.
+        limit = limit or 1.0
+        rgb = to_rgb(np.sign(e.map) * np.sqrt(np.abs(e.map) / limit), 1.0).astype(np.int16)
+        # The ink stays faintly visible where it makes no difference either way.
+        ink = (grey(self.ins.forward.image).astype(np.int16) * 0.3).astype(np.int16)
+        return np.maximum(rgb, ink).astype(np.uint8)
+
+    # -- 5. the output ------------------------------------------------------------------------------
+
+    def output(self, rect: Rect) -> None:
+        f = self.ins.forward if self.ins else None
+        t = f"{f.temperature:.2f}" if f else "T"
+        body = self.card(rect, f"Output: logit \u00f7 {t} \u2192 softmax", "= the bars")
+        if f is None:
+            self.empty(body)
+            return
+        pct = percentages(f.probs)
+        row_h = body.h / CLASSES
+        size = max(7, min(self.body, round(row_h * 0.85)))
+        label_w = round(size * 1.2)
+        value_w = self.v.text.fonts.get(size).size("-00.0")[0] + 4
+        pct_w = self.v.text.fonts.get(size).size("100%")[0] + 4
+        bars_w = body.w - label_w - value_w - pct_w - 3 * self.pad
+        logit_w, prob_w = bars_w * 11 // 20, bars_w * 9 // 20
+        lx = body.x + label_w
+        logit_w -= self.pad  # keep the longest bar clear of its number
+        zero = lx + logit_w // 2
+        limit = max(float(np.abs(f.logits).max()), 1e-6)
+        px = lx + logit_w + value_w + 2 * self.pad
+        thick = max(3, round(row_h * 0.55))
+        for d in range(CLASSES):
+            cy = round(body.y + row_h * (d + 0.5))
+            hl = d == f.top
+            colour = self.th.accent if hl else self.th.text
+            self.put(str(d), size, colour, "midleft", (body.x, cy), bold=hl)
+            z = float(f.logits[d])
+            w = round(abs(z) / limit * (logit_w // 2))
+            bar = Rect(zero if z >= 0 else zero - w, cy - thick // 2, max(w, 1), thick)
+            pygame.draw.rect(self.s, ORANGE if z >= 0 else BLUE, bar)
+            self.put(f"{z:+.1f}", size, colour, "midright", (lx + logit_w + self.pad + value_w, cy), bold=hl)
+            track = Rect(px, cy - thick // 2, prob_w, thick)
+            pygame.draw.rect(self.s, self.th.track, track)
+            fill = round(prob_w * float(f.probs[d]))
+            if fill:
+                pygame.draw.rect(self.s, self.th.accent if hl else self.th.bar, Rect(px, track.y, fill, thick))
+            self.put(f"{pct[d]}%", size, colour, "midright", (body.right, cy), bold=hl)
+        pygame.draw.line(self.s, self.th.muted, (zero, body.y), (zero, body.bottom - 1))
+
+    # -- 6. the gallery -----------------------------------------------------------------------------
+
+    def gallery(self, rect: Rect) -> None:
+        g = self.gap
+        side_w = min(rect.w * 2 // 5, max(rect.h, 1))
+        grid_rect = Rect(rect.x, rect.y, rect.w - side_w - g, rect.h)
+        st, n = self.st, self.u.count
+        cy = self._heading_cy(grid_rect)
+        labels = (("gallery", "overview"), ("prev", "\u25c0"), ("next", "\u25b6"))
+        widths = [self.text_img(t, self.small, self.th.text, bold=True).get_width() + 3 * self.pad for _, t in labels]
+        body = self.card(grid_rect, "Units by importance", reserve=sum(widths) + self.pad)
+        right = grid_rect.right - self.pad
+        for name, text in reversed(labels):
+            right = self.button(name, text, right, cy).x - self.pad
+        label_h = round(self.small * 1.3)
+        foot = round(self.small * 1.5)
+        # The biggest pictures (at least 2 px per weight) that still fit 24 on a page.
+        tile = 2 * FIELD
+        for t in range(8 * FIELD, 2 * FIELD - 1, -2):
+            if ((body.w + self.pad) // (t + self.pad)) * ((body.h - foot) // (t + label_h)) >= 24:
+                tile = t
+                break
+        step_x, step_y = tile + self.pad, tile + label_h
+        cols = max(1, (body.w + self.pad) // step_x)
+        rows = max(1, (body.h - foot) // step_y)
+        st.per_page = cols * rows
+        st.pages = -(-n // st.per_page)
+        if st._jump and st.selected is not None:
+            st.page = int(np.flatnonzero(self.u.order == st.selected)[0]) // st.per_page
+            st._jump = False
+        st.page %= st.pages
+        first = st.page * st.per_page
+        shown = self.u.order[first : first + st.per_page]
+        for i, unit in enumerate(shown):
+            t = Rect(body.x + (i % cols) * step_x, body.y + (i // cols) * step_y, tile, tile)
+            self.s.blit(self.v.weight_picture(self.u, int(unit), tile), t)
+            sel = unit == st.selected
+            firing = self.ins is not None and self.ins.forward.hidden and self.ins.forward.hidden[-1][unit] > 0
+            pygame.draw.rect(
+                self.s,
+                self.th.text if sel else self.th.accent if firing else self.th.border,
+                t.inflate(4, 4) if sel else t.inflate(2, 2),
+                width=2 if sel or firing else 1,
+            )
+            self.put(
+                f"#{first + i + 1}",
+                self.small,
+                self.th.accent if firing else self.th.muted,
+                "midtop",
+                (t.centerx, t.bottom + 1),
+                max_w=tile,
+            )
+        # Hit-testing uses the pitch of the tiles, so each picture's label counts as part of it.
+        st._units.append(_Pitch(body.x, body.y, step_x, step_y, cols, rows, shown))
+        self.put(
+            f"page {st.page + 1} of {st.pages}  \u00b7  lit: fires now",
+            self.small,
+            self.th.muted,
+            "bottomleft",
+            (body.x, grid_rect.bottom - self.pad // 2),
+            max_w=body.w,
+        )
+        self.unit_panel(Rect(grid_rect.right + g, rect.y, side_w, rect.h))
+
+    def unit_panel(self, rect: Rect) -> None:
+        j = self.st.selected
+        if j is None:
+            body = self.card(rect, "One unit")
+            self.empty(body, "click a unit")
+            return
+        rank = int(np.flatnonzero(self.u.order == j)[0])
+        body = self.card(rect, f"Unit {j}", f"#{rank + 1} of {self.u.count}")
+        half = (body.w - self.pad) // 2
+        side = max(min(half, body.h // 3) // FIELD, 1) * FIELD
+        a = Rect(body.x, body.y, side, side)
+        self.s.blit(self.v.weight_picture(self.u, j, side), a)
+        self.put("looks for", self.small, self.th.muted, "midtop", (a.centerx, a.bottom + 2), max_w=half)
+        if self.ins is None:
+            self.empty(Rect(body.x, a.bottom + self.body * 2, body.w, body.bottom - a.bottom - self.body * 2))
+            return
+        r = self.ins.response(j)
+        b = Rect(body.x + half + self.pad, body.y, side, side)
+        self.s.blit(self.v.reading_picture(f"resp{j}", side, lambda: picture(to_rgb(r.map), side)), b)
+        self.put("on this drawing", self.small, self.th.muted, "midtop", (b.centerx, b.bottom + 2), max_w=half)
+        y = a.bottom + round(self.small * 1.6) + self.pad
+        fires = f"fires {r.activation:.2f}" if r.activation > 0 else f"silent ({r.preactivation:+.2f} < 0)"
+        self.put(
+            fires,
+            self.title,
+            self.th.accent if r.activation > 0 else self.th.muted,
+            "topleft",
+            (body.x, y),
+            bold=True,
+            max_w=body.w,
+        )
+        y += round(self.title * 1.5)
+        self.put("its votes:", self.small, self.th.muted, "topleft", (body.x, y))
+        y += round(self.small * 1.5)
+        chart = Rect(body.x, y, body.w, max(body.bottom - y, 1))
+        lab = round(self.small * 1.4)
+        col = chart.w / CLASSES
+        chart.h -= self.pad // 2  # a little air between the lowest bar and the digits
+        mid = chart.y + (chart.h - lab) // 2
+        lim = max(float(np.abs(r.votes).max()), 1e-6)
+        for d in range(CLASSES):
+            x = round(chart.x + col * (d + 0.25))
+            h = round(float(r.votes[d]) / lim * (chart.h - lab) / 2)
+            bar = Rect(x, mid - max(h, 0), max(round(col / 2), 2), abs(h) or 1)
+            pygame.draw.rect(self.s, ORANGE if h >= 0 else BLUE, bar)
+            self.put(str(d), self.small, self.th.text, "midbottom", (x + col / 4, chart.bottom))
+        pygame.draw.line(self.s, self.th.muted, (chart.x, mid), (chart.right, mid))
+
+
+@dataclass(frozen=True)
+class _Pitch:
+    """Units drawn row by row on a regular pitch from (x, y): which one is at a point."""
+
+    x: int
+    y: int
+    step_x: int
+    step_y: int
+    cols: int
+    rows: int
+    shown: np.ndarray  # the units in drawing order
+
+    def unit_at(self, pos: tuple[int, int]) -> int | None:
+        col, row = (pos[0] - self.x) // self.step_x, (pos[1] - self.y) // self.step_y
+        i = row * self.cols + col
+        inside = 0 <= col < self.cols and 0 <= row < self.rows and pos[0] >= self.x and pos[1] >= self.y
+        return int(self.shown[i]) if inside and i < len(self.shown) else None
+
+
+def _grid_shape(n: int, w: int, h: int) -> tuple[int, int, int]:
+    """(cols, rows, cell) with cols x rows >= n square cells as large as fit in w x h."""
+    cell = max(int(np.sqrt(w * h / max(n, 1))), 1)
+    while cell > 1 and (w // cell) * (h // cell) < n:
+        cell -= 1
+    cols = max(w // cell, 1)
+    return cols, -(-n // cols), cell
