@@ -57,7 +57,7 @@ def split(width: int, height: int, classroom: bool) -> tuple[Rect, Rect, float]:
     draw on comfortably (a third of the width), the rest explains.
     """
     lay = compute_layout(width, height, classroom)
-    m = lay.margin
+    m = round(20 * lay.scale)  # the layout's own margin
     side = min(height - 2 * m - round(lay.type.title * 3), int(width * (0.30 if classroom else 0.33)))
     canvas = Rect(m, m, side, side)
     right = Rect(canvas.right + m, m, width - canvas.right - 2 * m, height - 2 * m)
