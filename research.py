@@ -354,16 +354,32 @@ def _curves(ax, sweep: str, groups: dict[str, list[dict]]) -> None:
         ax.set_xticks(sorted({r["layers"] for rows in groups.values() for r in rows}))
     ax.set_xlabel(xlabel)
     ax.set_ylabel("test error (1 - accuracy)")
-    ax.grid(True, which="both", alpha=0.25)
+    _tidy(ax, percent_y=True)
     ax.legend(fontsize=8, loc="upper right")
+
+
+def _mantissa(v: float) -> int:
+    return round(v / 10 ** np.floor(np.log10(v))) if v > 0 else 0
+
+
+def _tidy(ax, percent_y: bool = False) -> None:
+    """Major tick labels only (log axes otherwise label every minor tick), errors as percentages."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    if ax.get_xscale() == "log":
+        ax.xaxis.set_minor_formatter(NullFormatter())
+    if percent_y:
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}" if v >= 1 else f"{v * 100:.3g}%"))
+        ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v * 100:.2g}%" if _mantissa(v) in (2, 3, 5) else ""))
+    ax.grid(True, which="both", alpha=0.25)
 
 
 def _mark_report_pick(ax, groups: dict[str, list[dict]]) -> None:
     """The report's single-seed pick and, on top, the hidden-neuron scale for one hidden layer."""
     pick = parameters(sizes_for([REPORT_PICK["hidden"]]))
     ax.axvline(pick, color="crimson", lw=1, ls=":")
-    ax.text(pick, 0.02, " report's pick:\n 925 neurons, 15 epochs,\n one seed", color="crimson", fontsize=8,
-            transform=ax.get_xaxis_transform(), va="bottom")
+    ax.text(pick, 0.02, "report's pick: \n925 neurons, 15 epochs, \none seed ", color="crimson", fontsize=8,
+            transform=ax.get_xaxis_transform(), va="bottom", ha="right")
     rows = [r for rs in groups.values() for r in rs]
     if rows and all(r["layers"] == 1 for r in rows):
         per = parameters(sizes_for([2])) - parameters(sizes_for([1]))  # parameters per hidden neuron
@@ -389,7 +405,7 @@ def _categories(ax, sweep: str, groups: dict[str, list[dict]]) -> None:
     ax.set_yscale("log")
     ax.set_xlabel(X_AXIS[sweep][1])
     ax.set_ylabel("test error (dots: seeds; bar: mean ± sd)")
-    ax.grid(True, which="both", axis="y", alpha=0.25)
+    _tidy(ax, percent_y=True)
     ax.legend(fontsize=8)
 
 
@@ -411,7 +427,7 @@ def _frontier(ax, rows: list[dict]) -> None:
     ax.set_yscale("log")
     ax.set_xlabel("training FLOPs (epochs x images x 6 x weights)")
     ax.set_ylabel("validation cross-entropy")
-    ax.grid(True, which="both", alpha=0.25)
+    _tidy(ax)
     ax.legend(fontsize=8)
 
 
@@ -423,7 +439,7 @@ def _seconds(ax, sweep: str, rows: list[dict]) -> None:
     ax.set_xlabel("training FLOPs")
     ax.set_ylabel("seconds on this machine")
     ax.set_title("cost of each run", fontsize=10)
-    ax.grid(True, which="both", alpha=0.25)
+    _tidy(ax)
 
 
 def _colors(n: int) -> list:
