@@ -24,6 +24,7 @@ import tempfile
 import threading
 import time
 import traceback
+from collections import deque
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import wait
 from pathlib import Path
@@ -193,8 +194,15 @@ class Job:
 
     def __init__(self, process, events, stop) -> None:
         self._process, self._events, self._stop = process, events, stop
+        self._inbox: deque = deque()
+        self._cancelling = False
         self.view = JobView()
         self.pid: int = process.pid
+        # Reading the queue can block: a message larger than a pipe write arrives in pieces, and the
+        # low-priority child may be descheduled between them. A reader thread takes that wait, so
+        # poll() only ever looks at what has fully arrived.
+        self._reader = threading.Thread(target=self._read, daemon=True, name="digitpad-learn-reader")
+        self._reader.start()
 
     @classmethod
     def start(cls, spec: ScratchSpec | FinetuneSpec) -> Job:
@@ -208,24 +216,11 @@ class Job:
     def poll(self) -> list[Event]:
         """The events that arrived since the last call, already applied to `self.view`. Never blocks."""
         got: list[Event] = []
-        while True:
-            try:
-                got.append(self._events.get_nowait())
-            except queue.Empty:
-                break
-        if not got and not self.view.done and not self._process.is_alive():
-            # The child is gone: whatever it sent is in the pipe by now, so one short wait drains it.
-            try:
-                while True:
-                    got.append(self._events.get(timeout=0.05))
-            except queue.Empty:
-                pass
-            if not any(isinstance(e, (Finished, Failed, Cancelled)) for e in got):
-                got.append(Failed(f"the training process stopped unexpectedly (exit code {self._process.exitcode})"))
-        for event in got:
-            self.view.update(event)
-        if self.view.done:
-            self._reap()
+        while self._inbox:
+            event = self._inbox.popleft()
+            if not self.view.done:
+                self.view.update(event)
+                got.append(event)
         return got
 
     @property
@@ -237,34 +232,49 @@ class Job:
 
         Returns only when the process has been joined, so none is left behind.
         """
+        self._cancelling = True
         self._stop.set()
-        deadline = time.monotonic() + grace
-        while self._process.is_alive() and time.monotonic() < deadline:
-            self._drain()  # a child blocked on a full pipe could not exit
-            self._process.join(timeout=0.05)
+        self._process.join(timeout=grace)
         if self._process.is_alive():
             self._process.terminate()
             self._process.join(timeout=grace)
         if self._process.is_alive():
             self._process.kill()
             self._process.join()
-        if not self.view.done:
-            self.view.cancelled = True
-        self._reap()
+        self._reader.join(timeout=grace)
+        self.poll()
+        self.view.cancelled = not self.view.done or self.view.cancelled
 
-    def _drain(self) -> None:
+    def _read(self) -> None:
+        terminal = (Finished, Failed, Cancelled)
         try:
             while True:
-                self._events.get_nowait()
-        except queue.Empty:
-            pass
-
-    def _reap(self) -> None:
-        if self._process.is_alive():
-            self._process.join(timeout=1.0)
-        if not self._process.is_alive():
+                try:
+                    event = self._events.get(timeout=0.1)
+                except queue.Empty:
+                    if not wait([self._process.sentinel], timeout=0):
+                        continue
+                    # The child has ended; anything it sent is in the pipe by now.
+                    try:
+                        event = self._events.get(timeout=0.1)
+                    except queue.Empty:
+                        code = self._process.exitcode
+                        self._inbox.append(Cancelled() if self._cancelling else Failed(
+                            f"the training process stopped unexpectedly (exit code {code})"))
+                        return
+                if isinstance(event, terminal):
+                    # Report the end only once the process has really gone, so "done" means no child.
+                    self._process.join(timeout=5)
+                    if self._process.is_alive():
+                        self._process.terminate()
+                        self._process.join()
+                    self._inbox.append(event)
+                    return
+                self._inbox.append(event)
+        except (EOFError, OSError, ValueError):  # the pipe broke: the child died mid-message
+            self._inbox.append(Cancelled() if self._cancelling else Failed("the training process broke off"))
+        finally:
             self._events.close()
-            self._events.join_thread()
 
 
 # ---------------------------------------------------------------------------------------------
