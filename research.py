@@ -162,7 +162,8 @@ def configurations(args: argparse.Namespace) -> list[dict]:
     ):
         recipe = replace(base, sizes=sizes_for([width] * depth), epochs=epochs, lr=lr, activation=act,
                          loss=loss, dropout=dropout, weight_decay=wd, seed=seed)
-        runs.append({"recipe_name": args.recipe, "limit": args.limit, **recipe.to_dict()})
+        # Through JSON and back, so a configuration equals its cached copy (tuples become lists).
+        runs.append(json.loads(json.dumps({"recipe_name": args.recipe, "limit": args.limit, **recipe.to_dict()})))
     return runs
 
 
@@ -285,6 +286,9 @@ def plot(sweep: str, rows: list[dict], path: Path) -> None:
     if len(ok) < len(rows):
         axes[0].text(0.01, 0.01, f"{len(rows) - len(ok)} run(s) diverged and are not shown",
                      transform=axes[0].transAxes, fontsize=8, color="crimson")
+    if any(r["test_accuracy"] >= 1 for r in ok) and sweep != "frontier":
+        axes[0].text(0.01, 0.05, f"runs with no test errors are drawn at {ERROR_FLOOR:.2%}",
+                     transform=axes[0].transAxes, fontsize=8, color="0.3")
     fig.tight_layout()
     atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=110))
     plt.close(fig)
@@ -315,8 +319,12 @@ def _band(ax, rows: list[dict], x: str, y, label: str, color) -> None:
     ax.fill_between(keys, [v.min() for v in s], [v.max() for v in s], color=color, alpha=0.18, lw=0)
 
 
+ERROR_FLOOR = 1e-4  # below one MNIST test image in 10,000: where a run with no test errors is drawn
+
+
 def _err(r: dict) -> float:
-    return 1 - float(r["test_accuracy"])
+    """Test error for a log axis: a perfect run sits on the floor instead of vanishing."""
+    return max(1 - float(r["test_accuracy"]), ERROR_FLOOR)
 
 
 def _curves(ax, sweep: str, groups: dict[str, list[dict]]) -> None:
@@ -326,7 +334,7 @@ def _curves(ax, sweep: str, groups: dict[str, list[dict]]) -> None:
     for (label, rows), color in zip(groups.items(), colors):
         _band(ax, rows, x, _err, f"test error, {label}" if len(groups) > 1 else "test error (mean of seeds)", color)
         if sweep == "width":
-            law = fit_power_law([r["params"] for r in rows], [_err(r) for r in rows])
+            law = fit_power_law([r["params"] for r in rows], [1 - r["test_accuracy"] for r in rows])
             if law is not None:
                 n = np.geomspace(min(r["params"] for r in rows), max(r["params"] for r in rows), 100)
                 ax.plot(n, law(n), "--", color=color, lw=1.2, label=law.label())
@@ -457,7 +465,7 @@ def summary(sweep: str, rows: list[dict]) -> list[str]:
     ok = [r for r in rows if r["status"] == "ok"]
     lines = []
     if sweep == "width" and ok:
-        law = fit_power_law([r["params"] for r in ok], [_err(r) for r in ok])
+        law = fit_power_law([r["params"] for r in ok], [1 - r["test_accuracy"] for r in ok])
         if law is not None:
             lines.append(law.label())
         by = group_by(ok, "hidden", "test_accuracy")
