@@ -73,6 +73,13 @@ class FinetuneSpec:
     out: str | None = None
 
 
+@dataclass(frozen=True)
+class DownloadSpec:
+    """Fetch MNIST into the user cache (SHA-256 checked by model.data), for a machine without it."""
+
+    data: str | None = None
+
+
 # ---------------------------------------------------------------------------------------------
 # What the child reports (small picklable records; the queue carries nothing else)
 
@@ -121,6 +128,11 @@ class Finished:
 
 
 @dataclass(frozen=True)
+class Downloaded:
+    folder: str  # where MNIST now is; later jobs find it there by themselves
+
+
+@dataclass(frozen=True)
 class Failed:
     message: str  # one line for the view
 
@@ -135,7 +147,8 @@ class Cancelled:
     pass
 
 
-Event = Started | Progress | EpochDone | HeldOut | Finished | Failed | Cancelled
+Event = Started | Progress | EpochDone | HeldOut | Finished | Downloaded | Failed | Cancelled
+TERMINAL = (Finished, Downloaded, Failed, Cancelled)
 
 
 @dataclass
@@ -148,7 +161,7 @@ class JobView:
     eta_seconds: float | None = None
     grid_predictions: np.ndarray | None = None
     held_out: dict[str, HeldOut] = field(default_factory=dict)  # "before"/"after"
-    result: Finished | None = None
+    result: Finished | Downloaded | None = None
     error: Failed | None = None
     cancelled: bool = False
 
@@ -166,7 +179,7 @@ class JobView:
             self.epochs.append(event)
         elif isinstance(event, HeldOut):
             self.held_out[event.stage] = event
-        elif isinstance(event, Finished):
+        elif isinstance(event, (Finished, Downloaded)):
             self.result, self.eta_seconds = event, 0.0
         elif isinstance(event, Failed):
             self.error = event
@@ -205,11 +218,12 @@ class Job:
         self._reader.start()
 
     @classmethod
-    def start(cls, spec: ScratchSpec | FinetuneSpec) -> Job:
+    def start(cls, spec: ScratchSpec | FinetuneSpec | DownloadSpec, nice: int = NICE) -> Job:
+        """Start the child and return at once. `nice`: how much lower its priority is (POSIX only)."""
         ctx = mp.get_context("spawn")  # fork would copy the app's pygame state and is unsafe with threads
         events, stop = ctx.Queue(), ctx.Event()
         # daemon: a normally exiting app terminates it; the child's watchdog covers a crashed one.
-        process = ctx.Process(target=_child, args=(spec, events, stop), daemon=True, name="digitpad-learn")
+        process = ctx.Process(target=_child, args=(spec, events, stop, nice), daemon=True, name="digitpad-learn")
         process.start()
         return cls(process, events, stop)
 
@@ -246,7 +260,6 @@ class Job:
         self.view.cancelled = not self.view.done or self.view.cancelled
 
     def _read(self) -> None:
-        terminal = (Finished, Failed, Cancelled)
         try:
             while True:
                 try:
@@ -262,7 +275,7 @@ class Job:
                         self._inbox.append(Cancelled() if self._cancelling else Failed(
                             f"the training process stopped unexpectedly (exit code {code})"))
                         return
-                if isinstance(event, terminal):
+                if isinstance(event, TERMINAL):
                     # Report the end only once the process has really gone, so "done" means no child.
                     self._process.join(timeout=5)
                     if self._process.is_alive():
@@ -281,15 +294,19 @@ class Job:
 # The child's side
 
 
-def _child(spec: ScratchSpec | FinetuneSpec, events, stop) -> None:
-    _lower_priority()
+def _child(spec: ScratchSpec | FinetuneSpec | DownloadSpec, events, stop, nice: int) -> None:
+    _lower_priority(nice)
     _exit_with_parent()
     send = events.put
     try:
         if isinstance(spec, ScratchSpec):
             _scratch(spec, send, stop.is_set)
-        else:
+        elif isinstance(spec, FinetuneSpec):
             _finetune(spec, send, stop.is_set)
+        else:
+            from model.data import find_mnist
+
+            send(Downloaded(str(find_mnist(spec.data, download=True))))
     except _Stop:
         events.cancel_join_thread()  # nobody waits for the rest: exit without flushing
         send(Cancelled())
@@ -320,11 +337,14 @@ def _known_errors() -> tuple[type[Exception], ...]:
     return (DataError, StrokeDataError, WeightsError, Diverged, ValueError, OSError)
 
 
-def _lower_priority() -> None:
-    """Let the app's frames win the CPU: the training only needs what is left over."""
-    if hasattr(os, "nice"):
+def _lower_priority(nice: int) -> None:
+    """Let the app's frames win the CPU: the training only needs what is left over.
+
+    (Windows has no os.nice; there the child runs at normal priority.)
+    """
+    if nice and hasattr(os, "nice"):
         with contextlib.suppress(OSError):
-            os.nice(NICE)
+            os.nice(nice)
 
 
 def _exit_with_parent() -> None:
@@ -489,7 +509,7 @@ def _finetune(spec: FinetuneSpec, send, should_stop) -> None:
         # Drawings alone: repeat them to a sensible epoch so a few hundred still take a few hundred steps.
         reps = int(np.clip(round(5000 / max(len(xs), 1)), 1, 50))
         x, y, test = np.tile(xs, (reps, 1)), np.tile(ys, reps), None
-    grid = np.arange(min(len(hy), GRID_PER_DIGIT * CLASSES))
+    grid = grid_indices(hy)
     send(Started("finetune", model.sizes, recipe.epochs, len(x), hx[grid].reshape(-1, FIELD, FIELD), hy[grid]))
     reporter = _Reporter(model, recipe, send, should_stop, hx[grid])
     reports = reporter.run(x, y, val)
