@@ -61,7 +61,7 @@ FULL = {
     "frontier": {"widths": [16, 64, 256, 925, 2048], "epochs": [1, 2, 4, 8, 15]},
 }
 QUICK = {
-    "width": {"widths": [16, 32, 64, 128, 256, 512, 925, 2048], "epochs": [5], "seeds": 3},
+    "width": {"widths": [16, 32, 64, 128, 256, 512, 925, 2048], "epochs": [4], "seeds": 3},
     "depth": {"depths": [1, 2, 3], "widths": [64], "epochs": [4]},
     "lr": {"lr": [0.003, 0.01, 0.03], "widths": [64], "epochs": [4]},
     "epochs": {"epochs": [1, 2, 4, 8], "widths": [64]},
@@ -349,13 +349,13 @@ def _curves(ax, sweep: str, groups: dict[str, list[dict]]) -> None:
         ax.set_yscale("log")
     if sweep == "epochs":
         ax.axvline(REPORT_PICK["epochs"], color="crimson", lw=1, ls=":")
-        ax.text(REPORT_PICK["epochs"], 0.98, " report: 15 epochs", color="crimson", fontsize=8,
-                transform=ax.get_xaxis_transform(), va="top")
+        ax.text(REPORT_PICK["epochs"], 0.5, "report: 15 epochs ", color="crimson", fontsize=8,
+                transform=ax.get_xaxis_transform(), va="center", ha="right", rotation=90)
     if sweep == "lr":
         base = RECIPES[next(iter(groups.values()))[0]["recipe"]].lr
         ax.axvline(base, color="crimson", lw=1, ls=":")
-        ax.text(base, 0.98, f" recipe's lr {base:g}", color="crimson", fontsize=8,
-                transform=ax.get_xaxis_transform(), va="top")
+        ax.text(base, 0.5, f"recipe's lr {base:g} ", color="crimson", fontsize=8,
+                transform=ax.get_xaxis_transform(), va="center", ha="right", rotation=90)
     if logx:
         ax.set_xscale("log")
     if sweep == "depth":
@@ -363,7 +363,7 @@ def _curves(ax, sweep: str, groups: dict[str, list[dict]]) -> None:
     ax.set_xlabel(xlabel)
     ax.set_ylabel("test error (1 - accuracy)")
     _tidy(ax, percent_y=True)
-    ax.legend(fontsize=8, loc="upper right")
+    ax.legend(fontsize=8, loc="lower left" if sweep == "width" else "upper right")
 
 
 def _mantissa(v: float) -> int:
@@ -377,8 +377,12 @@ def _tidy(ax, percent_y: bool = False) -> None:
     if ax.get_xscale() == "log":
         ax.xaxis.set_minor_formatter(NullFormatter())
     if percent_y:
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}" if v >= 1 else f"{v * 100:.3g}%"))
-        ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v * 100:.2g}%" if _mantissa(v) in (2, 3, 5) else ""))
+        lo, hi = ax.get_ylim()
+        # Within one decade a log axis has one major tick or none: label the minor ticks, all of them
+        # when the range is narrow, else only 2, 3 and 5.
+        minor = range(1, 10) if ax.get_yscale() == "log" and hi < 4 * lo else (2, 3, 5)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v * 100:.3g}%"))
+        ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v * 100:.2g}%" if _mantissa(v) in minor else ""))
     ax.grid(True, which="both", alpha=0.25)
 
 
@@ -386,8 +390,8 @@ def _mark_report_pick(ax, groups: dict[str, list[dict]]) -> None:
     """The report's single-seed pick and, on top, the hidden-neuron scale for one hidden layer."""
     pick = parameters(sizes_for([REPORT_PICK["hidden"]]))
     ax.axvline(pick, color="crimson", lw=1, ls=":")
-    ax.text(pick, 0.02, "report's pick: \n925 neurons, 15 epochs, \none seed ", color="crimson", fontsize=8,
-            transform=ax.get_xaxis_transform(), va="bottom", ha="right")
+    ax.text(pick, 0.97, "report's pick: \n925 neurons, 15 epochs, \none seed ", color="crimson", fontsize=8,
+            transform=ax.get_xaxis_transform(), va="top", ha="right")
     rows = [r for rs in groups.values() for r in rs]
     if rows and all(r["layers"] == 1 for r in rows):
         per = parameters(sizes_for([2])) - parameters(sizes_for([1]))  # parameters per hidden neuron

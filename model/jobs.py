@@ -97,7 +97,7 @@ class Started:
 @dataclass(frozen=True)
 class Progress:
     epochs_done: float  # fractional
-    loss: float  # running training loss
+    loss: float  # running training loss (nan in the first report, sent before any step)
     eta_seconds: float | None
     grid_predictions: np.ndarray  # (k,) the network's current reading of each grid digit
 
@@ -173,7 +173,8 @@ class JobView:
         if isinstance(event, Started):
             self.started = event
         elif isinstance(event, Progress):
-            self.losses.append((event.epochs_done, event.loss))
+            if np.isfinite(event.loss):  # the first report, before any step, has no loss yet
+                self.losses.append((event.epochs_done, event.loss))
             self.eta_seconds, self.grid_predictions = event.eta_seconds, event.grid_predictions
         elif isinstance(event, EpochDone):
             self.epochs.append(event)
@@ -241,10 +242,11 @@ class Job:
     def running(self) -> bool:
         return not self.view.done
 
-    def cancel(self, grace: float = 2.0) -> None:
+    def cancel(self, grace: float = 0.5) -> None:
         """Stop now. Asks politely (the child stops after its current batch), then terminates.
 
-        Returns only when the process has been joined, so none is left behind.
+        Returns only when the process has been joined, so none is left behind. Terminating is safe:
+        the weights are only ever written atomically, at the very end.
         """
         self._cancelling = True
         self._stop.set()
