@@ -84,16 +84,22 @@ def test_without_matplotlib_the_csv_is_still_written_and_the_fix_is_named(tmp_pa
     assert r.stderr.strip().count("\n") == 0 and "pip install -e '.[research]'" in r.stderr
 
 
-def test_bad_arguments_and_unwritable_output_fail_in_one_line_before_any_training(tmp_path):
-    r = research("width", "--widths", "16,0", "--out", tmp_path)
-    assert r.returncode == 2 and "--widths" in r.stderr and "Traceback" not in r.stderr
+def test_bad_arguments_and_unwritable_output_fail_in_one_line_before_any_training(tmp_path, capsys):
+    import research
+
+    with pytest.raises(SystemExit) as exit_:
+        research.main(["width", "--widths", "16,0", "--out", str(tmp_path)])
+    assert exit_.value.code == 2 and "--widths" in capsys.readouterr().err
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     # The output is checked first: the data folder does not exist either, yet the complaint is --out.
-    r = research("width", "--out", blocker / "runs", data=tmp_path / "no-mnist")
-    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "cannot write" in r.stderr
-    r = research("width", "--widths", "8", "--out", tmp_path / "ok", data=tmp_path / "no-mnist")
-    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "no-mnist" in r.stderr
+    code = research.main(["width", "--out", str(blocker / "runs"), "--data", str(tmp_path / "no-mnist")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "cannot write" in err and str(blocker) in err
+    nowhere = str(tmp_path / "no-mnist")
+    code = research.main(["width", "--widths", "8", "--out", str(tmp_path / "ok"), "--data", nowhere])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "no-mnist" in err
 
 
 def test_the_fit_recovers_a_known_exponent_from_noisy_synthetic_data():
