@@ -3,10 +3,15 @@ process, reporting progress through a queue the app drains once a frame without 
 
 The view's whole contract:
 
+    if not mnist_available(): offer Job.start(DownloadSpec()) or FinetuneSpec(..., with_mnist=False)
     job = Job.start(ScratchSpec(hidden=64, epochs=3))     # or FinetuneSpec(drawings=path)
     every frame:   for event in job.poll(): ...          # never blocks; job.view holds the state so far
     any time:      job.cancel()                           # returns with no process left behind
     when done:     job.view.result.weights                # a .npz that model.weights.load reads
+                   job.view.error                         # or a Failed / NoMnist with a one-line message
+
+The app's main module must keep its `if __name__ == "__main__":` guard: "spawn" imports it in the
+child (without running the guarded part).
 
 Why a process and not a thread: NumPy releases the GIL inside BLAS but not between calls, and the
 training loop makes thousands of small calls; a thread would make the window stutter. The child is
