@@ -276,7 +276,10 @@ def plot(sweep: str, rows: list[dict], path: Path) -> None:
     images = ok[0]["train_images"] if ok else 0
     fig.suptitle(f"{title}   ({images:,} MNIST training images, recipe '{rows[0]['recipe']}', "
                  f"{seeds} seed{'s' if seeds != 1 else ''} per point; band = min-max over seeds)")
-    if sweep == "frontier":
+    if not ok:
+        axes[0].text(0.5, 0.5, "no run finished (all diverged): try a smaller --lr", ha="center",
+                     transform=axes[0].transAxes)
+    elif sweep == "frontier":
         _frontier(axes[0], ok)
     elif X_AXIS[sweep][0] in ("activation", "loss"):
         _categories(axes[0], sweep, groups)
