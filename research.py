@@ -61,7 +61,7 @@ FULL = {
     "frontier": {"widths": [16, 64, 256, 925, 2048], "epochs": [1, 2, 4, 8, 15]},
 }
 QUICK = {
-    "width": {"widths": [16, 32, 64, 128, 256, 512, 925, 2048], "epochs": [4], "seeds": 3},
+    "width": {"widths": [16, 64, 256, 925, 2048], "epochs": [5], "seeds": 3},
     "depth": {"depths": [1, 2, 3], "widths": [64], "epochs": [4]},
     "lr": {"lr": [0.003, 0.01, 0.03], "widths": [64], "epochs": [4]},
     "epochs": {"epochs": [1, 2, 4, 8], "widths": [64]},
