@@ -318,7 +318,7 @@ def _child(spec: ScratchSpec | FinetuneSpec | DownloadSpec, events, stop, nice: 
     except _Stop:
         events.cancel_join_thread()  # nobody waits for the rest: exit without flushing
         send(Cancelled())
-    except NoMnistError as e:
+    except _NoMnistError as e:
         send(NoMnist(str(e)))
     except Exception as e:  # noqa: BLE001 - the view shows one line, whatever went wrong
         known = _known_errors()
@@ -332,7 +332,7 @@ class _Stop(Exception):
     pass
 
 
-class NoMnistError(Exception):
+class _NoMnistError(Exception):
     pass
 
 
@@ -369,14 +369,14 @@ def _exit_with_parent() -> None:
 
 
 def _load_mnist(data: str | None, limit: int | None):
-    """Training, validation and test inputs from MNIST; NoMnistError when it is not on this machine."""
+    """Training, validation and test inputs from MNIST; _NoMnistError when it is not on this machine."""
     from model.data import DataError, find_mnist, load_mnist, split_validation
     from model.preprocess import mnist_to_input
 
     try:
         folder = find_mnist(data, download=False)
     except DataError as e:
-        raise NoMnistError(f"MNIST is not on this computer ({e})") from None
+        raise _NoMnistError(f"MNIST is not on this computer ({e})") from None
     x_all, y_all, x_test, y_test = load_mnist(folder, download=False)
     tr, va = split_validation(len(x_all))
     tr = tr[:limit] if limit else tr
