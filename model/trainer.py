@@ -101,6 +101,10 @@ class Diverged(RuntimeError):
     """Training loss became NaN or exploded; the message says what to try."""
 
 
+class Cancelled(Exception):
+    """`should_stop()` asked training to stop; the model holds the weights after the last batch."""
+
+
 def render_samples(
     samples: list[Sample], style: Style, copies: int = 1, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -144,6 +148,8 @@ def train(
     val: dict[str, tuple[np.ndarray, np.ndarray]],
     on_epoch: Callable[[EpochReport], None] = lambda r: None,
     progress: bool = True,
+    on_progress: Callable[[float, float], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> list[EpochReport]:
     """Train in place on (n, 784) float32 inputs in [0, 1]; returns one report per epoch.
 
@@ -169,6 +175,9 @@ def train(
             xc = augmenter(x[idx]) if augmenter else None
             yc = y[idx]
             for b in range(0, len(idx), recipe.batch):
+                if should_stop is not None and should_stop():
+                    bar.close()
+                    raise Cancelled(f"training cancelled in epoch {epoch + 1}")
                 xb = xc[b : b + recipe.batch] if augmenter else x[idx[b : b + recipe.batch]]
                 lr = lr_at(recipe, epoch + (c + b) / len(x)) * scale
                 losses.append(opt.step(xb, yc[b : b + recipe.batch], lr, recipe.loss))
@@ -181,6 +190,8 @@ def train(
                     f"try a smaller learning rate (--lr {recipe.lr / 3:.3g}) or --grad-mean"
                 )
             first_loss = first_loss if first_loss is not None else running
+            if on_progress is not None:
+                on_progress(epoch + (c + len(idx)) / len(x), running)
         bar.close()
         report = EpochReport(
             epoch=epoch + 1,

@@ -1,0 +1,577 @@
+"""Training jobs for the Learn view: train from scratch or adapt the bundled model, in a background
+process, reporting progress through a queue the app drains once a frame without ever blocking.
+
+The view's whole contract:
+
+    if not mnist_available(): offer Job.start(DownloadSpec()) or FinetuneSpec(..., with_mnist=False)
+    job = Job.start(ScratchSpec(hidden=64, epochs=3))     # or FinetuneSpec(drawings=path)
+    every frame:   for event in job.poll(): ...          # never blocks; job.view holds the state so far
+    any time:      job.cancel()                           # returns with no process left behind
+    when done:     job.view.result.weights                # a .npz that model.weights.load reads
+                   job.view.error                         # or a Failed / NoMnist with a one-line message
+
+The app's main module must keep its `if __name__ == "__main__":` guard: "spawn" imports it in the
+child (without running the guarded part).
+
+Why a process and not a thread: NumPy releases the GIL inside BLAS but not between calls, and the
+training loop makes thousands of small calls; a thread would make the window stutter. The child is
+started with the "spawn" method (the only one on Windows and the default on macOS), runs at low
+priority, and exits by itself if the app dies, so no orphan keeps a classroom laptop busy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import os
+import queue
+import tempfile
+import threading
+import time
+import traceback
+from collections import deque
+from dataclasses import dataclass, field, replace
+from multiprocessing.connection import wait
+from pathlib import Path
+
+import numpy as np
+
+from model.config import BUNDLED_WEIGHTS, CLASSES, FIELD, INPUTS
+
+GRID_PER_DIGIT = 3  # validation digits per class shown in the view's grid (30 in all)
+NICE = 10  # how much lower the child's priority is than the app's (POSIX niceness)
+
+
+# ---------------------------------------------------------------------------------------------
+# What to run
+
+
+@dataclass(frozen=True)
+class ScratchSpec:
+    """Train a new 784-hidden-10 network on MNIST. The defaults are train.py's quick recipe (the bundled
+    model's size, 8 epochs): about a minute on 2 cores, >= 98% on MNIST."""
+
+    hidden: int = 925
+    epochs: int | None = None  # None: the recipe's
+    limit: int | None = None  # MNIST training images to use (None: all 55,000)
+    recipe: str = "quick"
+    seed: int = 0
+    data: str | None = None  # MNIST folder; None: $DIGITPAD_MNIST or the download cache (never downloads)
+    out: str | None = None  # where the weights go; None: a fresh file in the temp folder
+
+
+@dataclass(frozen=True)
+class FinetuneSpec:
+    """Adapt trained weights to a class's labelled drawings (the train.py --finetune path).
+
+    Part of the drawings (`holdout`, per digit) is kept aside and read before and after, so the view
+    can show what adapting did on drawings it never trained on.
+    """
+
+    drawings: str  # the .jsonl the app appends labelled drawings to
+    weights: str = str(BUNDLED_WEIGHTS)
+    epochs: int | None = None  # None: the finetune recipe's
+    holdout: float = 0.25
+    with_mnist: bool = True  # keep MNIST in the mix so nothing is forgotten; False: the drawings alone
+    mnist_limit: int | None = 20_000
+    seed: int = 0
+    data: str | None = None
+    out: str | None = None
+
+
+@dataclass(frozen=True)
+class DownloadSpec:
+    """Fetch MNIST into the user cache (SHA-256 checked by model.data), for a machine without it."""
+
+    data: str | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# What the child reports (small picklable records; the queue carries nothing else)
+
+
+@dataclass(frozen=True)
+class Started:
+    kind: str  # "scratch" or "finetune"
+    sizes: list[int]
+    epochs: int
+    train_images: int
+    grid_images: np.ndarray  # (k, 28, 28) float32: the fixed digits the view shows
+    grid_labels: np.ndarray  # (k,) true digits
+
+
+@dataclass(frozen=True)
+class Progress:
+    epochs_done: float  # fractional
+    loss: float  # running training loss (nan in the first report, sent before any step)
+    eta_seconds: float | None
+    grid_predictions: np.ndarray  # (k,) the network's current reading of each grid digit
+
+
+@dataclass(frozen=True)
+class EpochDone:
+    epoch: int
+    loss: float
+    val_accuracy: dict[str, float]  # "mnist", "drawings": accuracy on validation data after this epoch
+
+
+@dataclass(frozen=True)
+class HeldOut:
+    """Accuracy on the held-out drawings, overall and per digit (nan where a digit has none)."""
+
+    stage: str  # "before" or "after"
+    accuracy: float
+    per_digit: list[float]
+    counts: list[int]
+
+
+@dataclass(frozen=True)
+class Finished:
+    weights: str  # path of the written .npz
+    val_accuracy: dict[str, float]
+    test_accuracy: float | None  # MNIST test, scored once at the end (None without MNIST)
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Downloaded:
+    folder: str  # where MNIST now is; later jobs find it there by themselves
+
+
+@dataclass(frozen=True)
+class Failed:
+    message: str  # one line for the view
+
+
+@dataclass(frozen=True)
+class NoMnist(Failed):
+    """MNIST is not on this machine: offer the download, or adapting on the class's drawings alone."""
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    pass
+
+
+Event = Started | Progress | EpochDone | HeldOut | Finished | Downloaded | Failed | Cancelled
+TERMINAL = (Finished, Downloaded, Failed, Cancelled)
+
+
+@dataclass
+class JobView:
+    """Everything the Learn view draws, accumulated from the events so far."""
+
+    started: Started | None = None
+    losses: list[tuple[float, float]] = field(default_factory=list)  # (epochs done, running loss)
+    epochs: list[EpochDone] = field(default_factory=list)
+    eta_seconds: float | None = None
+    grid_predictions: np.ndarray | None = None
+    held_out: dict[str, HeldOut] = field(default_factory=dict)  # "before"/"after"
+    result: Finished | Downloaded | None = None
+    error: Failed | None = None
+    cancelled: bool = False
+
+    @property
+    def done(self) -> bool:
+        return self.result is not None or self.error is not None or self.cancelled
+
+    def update(self, event: Event) -> None:
+        if isinstance(event, Started):
+            self.started = event
+        elif isinstance(event, Progress):
+            if np.isfinite(event.loss):  # the first report, before any step, has no loss yet
+                self.losses.append((event.epochs_done, event.loss))
+            self.eta_seconds, self.grid_predictions = event.eta_seconds, event.grid_predictions
+        elif isinstance(event, EpochDone):
+            self.epochs.append(event)
+        elif isinstance(event, HeldOut):
+            self.held_out[event.stage] = event
+        elif isinstance(event, (Finished, Downloaded)):
+            self.result, self.eta_seconds = event, 0.0
+        elif isinstance(event, Failed):
+            self.error = event
+        elif isinstance(event, Cancelled):
+            self.cancelled = True
+
+
+def mnist_available(data: str | None = None) -> bool:
+    """True if MNIST can be read without downloading: lets the view offer the download up front."""
+    from model.data import DataError, find_mnist
+
+    try:
+        find_mnist(data, download=False)
+    except DataError:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------------------------------
+# The app's side
+
+
+class Job:
+    """A training job in a child process. Create with `Job.start`; call `poll()` once a frame."""
+
+    def __init__(self, process, events, stop) -> None:
+        self._process, self._events, self._stop = process, events, stop
+        self._inbox: deque = deque()
+        self._cancelling = False
+        self.view = JobView()
+        self.pid: int = process.pid
+        # Reading the queue can block: a message larger than a pipe write arrives in pieces, and the
+        # low-priority child may be descheduled between them. A reader thread takes that wait, so
+        # poll() only ever looks at what has fully arrived.
+        self._reader = threading.Thread(target=self._read, daemon=True, name="digitpad-learn-reader")
+        self._reader.start()
+
+    @classmethod
+    def start(cls, spec: ScratchSpec | FinetuneSpec | DownloadSpec, nice: int = NICE) -> Job:
+        """Start the child and return at once. `nice`: how much lower its priority is (POSIX only)."""
+        ctx = mp.get_context("spawn")  # fork would copy the app's pygame state and is unsafe with threads
+        events, stop = ctx.Queue(), ctx.Event()
+        # daemon: a normally exiting app terminates it; the child's watchdog covers a crashed one.
+        process = ctx.Process(target=_child, args=(spec, events, stop, nice), daemon=True, name="digitpad-learn")
+        process.start()
+        return cls(process, events, stop)
+
+    def poll(self) -> list[Event]:
+        """The events that arrived since the last call, already applied to `self.view`. Never blocks."""
+        got: list[Event] = []
+        while self._inbox:
+            event = self._inbox.popleft()
+            if not self.view.done:
+                self.view.update(event)
+                got.append(event)
+        return got
+
+    @property
+    def running(self) -> bool:
+        return not self.view.done
+
+    def cancel(self, grace: float = 0.5) -> None:
+        """Stop now. Asks politely (the child stops after its current batch), then terminates.
+
+        Returns only when the process has been joined, so none is left behind. Terminating is safe:
+        the weights are only ever written atomically, at the very end.
+        """
+        self._cancelling = True
+        self._stop.set()
+        self._process.join(timeout=grace)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join(timeout=grace)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()
+        self._reader.join(timeout=grace)
+        self.poll()
+        self.view.cancelled = not self.view.done or self.view.cancelled
+
+    def _read(self) -> None:
+        try:
+            while True:
+                try:
+                    event = self._events.get(timeout=0.1)
+                except queue.Empty:
+                    if not wait([self._process.sentinel], timeout=0):
+                        continue
+                    # The child has ended; anything it sent is in the pipe by now.
+                    try:
+                        event = self._events.get(timeout=0.1)
+                    except queue.Empty:
+                        code = self._process.exitcode
+                        self._inbox.append(Cancelled() if self._cancelling else Failed(
+                            f"the training process stopped unexpectedly (exit code {code})"))
+                        return
+                if isinstance(event, TERMINAL):
+                    # Report the end only once the process has really gone, so "done" means no child.
+                    self._process.join(timeout=5)
+                    if self._process.is_alive():
+                        self._process.terminate()
+                        self._process.join()
+                    self._inbox.append(event)
+                    return
+                self._inbox.append(event)
+        except (EOFError, OSError, ValueError):  # the pipe broke: the child died mid-message
+            self._inbox.append(Cancelled() if self._cancelling else Failed("the training process broke off"))
+        finally:
+            self._events.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# The child's side
+
+
+def _child(spec: ScratchSpec | FinetuneSpec | DownloadSpec, events, stop, nice: int) -> None:
+    _lower_priority(nice)
+    _exit_with_parent()
+    send = events.put
+    try:
+        if isinstance(spec, ScratchSpec):
+            _scratch(spec, send, stop.is_set)
+        elif isinstance(spec, FinetuneSpec):
+            _finetune(spec, send, stop.is_set)
+        else:
+            from model.data import find_mnist
+
+            send(Downloaded(str(find_mnist(spec.data, download=True))))
+    except _Stop:
+        events.cancel_join_thread()  # nobody waits for the rest: exit without flushing
+        send(Cancelled())
+    except _NoMnistError as e:
+        send(NoMnist(str(e)))
+    except Exception as e:  # noqa: BLE001 - the view shows one line, whatever went wrong
+        known = _known_errors()
+        message = str(e) if isinstance(e, known) else f"{type(e).__name__}: {e}"
+        if not isinstance(e, known):
+            traceback.print_exc()  # a bug: keep the details on the console for whoever reports it
+        send(Failed(message.splitlines()[0] if message else type(e).__name__))
+
+
+class _Stop(Exception):
+    pass
+
+
+class _NoMnistError(Exception):
+    pass
+
+
+def _known_errors() -> tuple[type[Exception], ...]:
+    from model.data import DataError
+    from model.strokes import StrokeDataError
+    from model.trainer import Diverged
+    from model.weights import WeightsError
+
+    return (DataError, StrokeDataError, WeightsError, Diverged, ValueError, OSError)
+
+
+def _lower_priority(nice: int) -> None:
+    """Let the app's frames win the CPU: the training only needs what is left over.
+
+    (Windows has no os.nice; there the child runs at normal priority.)
+    """
+    if nice and hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(nice)
+
+
+def _exit_with_parent() -> None:
+    """A watchdog thread: when the app's process ends (even killed), end this one too."""
+    parent = mp.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        wait([parent.sentinel])  # ready when the parent exits, on every platform
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watchdog").start()
+
+
+def _load_mnist(data: str | None, limit: int | None):
+    """Training, validation and test inputs from MNIST; _NoMnistError when it is not on this machine."""
+    from model.data import DataError, find_mnist, load_mnist, split_validation
+    from model.preprocess import mnist_to_input
+
+    try:
+        folder = find_mnist(data, download=False)
+    except DataError as e:
+        raise _NoMnistError(f"MNIST is not on this computer ({e})") from None
+    x_all, y_all, x_test, y_test = load_mnist(folder, download=False)
+    tr, va = split_validation(len(x_all))
+    tr = tr[:limit] if limit else tr
+    return (
+        (mnist_to_input(x_all[tr]), y_all[tr].astype(np.int64)),
+        (mnist_to_input(x_all[va]), y_all[va].astype(np.int64)),
+        (mnist_to_input(x_test), y_test.astype(np.int64)),
+    )
+
+
+def grid_indices(labels: np.ndarray, per_digit: int = GRID_PER_DIGIT) -> np.ndarray:
+    """The first `per_digit` examples of each digit, digit by digit: the same grid every run."""
+    picks = [np.flatnonzero(labels == d)[:per_digit] for d in range(CLASSES)]
+    return np.concatenate(picks).astype(np.int64)
+
+
+class _Reporter:
+    """Turns the trainer's callbacks into events: loss points, ETA, the grid's current predictions."""
+
+    def __init__(self, model, recipe, send, should_stop, grid_x: np.ndarray) -> None:
+        self.model, self.recipe, self.send, self.should_stop = model, recipe, send, should_stop
+        self.grid_x = grid_x
+        self.t0 = time.perf_counter()
+
+    def predictions(self) -> np.ndarray:
+        return self.model.predict(self.grid_x) if len(self.grid_x) else np.zeros(0, np.int64)
+
+    def progress(self, epochs_done: float, loss: float) -> None:
+        elapsed = time.perf_counter() - self.t0
+        eta = elapsed / epochs_done * (self.recipe.epochs - epochs_done) if epochs_done > 0 else None
+        self.send(Progress(epochs_done, loss, eta, self.predictions()))
+
+    def epoch(self, report) -> None:
+        self.send(EpochDone(report.epoch, report.loss, dict(report.val)))
+
+    def stop(self) -> bool:
+        return self.should_stop()
+
+    def run(self, x: np.ndarray, y: np.ndarray, val: dict) -> list:
+        from model.trainer import Cancelled as TrainingCancelled
+        from model.trainer import train
+
+        self.t0 = time.perf_counter()
+        self.send(Progress(0.0, float("nan"), None, self.predictions()))  # the untrained readings
+        try:
+            return train(self.model, self.recipe, x, y, val, on_epoch=self.epoch, progress=False,
+                         on_progress=self.progress, should_stop=self.stop)
+        except TrainingCancelled:
+            raise _Stop() from None
+
+
+def _scratch(spec: ScratchSpec, send, should_stop) -> None:
+    from model.mlp import MLP
+    from model.preprocess import Style
+    from model.trainer import RECIPES
+
+    started = time.perf_counter()
+    if spec.hidden < 1 or (spec.epochs is not None and spec.epochs < 1):
+        raise ValueError("hidden size and epochs must be at least 1")
+    out = _out_path(spec.out, f"scratch-{spec.hidden}")
+    (x, y), (vx, vy), (tx, ty) = _load_mnist(spec.data, spec.limit)
+    if should_stop():
+        raise _Stop()
+    recipe = replace(RECIPES[spec.recipe], sizes=(INPUTS, spec.hidden, CLASSES), seed=spec.seed)
+    recipe = replace(recipe, epochs=spec.epochs or recipe.epochs)
+    model = MLP(list(recipe.sizes), recipe.activation, recipe.init, seed=recipe.seed)
+    grid = grid_indices(vy)
+    send(Started("scratch", model.sizes, recipe.epochs, len(x), vx[grid].reshape(-1, FIELD, FIELD), vy[grid]))
+    reporter = _Reporter(model, recipe, send, should_stop, vx[grid])
+    reports = reporter.run(x, y, {"mnist": (vx, vy)})
+    _finish(model, recipe, Style(), {}, (vx, vy), (tx, ty), reports, out, started, send,
+            {"mnist": {"train": len(x), "validation": len(vx), "test": len(tx)}})
+
+
+def split_drawings(labels: np.ndarray, holdout: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(train_idx, held_idx): `holdout` of each digit's drawings held out (at least one when a digit has two)."""
+    rng = np.random.default_rng(seed)
+    train, held = [], []
+    for d in range(CLASSES):
+        idx = rng.permutation(np.flatnonzero(labels == d))
+        k = int(round(len(idx) * holdout))
+        k = max(k, 1) if len(idx) >= 2 and holdout > 0 else k
+        held += list(idx[:k])
+        train += list(idx[k:])
+    return np.sort(np.array(train, np.int64)), np.sort(np.array(held, np.int64))
+
+
+def held_out_accuracy(stage: str, predictions: np.ndarray, labels: np.ndarray) -> HeldOut:
+    per, counts = [], []
+    for d in range(CLASSES):
+        m = labels == d
+        counts.append(int(m.sum()))
+        per.append(float((predictions[m] == d).mean()) if m.any() else float("nan"))
+    acc = float((predictions == labels).mean()) if len(labels) else float("nan")
+    return HeldOut(stage, acc, per, counts)
+
+
+def _finetune(spec: FinetuneSpec, send, should_stop) -> None:
+    from model.preprocess import Style
+    from model.recognise import Recogniser
+    from model.strokes import read_jsonl
+    from model.trainer import RECIPES, render_samples
+    from model.weights import load
+
+    started = time.perf_counter()
+    if not 0 < spec.holdout < 1:
+        raise ValueError(f"holdout must be between 0 and 1, got {spec.holdout}")
+    out = _out_path(spec.out, "adapted")
+    model, meta = load(spec.weights)
+    samples = read_jsonl(spec.drawings)
+    labels = np.array([s.label for s in samples], np.int64)
+    tr, held = split_drawings(labels, spec.holdout, spec.seed)
+    if len(tr) == 0 or len(held) == 0:
+        raise ValueError(f"{spec.drawings}: {len(samples)} labelled drawings are too few; draw and label some more")
+    mnist = _load_mnist(spec.data, spec.mnist_limit) if spec.with_mnist else None
+    if should_stop():
+        raise _Stop()
+
+    style = Style.from_dict(meta["input"]["style"]) if "style" in meta.get("input", {}) else Style()
+    recipe = replace(RECIPES["finetune"], sizes=tuple(model.sizes), activation=model.activation, seed=spec.seed)
+    recipe = replace(recipe, epochs=spec.epochs or recipe.epochs)
+    held_samples = [samples[i] for i in held]
+    # "Before" and "after" read the held-out drawings exactly as the app will: same rendering, same
+    # pen widths, same temperature.
+    before = np.array([Recogniser(model, meta).read(s.strokes).top for s in held_samples])
+    send(held_out_accuracy("before", before, labels[held]))
+
+    xs, ys = render_samples([samples[i] for i in tr], style, recipe.stroke_copies, seed=recipe.seed)
+    hx, hy = render_samples(held_samples, style)
+    val = {"drawings": (hx, hy)}
+    if mnist is not None:
+        (x, y), (vx, vy), test = mnist
+        # As in train.py: a class's few drawings would drown among MNIST's digits, so repeat them
+        # until they are about a fifth of each epoch.
+        reps = int(np.clip(round(0.25 * len(x) / max(len(xs), 1)), 1, 50))
+        x, y = np.concatenate([x, np.tile(xs, (reps, 1))]), np.concatenate([y, np.tile(ys, reps)])
+        val["mnist"] = (vx, vy)
+    else:
+        # Drawings alone: repeat them to a sensible epoch so a few hundred still take a few hundred steps.
+        reps = int(np.clip(round(5000 / max(len(xs), 1)), 1, 50))
+        x, y, test = np.tile(xs, (reps, 1)), np.tile(ys, reps), None
+    grid = grid_indices(hy)
+    send(Started("finetune", model.sizes, recipe.epochs, len(x), hx[grid].reshape(-1, FIELD, FIELD), hy[grid]))
+    reporter = _Reporter(model, recipe, send, should_stop, hx[grid])
+    reports = reporter.run(x, y, val)
+
+    tuned_meta = {**meta, "finetuned_from": Path(spec.weights).name}
+    after = np.array([Recogniser(model, tuned_meta).read(s.strokes).top for s in held_samples])
+    send(held_out_accuracy("after", after, labels[held]))
+    data_meta = {"drawings": {"file": Path(spec.drawings).name, "train": len(tr), "held_out": len(held)}}
+    _finish(model, recipe, style, tuned_meta, val.get("mnist", (hx, hy)), test, reports, out, started, send, data_meta)
+
+
+def _finish(model, recipe, style, base_meta: dict, val, test, reports, out: Path, started: float, send,
+            data_meta: dict) -> None:
+    """Fit the temperature on validation data, score the test set once, write the weights atomically."""
+    import datetime as dt
+
+    from model.trainer import calibration, fit_temperature, logits_of
+    from model.weights import save
+
+    vx, vy = val
+    temperature = fit_temperature(logits_of(model, vx), vy)
+    ece_before, ece_after = calibration(logits_of(model, vx), vy, temperature)
+    test_acc = None
+    if test is not None:
+        tx, ty = test
+        test_acc = float((logits_of(model, tx).argmax(axis=1) == ty).mean())
+    inp = base_meta.get("input", {})
+    meta = {
+        "input": {"shape": [FIELD, FIELD], "range": [0, 1], "ink": "white on black, MNIST convention",
+                  "style": style.to_dict(), "tta_pens": inp.get("tta_pens", [style.pen])},
+        "recipe": {**recipe.to_dict(), "name": "learn view"},
+        "seed": recipe.seed,
+        "finetuned_from": base_meta.get("finetuned_from"),
+        "data": data_meta,
+        "temperature": temperature,
+        "calibration_error": {"before": ece_before, "after": ece_after},
+        "validation_accuracy": reports[-1].val if reports else {},
+        "test_accuracy": test_acc,
+        "train_seconds": round(time.perf_counter() - started, 1),
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+    save(out, model, meta)
+    send(Finished(str(out), dict(meta["validation_accuracy"]), test_acc, meta["train_seconds"]))
+
+
+def _out_path(out: str | None, stem: str) -> Path:
+    """The weights' destination, checked writable before any training starts."""
+    if out is None:
+        folder = Path(tempfile.gettempdir()) / "digitpad-learn"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.npz"
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile(dir=path.parent):
+        pass
+    return path
