@@ -24,7 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dataclasses import replace  # noqa: E402
 
-from model.mlp import MLP, matmul  # noqa: E402
+from model.fast import matmul  # noqa: E402
+from model.mlp import MLP  # noqa: E402
 from model.preprocess import mnist_to_input  # noqa: E402
 from model.trainer import RECIPES, Recipe, train  # noqa: E402
 
