@@ -145,3 +145,11 @@ def test_rejects_bad_configuration():
         MLP([4])
     with pytest.raises(ValueError, match="loss"):
         loss_and_dlogits(np.zeros((1, 2)), np.array([0]), loss="hinge")
+
+
+@pytest.mark.parametrize("rows", [1, 3, 16, 17, 40])
+def test_prediction_for_few_or_many_rows_equals_the_forward_pass(rows):
+    model = MLP([30, 20, 10], activation="tanh", seed=0)
+    x = np.random.default_rng(0).random((rows, 30), dtype=np.float32)
+    np.testing.assert_allclose(model.logits(x), model.forward(x)[0], rtol=1e-5, atol=1e-6)
+    assert model.logits(x[0]).shape == (1, 10)
