@@ -17,6 +17,7 @@ headless.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
@@ -77,34 +78,33 @@ def strokes_to_input(strokes: Strokes, style: Style = Style()) -> np.ndarray:
 
     ValueError("nothing to read: ...") if there is nothing to render.
     """
-    pts = _unit_scale(as_strokes(strokes))
+    pts = as_strokes(strokes)
+    # All points in one array (and where each stroke ends), so long drawings cost few NumPy calls.
+    ends = np.cumsum([len(p) for p in pts])[:-1]
+    allp = _unit_scale(np.concatenate(pts))
     if style.deskew:
-        pts = _deskew_strokes(pts, style)
+        allp = np.concatenate(_deskew_strokes(np.split(allp, ends), style))
     # Fit the skeleton so the *ink* (skeleton plus the pen's width) spans BOX pixels.
-    lo = np.min([p.min(axis=0) for p in pts], axis=0)
-    hi = np.max([p.max(axis=0) for p in pts], axis=0)
+    lo, hi = allp.min(axis=0), allp.max(axis=0)
     extent = float((hi - lo).max())
     scale = (BOX - style.pen) / extent if extent > 0 else 1.0
-    centred = [(p - (lo + hi) / 2) * scale + FIELD / 2 for p in pts]
-    if sum(len(p) for p in centred) > LONG:
-        return _render_long(centred, style)
-    img = _render(centred, style)
+    centred = (allp - (lo + hi) / 2) * scale + FIELD / 2
+    if len(centred) > LONG:
+        return _render_long(centred, ends, style)
+    img = _render(np.split(centred, ends), style)
     # Move the centre of mass to the field's centre by re-rendering shifted points: exact, whereas
     # shifting the raster would interpolate and blur it a second time.
-    return _render([p + _com_offset(img) for p in centred], style)
+    return _render(np.split(centred + _com_offset(img), ends), style)
 
 
-def _unit_scale(pts: list[np.ndarray]) -> list[np.ndarray]:
+def _unit_scale(points: np.ndarray) -> np.ndarray:
     """The points times a power of two that brings the largest coordinate into [0.5, 1).
 
     Exact (only the exponents change), and it keeps every later step finite: coordinates near 1e308
     would overflow when subtracted, spans below 1e-308 would overflow when divided into the box.
     """
-    biggest = max(float(np.abs(p).max()) for p in pts)
-    if biggest == 0:
-        return pts
-    shift = -int(np.frexp(biggest)[1])
-    return [np.ldexp(p, shift) for p in pts]
+    biggest = float(np.abs(points).max())
+    return np.ldexp(points, -int(np.frexp(biggest)[1])) if biggest > 0 else points
 
 
 def _render(strokes: list[np.ndarray], style: Style) -> np.ndarray:
@@ -127,11 +127,11 @@ def _render(strokes: list[np.ndarray], style: Style) -> np.ndarray:
     return _finish(np.asarray(canvas.reduce(s), dtype=np.float32) / 255.0, style)
 
 
-def _render_long(strokes: list[np.ndarray], style: Style) -> np.ndarray:
+def _render_long(points: np.ndarray, ends: np.ndarray, style: Style) -> np.ndarray:
     """`strokes_to_input`'s rendering for long drawings (see model/raster.py): the ink is drawn once,
     and moved to its centre of mass in whole supersampled pixels (1/8 of an input pixel)."""
     s, side = SUPERSAMPLE, FIELD * SUPERSAMPLE
-    ink = raster.dilate_disc(raster.skeleton([p * s for p in strokes], side), _pen_pixels(style) / 2)
+    ink = raster.dilate_disc(raster.skeleton(points * s, ends, side), _pen_pixels(style) / 2)
     first = _finish(_reduce(ink), style)
     dx, dy = np.round(_com_offset(first) * s).astype(int)
     moved = np.zeros_like(ink)
@@ -154,9 +154,24 @@ def _reduce(ink: np.ndarray) -> np.ndarray:
 
 
 def _finish(small: np.ndarray, style: Style) -> np.ndarray:
-    if style.sigma > 0:
-        small = ndimage.gaussian_filter(small, style.sigma, mode="constant")
-    return _normalise(small)
+    return _normalise(_blur(small, style.sigma))
+
+
+def _blur(img: np.ndarray, sigma: float) -> np.ndarray:
+    """`ndimage.gaussian_filter(img, sigma, mode="constant")`, with the kernel computed once per sigma."""
+    if sigma <= 0:
+        return img
+    weights = _gaussian_weights(float(sigma))
+    rows = ndimage.correlate1d(img, weights, axis=0, mode="constant")
+    return ndimage.correlate1d(rows, weights, axis=1, mode="constant")
+
+
+@functools.lru_cache(maxsize=8)
+def _gaussian_weights(sigma: float) -> np.ndarray:
+    radius = int(4.0 * sigma + 0.5)  # gaussian_filter's default truncation: four standard deviations
+    x = np.arange(-radius, radius + 1)
+    phi = np.exp(-0.5 / (sigma * sigma) * x**2)
+    return phi / phi.sum()
 
 
 def _normalise(img: np.ndarray) -> np.ndarray:

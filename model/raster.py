@@ -15,20 +15,26 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 
-def skeleton(strokes: list[np.ndarray], side: int) -> np.ndarray:
-    """A (side, side) bool image of the strokes' centre lines, points in pixel units of that image."""
+def skeleton(points: np.ndarray, ends: np.ndarray, side: int) -> np.ndarray:
+    """A (side, side) bool image of the strokes' centre lines.
+
+    `points` are all strokes' points in pixel units of that image, one after another; `ends` says
+    where each stroke but the last ends (as for np.split).
+    """
+    # Pillow rounds to whole pixels anyway: dropping a point that rounds to the same pixel as the one
+    # before it (in the same stroke) changes nothing it draws, and a dense drawing has many.
+    q = np.round(points)
+    keep = np.ones(len(q), bool)
+    keep[1:] = (q[1:] != q[:-1]).any(axis=1)
+    keep[ends] = True
+    starts = np.flatnonzero(keep)
     canvas = Image.new("1", (side, side), 0)
     draw = ImageDraw.Draw(canvas)
-    for p in strokes:
-        # Pillow rounds to whole pixels anyway: dropping repeats first changes nothing it draws.
-        q = np.round(p)
-        keep = np.ones(len(q), bool)
-        keep[1:] = (q[1:] != q[:-1]).any(axis=1)
-        q = q[keep]
-        if len(q) > 1:
-            draw.line(q.ravel().tolist(), fill=1, width=1)
+    for stroke in np.split(q[keep], np.searchsorted(starts, ends)):
+        if len(stroke) > 1:
+            draw.line(stroke.ravel().tolist(), fill=1, width=1)
         else:
-            draw.point(q.ravel().tolist(), fill=1)
+            draw.point(stroke.ravel().tolist(), fill=1)
     return np.asarray(canvas, dtype=bool)
 
 
