@@ -81,7 +81,7 @@ def matmul_floor(x, batch: int) -> float:
     w1 = MLP(SIZES, seed=0).weights[0]
     d1 = np.random.default_rng(0).standard_normal((batch, 925)).astype(np.float32)
     t = time.perf_counter()
-    for b in range(0, N, batch):
+    for b in range(0, len(x), batch):
         xb = x[b : b + batch]
         matmul(xb, w1)
         matmul(xb.T, d1[: len(xb)])

@@ -25,16 +25,18 @@ def skeleton(points: np.ndarray, ends: np.ndarray, side: int) -> np.ndarray:
     # before it (in the same stroke) changes nothing it draws, and a dense drawing has many.
     q = np.round(points)
     keep = np.ones(len(q), bool)
-    keep[1:] = (q[1:] != q[:-1]).any(axis=1)
+    keep[1:] = (q[1:, 0] != q[:-1, 0]) | (q[1:, 1] != q[:-1, 1])
     keep[ends] = True
     starts = np.flatnonzero(keep)
     canvas = Image.new("1", (side, side), 0)
     draw = ImageDraw.Draw(canvas)
-    for stroke in np.split(q[keep], np.searchsorted(starts, ends)):
-        if len(stroke) > 1:
-            draw.line(stroke.ravel().tolist(), fill=1, width=1)
+    flat = q[keep].ravel().tolist()  # one conversion to Python numbers for all strokes
+    bounds = [0, *(2 * np.searchsorted(starts, ends)).tolist(), len(flat)]
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        if b - a > 2:
+            draw.line(flat[a:b], fill=1, width=1)
         else:
-            draw.point(stroke.ravel().tolist(), fill=1)
+            draw.point(flat[a:b], fill=1)
     return np.asarray(canvas, dtype=bool)
 
 
