@@ -6,8 +6,8 @@ Three tricks, all about the 784x925 first layer, whose 2.9 MB weight matrix domi
 * gemm's `beta` applies the momentum inside the product that makes the weight gradient,
   v <- -lr * x.T @ d + momentum * v, so the gradient matrix is never materialised; without momentum
   the product is added straight into the weights;
-* axpy adds the velocity to the weights in place (NumPy's `w += v` would do the same work, but through
-  NumPy's own BLAS pool, see below);
+* the velocity is added to the weights in place, by NumPy without threads (memory-bound work that
+  BLAS threads do not speed up, and that stalls when another process holds a core);
 * every product goes through SciPy's BLAS. NumPy and SciPy wheels each bundle their own OpenBLAS, and
   alternating between the two in one step makes their thread pools spin against each other (on two
   cores a training step ran ten times slower). One library, one pool.
@@ -104,7 +104,9 @@ class FusedSGD:
                 self._axpy(w.reshape(-1), vw.reshape(-1), a=-lr * wd / mu)
             # vw.T is Fortran-ordered, which BLAS overwrites in place: vw.T <- -lr d.T @ x + mu vw.T
             self._gemm(-lr, d.T, xt, beta=mu, c=vw.T, trans_b=1, overwrite_c=1)
-            self._axpy(vw.reshape(-1), w.reshape(-1))
+            # NumPy's single-threaded add, not BLAS axpy: the same sum (x + y, rounded once), and one
+            # threaded BLAS call fewer per step, each of which stalls when another process has a core.
+            w += vw
         else:  # plain SGD writes straight into the weights: the step costs no more than its matmuls
             if wd:
                 w *= 1 - lr * wd
