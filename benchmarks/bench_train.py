@@ -100,6 +100,8 @@ def main() -> None:
         ("default recipe: batch 100, momentum 0.9", replace(default, augment=False)),
         ("default recipe + augmentation", default),
         ("original recipe + augmentation", replace(original, augment=True)),
+        ("quick recipe: batch 100, momentum 0.9", RECIPES["quick"]),
+        ("quick recipe + augmentation", replace(RECIPES["quick"], augment=True)),
     ]
     flops = 2 * N * 784 * 925 * 2
     print(f"machine: {os.cpu_count()} cores; 784-925-10, float32, {N} images per epoch, {args.repeat} repeats")
