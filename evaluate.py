@@ -16,6 +16,7 @@ The last line is always `accuracy: 0.9731 (3404/3498)`.
 from __future__ import annotations
 
 import argparse
+import atexit
 import multiprocessing
 import os
 import sys
@@ -76,14 +77,25 @@ def read_all(rec: Recogniser, samples: list[Sample], cond: Condition, seed: int 
         return _read_range(rec, samples, cond, seed, 0)
     size = -(-len(samples) // (4 * workers))  # a few parts per worker, so none waits for a slow one
     starts = range(0, len(samples), size)
-    context = multiprocessing.get_context("spawn")  # the same on Windows, macOS and Linux
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_set_recogniser, initargs=(rec,)) as pool:
-        parts = list(pool.map(_read_part, [(samples[k : k + size], cond, seed, k) for k in starts]))
+    parts = list(_pool(rec, workers).map(_read_part, [(samples[k : k + size], cond, seed, k) for k in starts]))
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
 PARALLEL_FROM = 1500  # samples; fewer are read in this process (starting workers costs about a second)
+_pools: dict[tuple[int, int], tuple[Recogniser, ProcessPoolExecutor]] = {}
 _worker_recogniser: Recogniser | None = None
+
+
+def _pool(rec: Recogniser, workers: int) -> ProcessPoolExecutor:
+    """Worker processes holding `rec`, started once and kept for the next conditions (--sizes reads
+    the same drawings seven times)."""
+    key = (id(rec), workers)
+    if key not in _pools or _pools[key][0] is not rec:  # (the recogniser is kept, so its id stays its own)
+        context = multiprocessing.get_context("spawn")  # the same on Windows, macOS and Linux
+        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_set_recogniser, initargs=(rec,))
+        atexit.register(pool.shutdown)
+        _pools[key] = (rec, pool)
+    return _pools[key][1]
 
 
 def _set_recogniser(rec: Recogniser) -> None:
