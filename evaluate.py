@@ -16,7 +16,11 @@ The last line is always `accuracy: 0.9731 (3404/3498)`.
 from __future__ import annotations
 
 import argparse
+import atexit
+import multiprocessing
+import os
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,14 +70,61 @@ def replay(sample: Sample, cond: Condition, rng: np.random.Generator, side: int 
     return drawing
 
 
-def read_all(rec: Recogniser, samples: list[Sample], cond: Condition, seed: int = 0):
+def read_all(rec: Recogniser, samples: list[Sample], cond: Condition, seed: int = 0,
+             workers: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Replay and read every sample: (inputs the network saw, probabilities), in the samples' order.
+
+    Thousands of samples are shared out between worker processes (one per core); the result is the
+    same as reading them one after another in this process, placements included.
+    """
+    workers = min(os.cpu_count() or 1, 4) if workers is None else workers
+    if workers < 2 or len(samples) < PARALLEL_FROM:
+        return _read_range(rec, samples, cond, seed, 0)
+    size = -(-len(samples) // (4 * workers))  # a few parts per worker, so none waits for a slow one
+    starts = range(0, len(samples), size)
+    parts = list(_pool(rec, workers).map(_read_part, [(samples[k : k + size], cond, seed, k) for k in starts]))
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+PARALLEL_FROM = 1500  # samples; fewer are read in this process (starting workers costs about a second)
+_pools: dict[tuple[int, int], tuple[Recogniser, ProcessPoolExecutor]] = {}
+_worker_recogniser: Recogniser | None = None
+
+
+def _pool(rec: Recogniser, workers: int) -> ProcessPoolExecutor:
+    """Worker processes holding `rec`, started once and kept for the next conditions (--sizes reads
+    the same drawings seven times)."""
+    key = (id(rec), workers)
+    if key not in _pools or _pools[key][0] is not rec:  # (the recogniser is kept, so its id stays its own)
+        context = multiprocessing.get_context("spawn")  # the same on Windows, macOS and Linux
+        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_set_recogniser, initargs=(rec,))
+        atexit.register(pool.shutdown)
+        _pools[key] = (rec, pool)
+    return _pools[key][1]
+
+
+def _set_recogniser(rec: Recogniser) -> None:
+    global _worker_recogniser
+    _worker_recogniser = rec
+
+
+def _read_part(task: tuple[list[Sample], Condition, int, int]) -> tuple[np.ndarray, np.ndarray]:
+    return _read_range(_worker_recogniser, *task)
+
+
+def _read_range(rec: Recogniser, samples: list[Sample], cond: Condition, seed: int, start: int):
+    """Read samples[start:] of a sequence whose placements are drawn from `seed` in order."""
     rng = np.random.default_rng(seed)
-    images, probs = [], []
-    for s in samples:
+    rng.random(PLACEMENT_DRAWS * start)  # skip the placements of the samples before this part
+    images = np.empty((len(samples), 28, 28), np.float32)
+    probs = np.empty((len(samples), 10))
+    for k, s in enumerate(samples):
         reading = rec.read(replay(s, cond, rng).point_arrays(CANVAS))
-        images.append(reading.image)
-        probs.append(reading.probs)
-    return np.array(images), np.array(probs)
+        images[k], probs[k] = reading.image, reading.probs
+    return images, probs
+
+
+PLACEMENT_DRAWS = 2  # random numbers `replay` draws per sample (x and y offset)
 
 
 def report(y: np.ndarray, probs: np.ndarray) -> str:

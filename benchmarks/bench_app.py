@@ -7,6 +7,8 @@ Prints figures (this is not a test):
 * frame time while drawing: one `App.step()` = handle that frame's mouse events, read the drawing,
   render and flip, median and p99 (target: p99 <= 16.7 ms, one 60 Hz frame); the same while the
   eraser is dragged through the digit (each erasing frame repaints the whole canvas);
+* long drawings: preprocessing + prediction for one reading of a scribble of 250, 2,000 and 20,000
+  points at a mouse's density (target: median <= 2 ms, p99 <= 5 ms at every length);
 * launch to first frame: `main.py --exit-after-first-frame` in a fresh process, from spawn to
   exit, so it includes interpreter start, imports, loading and checking the model, opening the
   window and drawing one frame (target: <= 1.5 s).
@@ -43,6 +45,7 @@ from model.config import BUNDLED_WEIGHTS as BUNDLED  # noqa: E402
 WINDOW = (1280, 800)
 EVENTS_PER_FRAME = 2
 SPACING_PX = 4.0
+LONG_DRAWINGS = (250, 2_000, 20_000)
 
 
 def replay(app: App, path: list[tuple[float, float]], button: int = 1) -> list[float]:
@@ -71,6 +74,33 @@ def eraser_path(side: int) -> list[tuple[float, float]]:
     """A horizontal drag through the middle of the 3, with the pen's event spacing."""
     n = max(2, round(0.8 * side / SPACING_PX))
     return [(0.1 + 0.8 * i / (n - 1), 0.48) for i in range(n)]
+
+
+def scribble(points: int, side: int = 600, seed: int = 0) -> list[np.ndarray]:
+    """A long, wandering pen path in canvas pixels, SPACING_PX between points, in strokes of at most
+    500 points: what a child scribbling over the whole canvas for a while produces."""
+    rng = np.random.default_rng(seed)
+    heading = np.cumsum(rng.normal(0, 0.25, points))
+    steps = SPACING_PX * np.column_stack([np.cos(heading), np.sin(heading)])
+    path = np.cumsum(steps, axis=0)
+    # fold the walk back into the canvas, as the window's edges would
+    path = np.abs((path + side / 2) % (2 * side) - side)
+    return [path[i : i + 500] for i in range(0, points, 500)]
+
+
+def read_latencies(rec, runs: int) -> dict[int, tuple[float, float]]:
+    """Median and p99 (ms) of `Recogniser.read` for scribbles of each length."""
+    out = {}
+    for n in LONG_DRAWINGS:
+        strokes = scribble(n)
+        rec.read(strokes)  # warm-up
+        times = []
+        for _ in range(max(runs, 1) * 40):
+            t0 = time.perf_counter()
+            rec.read(strokes)
+            times.append(time.perf_counter() - t0)
+        out[n] = (ms(times, 50), ms(times, 99))
+    return out
 
 
 def first_frame_seconds(weights: Path) -> float:
@@ -133,6 +163,7 @@ def main() -> int:
             )
         pygame.quit()
 
+        long_reads = read_latencies(rec, args.runs)
         launches = [first_frame_seconds(weights) for _ in range(args.runs)]
 
     med = [statistics.median(r[i] for r in per_run) for i in range(6)]
@@ -141,6 +172,8 @@ def main() -> int:
     print(row.format("preprocess + predict per update", med[0], med[1], "target median <= 2"))
     print(row.format("frame while drawing", med[2], med[3], "target p99 <= 16.7"))
     print(row.format("frame while erasing through it", med[4], med[5], "target p99 <= 16.7"))
+    for n, (median, p99) in long_reads.items():
+        print(row.format(f"read a {n:,}-point scribble", median, p99, "target median <= 2, p99 <= 5"))
     print(
         f"  launch to first frame           : median {statistics.median(launches):6.3f} s"
         f"    (runs: {', '.join(f'{t:.3f}' for t in launches)}; target <= 1.5 s)"

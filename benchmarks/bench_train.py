@@ -24,7 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dataclasses import replace  # noqa: E402
 
-from model.mlp import MLP, matmul  # noqa: E402
+from model.fast import matmul  # noqa: E402
+from model.mlp import MLP  # noqa: E402
 from model.preprocess import mnist_to_input  # noqa: E402
 from model.trainer import RECIPES, Recipe, train  # noqa: E402
 
@@ -80,7 +81,7 @@ def matmul_floor(x, batch: int) -> float:
     w1 = MLP(SIZES, seed=0).weights[0]
     d1 = np.random.default_rng(0).standard_normal((batch, 925)).astype(np.float32)
     t = time.perf_counter()
-    for b in range(0, N, batch):
+    for b in range(0, len(x), batch):
         xb = x[b : b + batch]
         matmul(xb, w1)
         matmul(xb.T, d1[: len(xb)])
@@ -99,6 +100,8 @@ def main() -> None:
         ("default recipe: batch 100, momentum 0.9", replace(default, augment=False)),
         ("default recipe + augmentation", default),
         ("original recipe + augmentation", replace(original, augment=True)),
+        ("quick recipe: batch 100, momentum 0.9", RECIPES["quick"]),
+        ("quick recipe + augmentation", replace(RECIPES["quick"], augment=True)),
     ]
     flops = 2 * N * 784 * 925 * 2
     print(f"machine: {os.cpu_count()} cores; 784-925-10, float32, {N} images per epoch, {args.repeat} repeats")

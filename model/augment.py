@@ -82,11 +82,17 @@ class Augmenter:
 
     @staticmethod
     def _thickness(x: np.ndarray, amount: np.ndarray) -> np.ndarray:
-        """Blend each image towards its dilation (amount > 0) or erosion (amount < 0)."""
-        grow = np.maximum(amount, 0)[:, None, None]
-        shrink = np.maximum(-amount, 0)[:, None, None]
-        grown, shrunk = _cross_filter(x, np.maximum), _cross_filter(x, np.minimum)
-        return x + grow * (grown - x) + shrink * (shrunk - x)
+        """Blend each image towards its dilation (amount > 0) or erosion (amount < 0).
+
+        Each image needs only one of the two filters: they are computed for its group alone.
+        """
+        out = x.copy()
+        for group, op in ((amount > 0, np.maximum), (amount < 0, np.minimum)):
+            idx = np.flatnonzero(group)
+            if idx.size:
+                xg = x[idx]
+                out[idx] = xg + np.abs(amount[idx])[:, None, None] * (_cross_filter(xg, op) - xg)
+        return out
 
 
 def _cross_filter(x: np.ndarray, op: np.ufunc) -> np.ndarray:

@@ -12,7 +12,6 @@ doubles BLAS throughput while the network loses nothing measurable in accuracy.
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg import get_blas_funcs
 
 # ---------------------------------------------------------------------------------------------
 # Hidden activations. Each backward takes the activation's *output* y (not its input): for all four
@@ -63,22 +62,8 @@ ACTIVATIONS = {
     "tanh": (_tanh, _tanh_grad),
 }
 INITS = ("he", "xavier")
+SMALL_BATCH = 16  # rows up to which prediction avoids BLAS (see MLP.logits)
 LOSSES = ("xent", "mse")
-
-
-# ---------------------------------------------------------------------------------------------
-# Matrix products. All of them go through SciPy's BLAS: NumPy and SciPy wheels each bundle their own
-# OpenBLAS, and alternating between the two makes their thread pools spin against each other (on
-# two cores a training step ran ten times slower). One library, one pool.
-
-
-def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a @ b as a C-ordered array, via BLAS gemm without copying C- or Fortran-ordered operands."""
-    gemm = get_blas_funcs("gemm", (a, b))
-    # BLAS is column-major: compute (a @ b).T = b.T @ a.T in Fortran order, which is a @ b in C order.
-    bt, trans_b = (b.T, 0) if b.flags.c_contiguous else (b, 1)
-    at, trans_a = (a.T, 0) if a.flags.c_contiguous else (a, 1)
-    return gemm(1.0, bt, at, trans_a=trans_b, trans_b=trans_a).T
 
 
 # ---------------------------------------------------------------------------------------------
@@ -124,7 +109,28 @@ def loss_and_dlogits(logits: np.ndarray, y: np.ndarray, loss: str = "xent") -> t
 
 
 # ---------------------------------------------------------------------------------------------
+# Dropout (Srivastava et al. 2014), the "inverted" form: while training, each hidden unit is zeroed
+# with probability `rate` and the survivors are scaled by 1 / (1 - rate), so the expected input of
+# the next layer is unchanged and prediction needs no rescaling at all.
+
+
+def dropout_mask(rng: np.random.Generator, shape: tuple[int, ...], rate: float, dtype: np.dtype) -> np.ndarray:
+    """0 or 1 / (1 - rate) per unit; multiply the hidden activations (and their gradients) by it."""
+    keep = rng.random(shape, dtype=np.float32) >= rate
+    return keep.astype(dtype) * np.dtype(dtype).type(1.0 / (1.0 - rate))
+
+
+# ---------------------------------------------------------------------------------------------
 # The network.
+
+
+class Tape:
+    """What the forward pass remembers for the backward pass, per layer."""
+
+    def __init__(self) -> None:
+        self.inputs: list[np.ndarray] = []  # the input of every layer (after dropout)
+        self.hidden: list[np.ndarray] = []  # every hidden activation (before dropout)
+        self.masks: list[np.ndarray | None] = []  # every hidden layer's dropout mask, or None
 
 
 class MLP:
@@ -140,75 +146,113 @@ class MLP:
     ) -> None:
         if len(sizes) < 2 or any(int(s) < 1 for s in sizes):
             raise ValueError(f"layer sizes must be at least two positive integers, got {sizes}")
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {activation!r}; choose from {', '.join(ACTIVATIONS)}")
         if init not in INITS:
             raise ValueError(f"unknown init {init!r}; choose from {', '.join(INITS)}")
-        self.sizes = [int(s) for s in sizes]
-        self.activation = activation
         rng = np.random.default_rng(seed)
-        self.weights: list[np.ndarray] = []
-        self.biases: list[np.ndarray] = []
-        for fan_in, fan_out in zip(self.sizes[:-1], self.sizes[1:]):
+        weights, biases = [], []
+        for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
             # He keeps the variance of ReLU activations constant through depth (only half the units
             # pass); Xavier does the same for symmetric activations such as tanh.
             std = np.sqrt(2.0 / fan_in) if init == "he" else np.sqrt(2.0 / (fan_in + fan_out))
-            self.weights.append((rng.standard_normal((fan_in, fan_out)) * std).astype(dtype))
-            self.biases.append(np.zeros(fan_out, dtype=dtype))
+            weights.append((rng.standard_normal((int(fan_in), int(fan_out))) * std).astype(dtype))
+            biases.append(np.zeros(int(fan_out), dtype=dtype))
+        self._set(weights, biases, activation)
 
     @classmethod
     def from_arrays(cls, weights: list[np.ndarray], biases: list[np.ndarray], activation: str = "relu") -> MLP:
         """A network with the given (already validated) parameters, skipping random initialisation."""
-        model = cls.__new__(cls)
-        model.sizes = [weights[0].shape[0], *(w.shape[1] for w in weights)]
-        model.activation, model.weights, model.biases = activation, list(weights), list(biases)
+        # Initialising a 1x1 network is free; its parameters are then replaced by the given ones.
+        model = cls([1, 1], activation=activation, dtype=weights[0].dtype.type)
+        model._set(list(weights), list(biases), activation)
         return model
+
+    def _set(self, weights: list[np.ndarray], biases: list[np.ndarray], activation: str) -> None:
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {activation!r}; choose from {', '.join(ACTIVATIONS)}")
+        self.weights, self.biases, self.activation = weights, biases, activation
+        self.sizes = [int(weights[0].shape[0]), *(int(w.shape[1]) for w in weights)]
 
     @property
     def params(self) -> list[np.ndarray]:
         """Weights and biases interleaved: W0, b0, W1, b1, ... (the order of `backward`'s grads)."""
         return [p for wb in zip(self.weights, self.biases) for p in wb]
 
-    def forward(self, x: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Logits for a batch, plus each layer's input (what `backward` needs)."""
-        act = ACTIVATIONS[self.activation][0]
-        inputs = []
-        h = np.asarray(x, dtype=self.weights[0].dtype)
-        last = len(self.weights) - 1
-        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
-            inputs.append(h)
-            z = matmul(h, w)
-            z += b
-            h = z if i == last else act(z)
-        return h, inputs
+    def forward(
+        self, x: np.ndarray, dropout: float = 0.0, rng: np.random.Generator | None = None
+    ) -> tuple[np.ndarray, Tape]:
+        """Logits for a batch of rows, plus the tape `backward` needs.
 
-    def backward(self, inputs: list[np.ndarray], dlogits: np.ndarray, apply=None) -> list[np.ndarray]:
-        """Gradients of the loss for every parameter, in the order of `params`.
-
-        With `apply`, each layer's gradient is handed over instead of collected: `apply(i, x_i, d_i)`
-        is called from the last layer down, where dW_i = x_i.T @ d_i and db_i = sum(d_i). The error
-        for the layer below is computed first, so `apply` may update layer i in place.
+        `dropout` > 0 (training only) drops hidden units at that rate, with masks drawn from `rng`.
         """
+        act = ACTIVATIONS[self.activation][0]
+        tape = Tape()
+        h = np.asarray(x, dtype=self.weights[0].dtype)
+        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
+            tape.inputs.append(h)
+            z = h @ w + b
+            if i == len(self.weights) - 1:
+                return z, tape
+            h = act(z)
+            tape.hidden.append(h)
+            mask = dropout_mask(rng, h.shape, dropout, h.dtype) if dropout else None
+            tape.masks.append(mask)
+            if mask is not None:
+                h = h * mask
+        raise AssertionError("unreachable: a network has at least one layer")
+
+    def backward(self, tape: Tape, dlogits: np.ndarray) -> list[np.ndarray]:
+        """Gradients of the loss for every parameter, in the order of `params` (the chain rule,
+        from the last layer down): dW_i = x_i.T @ d_i, db_i = sum(d_i), and the error below
+        d_{i-1} = act'(d_i @ W_i.T), through the same dropout mask as the forward pass."""
         act_grad = ACTIVATIONS[self.activation][1]
         grads: list[np.ndarray] = [np.empty(0)] * (2 * len(self.weights))
         d = dlogits.astype(self.weights[0].dtype, copy=False)
         for i in reversed(range(len(self.weights))):
-            # The input layer needs no error signal: nothing upstream learns from it.
-            below = act_grad(inputs[i], matmul(d, self.weights[i].T)) if i > 0 else None
-            if apply is None:
-                grads[2 * i], grads[2 * i + 1] = matmul(inputs[i].T, d), d.sum(axis=0)
-            else:
-                apply(i, inputs[i], d)
-            d = below
+            grads[2 * i], grads[2 * i + 1] = tape.inputs[i].T @ d, d.sum(axis=0)
+            if i > 0:  # the input layer needs no error signal: nothing upstream learns from it
+                dh = d @ self.weights[i].T
+                if tape.masks[i - 1] is not None:
+                    dh *= tape.masks[i - 1]
+                d = act_grad(tape.hidden[i - 1], dh)
         return grads
 
-    def loss_and_grads(self, x: np.ndarray, y: np.ndarray, loss: str = "xent") -> tuple[float, list[np.ndarray]]:
-        logits, inputs = self.forward(x)
+    def loss_and_grads(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        loss: str = "xent",
+        dropout: float = 0.0,
+        rng: np.random.Generator | None = None,
+    ) -> tuple[float, list[np.ndarray]]:
+        logits, tape = self.forward(x, dropout, rng)
         value, dlogits = loss_and_dlogits(logits, y, loss)
-        return value, self.backward(inputs, dlogits)
+        return value, self.backward(tape, dlogits)
+
+    def layers(self, x: np.ndarray) -> list[np.ndarray]:
+        """Every layer's output for prediction (no dropout): [input, hidden..., logits].
+
+        The same sums as `forward`. For a few rows (the app reads one drawing at a time) they are
+        written as einsum rather than `@`: `@` hands even a single row to BLAS, whose worker threads
+        cost more to wake than the product itself, up to twenty times more on a busy machine.
+        The inside view shows the hidden layers, so they are kept rather than thrown away.
+        """
+        x = np.atleast_2d(x)
+        if len(x) > SMALL_BATCH:
+            logits, tape = self.forward(x)
+            return [*tape.inputs, logits]
+        act = ACTIVATIONS[self.activation][0]
+        h = x.astype(self.weights[0].dtype, copy=False)
+        out = [h]
+        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
+            h = np.einsum("ij,jk->ik", h, w) + b
+            if i < len(self.weights) - 1:
+                h = act(h)
+            out.append(h)
+        return out
 
     def logits(self, x: np.ndarray) -> np.ndarray:
-        return self.forward(np.atleast_2d(x))[0]
+        """The network's prediction (no dropout) for one input or a batch of rows."""
+        return self.layers(x)[-1]
 
     def predict_proba(self, x: np.ndarray, temperature: float = 1.0) -> np.ndarray:
         """Class probabilities, rows summing to 1. Softmax is applied exactly once, here.
@@ -224,44 +268,36 @@ class MLP:
 
 # ---------------------------------------------------------------------------------------------
 # Optimiser: mini-batch SGD with momentum and L2 weight decay, updating parameters in place.
+# This is the textbook version; `model/fast.py` computes the same update with fused BLAS calls and
+# is what the training loop uses.
 
 
 class SGD:
     """v <- momentum * v - lr * (grad + weight_decay * W);  W <- W + v.
 
-    The update is written with BLAS calls because at batch 50 it is most of the non-matmul time:
-    gemm's `beta` applies the momentum inside the matmul that produces the weight gradient, so the
-    2.9 MB gradient matrix of the 784x925 layer is never materialised, and axpy adds in place on
-    both cores. Biases are small and are not decayed (decaying them only costs accuracy).
+    Biases are not decayed (decaying them only costs accuracy). `dropout` is the rate of inverted
+    dropout on hidden units during these steps, with masks drawn from `rng`.
     """
 
-    def __init__(self, model: MLP, momentum: float = 0.9, weight_decay: float = 0.0) -> None:
+    def __init__(
+        self,
+        model: MLP,
+        momentum: float = 0.9,
+        weight_decay: float = 0.0,
+        dropout: float = 0.0,
+        rng: np.random.Generator | None = None,
+    ) -> None:
         self.model, self.momentum, self.weight_decay = model, momentum, weight_decay
+        self.dropout, self.rng = dropout, rng if rng is not None else np.random.default_rng(0)
         self.velocity = [np.zeros_like(p) for p in model.params]
-        self._gemm, self._axpy = get_blas_funcs(("gemm", "axpy"), (model.weights[0],))
 
     def step(self, x: np.ndarray, y: np.ndarray, lr: float, loss: str = "xent") -> float:
         """One forward/backward/update on a batch; returns the batch's mean loss."""
-        logits, inputs = self.model.forward(x)
-        value, dlogits = loss_and_dlogits(logits, y, loss)
-        self.model.backward(inputs, dlogits, apply=lambda i, xi, d: self._update(i, xi, d, lr))
+        value, grads = self.model.loss_and_grads(x, y, loss, self.dropout, self.rng)
+        for k, (p, g, v) in enumerate(zip(self.model.params, grads, self.velocity)):
+            if k % 2 == 0 and self.weight_decay:  # weights are at even positions, biases odd
+                g = g + self.weight_decay * p
+            v *= self.momentum
+            v -= lr * g
+            p += v
         return value
-
-    def _update(self, i: int, xi: np.ndarray, d: np.ndarray, lr: float) -> None:
-        w, b = self.model.weights[i], self.model.biases[i]
-        vw, vb = self.velocity[2 * i], self.velocity[2 * i + 1]
-        xt = np.ascontiguousarray(xi).T
-        wd, mu = self.weight_decay, self.momentum
-        if mu:
-            if wd:  # pre-divided by mu so that gemm's beta=mu below turns it into -lr * wd * w
-                self._axpy(w.reshape(-1), vw.reshape(-1), a=-lr * wd / mu)
-            # vw.T is Fortran-ordered, which BLAS overwrites in place: vw.T <- -lr d.T @ x + mu vw.T
-            self._gemm(-lr, d.T, xt, beta=mu, c=vw.T, trans_b=1, overwrite_c=1)
-            self._axpy(vw.reshape(-1), w.reshape(-1))
-        else:  # plain SGD writes straight into the weights: the step costs no more than its matmuls
-            if wd:
-                w *= 1 - lr * wd
-            self._gemm(-lr, d.T, xt, beta=1.0, c=w.T, trans_b=1, overwrite_c=1)
-        vb *= self.momentum
-        vb -= lr * d.sum(axis=0)
-        b += vb

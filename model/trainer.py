@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
@@ -13,7 +14,9 @@ from tqdm import tqdm
 
 from model.augment import Augment, Augmenter
 from model.config import CLASSES, INPUTS
-from model.mlp import ACTIVATIONS, INITS, LOSSES, MLP, SGD, log_softmax, softmax
+from model.fast import FusedSGD
+from model.fast import logits as fast_logits
+from model.mlp import ACTIVATIONS, INITS, LOSSES, MLP, log_softmax, softmax
 from model.preprocess import Style, strokes_to_input
 from model.strokes import Sample
 
@@ -97,12 +100,16 @@ def lr_at(recipe: Recipe, epoch: float) -> float:
     raise ValueError(f"unknown schedule {recipe.schedule!r}; choose cosine or exp")
 
 
+CHUNK = 10_000  # samples per chunk: big enough to vectorise augmentation, small enough for cache
+
+
 class Diverged(RuntimeError):
     """Training loss became NaN or exploded; the message says what to try."""
 
 
-class Cancelled(Exception):
-    """`should_stop()` asked training to stop; the model holds the weights after the last batch."""
+class Cancelled(KeyboardInterrupt):
+    """`should_stop()` asked training to stop. A KeyboardInterrupt, so code that already handles
+    Ctrl+C (leave the model consistent, save nothing) handles a cancel the same way."""
 
 
 def render_samples(
@@ -153,56 +160,137 @@ def train(
 ) -> list[EpochReport]:
     """Train in place on (n, 784) float32 inputs in [0, 1]; returns one report per epoch.
 
-    Raises Diverged if the loss becomes NaN or grows far beyond its start; KeyboardInterrupt
-    propagates after the current batch, leaving the model consistent.
+    `on_progress(epochs_done, running_loss)` is called after every chunk of at most 10,000 samples
+    (a live loss curve); `should_stop()` is asked between batches and, when it says yes, training
+    stops with `Cancelled`. Raises Diverged as soon as the loss is NaN/inf or explodes; a
+    KeyboardInterrupt propagates after the current batch. Either way the model stays consistent.
     """
     rng = np.random.default_rng(recipe.seed)
     augmenter = Augmenter(Augment(), seed=recipe.seed + 1) if recipe.augment else None
-    opt = SGD(model, momentum=recipe.momentum, weight_decay=recipe.weight_decay)
+    # Dropout draws from its own stream, so switching it on leaves the shuffling and augmentation alone.
+    opt = FusedSGD(model, recipe.momentum, recipe.weight_decay, recipe.dropout, np.random.default_rng([recipe.seed, 7]))
     scale = recipe.batch if recipe.grad_sum else 1  # summed gradients = mean gradients * batch size
     steps = math.ceil(len(x) / recipe.batch)
-    chunk = 10_000  # augment this many at a time: big enough to vectorise, small enough for cache
-    reports, first_loss = [], None
-    for epoch in range(recipe.epochs):
-        t0 = time.perf_counter()
-        order = rng.permutation(len(x))
-        losses = []
-        bar = tqdm(total=steps, desc=f"epoch {epoch + 1}/{recipe.epochs}", leave=False, disable=not progress)
-        for c in range(0, len(x), chunk):
-            idx = order[c : c + chunk]
-            # An augmented chunk is a new array anyway; without augmentation, gathering batch by batch
-            # avoids copying 30 MB per chunk (large fresh arrays cost page faults, not just copying).
-            xc = augmenter(x[idx]) if augmenter else None
-            yc = y[idx]
-            for b in range(0, len(idx), recipe.batch):
-                if should_stop is not None and should_stop():
-                    bar.close()
-                    raise Cancelled(f"training cancelled in epoch {epoch + 1}")
-                xb = xc[b : b + recipe.batch] if augmenter else x[idx[b : b + recipe.batch]]
-                lr = lr_at(recipe, epoch + (c + b) / len(x)) * scale
-                losses.append(opt.step(xb, yc[b : b + recipe.batch], lr, recipe.loss))
-                bar.update()
-            running = float(np.mean(losses[-50:]))
-            if not np.isfinite(running) or (first_loss is not None and running > 10 * max(first_loss, 0.5)):
-                bar.close()
-                raise Diverged(
-                    f"training diverged in epoch {epoch + 1} (loss {running:.3g}); "
-                    f"try a smaller learning rate (--lr {recipe.lr / 3:.3g}) or --grad-mean"
-                )
-            first_loss = first_loss if first_loss is not None else running
-            if on_progress is not None:
-                on_progress(epoch + (c + len(idx)) / len(x), running)
-        bar.close()
-        report = EpochReport(
-            epoch=epoch + 1,
-            loss=float(np.mean(losses)),
-            lr=lr_at(recipe, epoch) * scale,
-            seconds=time.perf_counter() - t0,
-            val={name: accuracy(model, vx, vy) for name, (vx, vy) in val.items()},
-        )
-        reports.append(report)
-        on_epoch(report)
+    watch = DivergenceWatch(recipe)
+    reports = []
+    chunks = Chunks(x, y, recipe, rng, augmenter)
+    try:
+        for epoch in range(recipe.epochs):
+            t0 = time.perf_counter()
+            losses = []
+            bar = tqdm(total=steps, desc=f"epoch {epoch + 1}/{recipe.epochs}", leave=False, disable=not progress)
+            for c, xc, yc in chunks.epoch():
+                for b in range(0, len(yc), recipe.batch):
+                    if should_stop is not None and should_stop():
+                        bar.close()
+                        raise Cancelled(f"training cancelled in epoch {epoch + 1}")
+                    lr = lr_at(recipe, epoch + (c + b) / len(x)) * scale
+                    losses.append(opt.step(xc[b : b + recipe.batch], yc[b : b + recipe.batch], lr, recipe.loss))
+                    watch.check(losses[-1], epoch, bar)
+                    bar.update()
+                if on_progress is not None:
+                    on_progress(epoch + (c + len(yc)) / len(x), float(np.mean(losses[-50:])))
+            bar.close()
+            report = EpochReport(
+                epoch=epoch + 1,
+                loss=float(np.mean(losses)),
+                lr=lr_at(recipe, epoch) * scale,
+                seconds=time.perf_counter() - t0,
+                val={name: accuracy(model, vx, vy) for name, (vx, vy) in val.items()},
+            )
+            reports.append(report)
+            on_epoch(report)
+    finally:
+        chunks.close()
     return reports
+
+
+class DivergenceWatch:
+    """Stops training at the first sign of divergence: a NaN/inf loss, or a recent mean loss ten times
+    that of the first batch. Checked after every batch, so a bad learning rate stops in a second."""
+
+    def __init__(self, recipe: Recipe, window: int = 5) -> None:
+        self.recipe, self.window = recipe, window
+        self.first: float | None = None
+        self.recent: list[float] = []
+
+    def check(self, loss: float, epoch: int, bar: tqdm) -> None:
+        self.first = loss if self.first is None else self.first
+        self.recent = [*self.recent[-(self.window - 1) :], loss]
+        running = sum(self.recent) / len(self.recent)
+        if math.isfinite(running) and running <= 10 * max(self.first, 0.5):
+            return
+        bar.close()
+        r = self.recent
+        hint = f"try a smaller learning rate, e.g. --lr {self.recipe.lr / 10:.3g}"
+        if self.recipe.grad_sum:
+            hint += f" or --no-grad-sum (summed gradients are {self.recipe.batch}x larger than averaged ones)"
+        raise Diverged(
+            f"training diverged in epoch {epoch + 1} (batch loss {r[-1]:.3g}, first batch {self.first:.3g}); "
+            f"{hint}. Nothing was saved."
+        )
+
+
+class Chunks:
+    """An epoch as chunks of at most CHUNK shuffled samples: (offset in the epoch, inputs, labels).
+
+    With augmentation, a background thread prepares the next chunk while the network trains on the
+    current one (NumPy and BLAS release the GIL, so the two overlap). The chunks, and the random
+    numbers drawn for them, come in the same order either way: a seed gives the same weights.
+    """
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, recipe: Recipe, rng: np.random.Generator,
+                 augmenter: Augmenter | None) -> None:
+        self.x, self.y, self.rng, self.augmenter = x, y, rng, augmenter
+        self._epochs_left = recipe.epochs
+        self._upcoming: list[tuple[int, np.ndarray]] | None = None  # the next epoch's shuffle, if drawn
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="augment") if augmenter else None
+        self._next: Future | None = None  # the next chunk, being augmented in the background
+
+    def _plan(self) -> list[tuple[int, np.ndarray]]:
+        order = self.rng.permutation(len(self.x))
+        return [(c, order[c : c + CHUNK]) for c in range(0, len(self.x), CHUNK)]
+
+    def epoch(self) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        plan, self._upcoming = self._upcoming or self._plan(), None
+        self._epochs_left -= 1
+        if self.augmenter is None:
+            # Gathering batch by batch avoids copying 30 MB per chunk (large fresh arrays cost page
+            # faults, not just copying): a lazy view that gathers rows when sliced.
+            for c, idx in plan:
+                yield c, _Rows(self.x, idx), self.y[idx]
+            return
+        for k, (c, idx) in enumerate(plan):
+            current = self._next.result() if self._next is not None else self.augmenter(self.x[idx])
+            self._next = None
+            # Start on the next chunk, drawing the next epoch's shuffle early if this is the last one:
+            # the shuffle has its own generator, so drawing it early changes nothing.
+            if k + 1 < len(plan):
+                following = plan[k + 1][1]
+            elif self._epochs_left > 0:
+                self._upcoming = self._plan()
+                following = self._upcoming[0][1]
+            else:
+                following = None
+            if following is not None:
+                self._next = self._pool.submit(self.augmenter, self.x[following])
+            yield c, current, self.y[idx]
+
+    def close(self) -> None:
+        if self._next is not None:
+            self._next.cancel()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+
+class _Rows:
+    """x[idx][a:b] computed as x[idx[a:b]]: rows gathered only when a batch is taken."""
+
+    def __init__(self, x: np.ndarray, idx: np.ndarray) -> None:
+        self.x, self.idx = x, idx
+
+    def __getitem__(self, s: slice) -> np.ndarray:
+        return self.x[self.idx[s]]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -210,7 +298,8 @@ def train(
 
 
 def logits_of(model: MLP, x: np.ndarray, batch: int = 2000) -> np.ndarray:
-    return np.concatenate([model.logits(x[i : i + batch]) for i in range(0, len(x), batch)])
+    """Logits of many inputs, in batches, through the training loop's BLAS (see model/fast.py)."""
+    return fast_logits(model, x, batch)
 
 
 def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:

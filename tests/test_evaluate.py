@@ -86,3 +86,19 @@ def test_bad_input_gives_one_line_and_exit_2(files, tmp_path, problem):
     r = run(data, "--weights", weights)
     assert r.returncode == 2
     assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_reading_in_worker_processes_equals_reading_in_order(files, monkeypatch):
+    import evaluate
+    from model.recognise import Recogniser
+    from model.strokes import read_strokes
+
+    weights, data = files
+    samples, rec, cond = read_strokes(data), Recogniser.from_file(weights), Condition("x", height=0.4)
+    one = evaluate.read_all(rec, samples, cond, seed=3, workers=1)
+    monkeypatch.setattr(evaluate, "PARALLEL_FROM", 1)  # 12 samples in parallel, as thousands would be
+    two = evaluate.read_all(rec, samples, cond, seed=3, workers=2)
+    assert np.array_equal(one[0], two[0]) and np.array_equal(one[1], two[1])
+    # placements follow the order of the samples: the same samples reversed are placed differently
+    reversed_order = evaluate.read_all(rec, samples[::-1], cond, seed=3, workers=1)
+    assert not np.array_equal(reversed_order[0][::-1], one[0])

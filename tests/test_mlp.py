@@ -1,21 +1,24 @@
-"""The from-scratch network: gradients, learning, the optimiser's fused update, probabilities."""
+"""The from-scratch network: gradients (with and without dropout), learning, the textbook update, probabilities."""
 
 import numpy as np
 import pytest
 
-from model.mlp import ACTIVATIONS, LOSSES, MLP, SGD, loss_and_dlogits, matmul, softmax
+from model.mlp import ACTIVATIONS, LOSSES, MLP, SGD, loss_and_dlogits, softmax
 
 
-def numeric_grads(model: MLP, x, y, loss, eps=1e-6):
+def numeric_grads(model: MLP, x, y, loss, eps=1e-6, dropout=0.0):
+    def value():  # the same dropout masks at every evaluation: a fresh generator with one seed
+        return model.loss_and_grads(x, y, loss, dropout, np.random.default_rng(5))[0]
+
     grads = []
     for p in model.params:
         g = np.zeros_like(p)
         for idx in np.ndindex(p.shape):
             old = p[idx]
             p[idx] = old + eps
-            up = model.loss_and_grads(x, y, loss)[0]
+            up = value()
             p[idx] = old - eps
-            down = model.loss_and_grads(x, y, loss)[0]
+            down = value()
             p[idx] = old
             g[idx] = (up - down) / (2 * eps)
         grads.append(g)
@@ -54,25 +57,48 @@ def test_learns_xor_like_data():
     assert (model.predict(x) == y).mean() > 0.95
 
 
-@pytest.mark.parametrize("momentum,weight_decay", [(0.0, 0.0), (0.0, 0.01), (0.9, 0.0), (0.9, 0.01)])
-def test_fused_sgd_equals_textbook_update(momentum, weight_decay):
+@pytest.mark.parametrize("momentum,weight_decay", [(0.0, 0.0), (0.9, 0.01)])
+def test_sgd_step_is_the_textbook_update(momentum, weight_decay):
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(16, 6)), rng.integers(0, 3, 16)
-    fast = MLP([6, 5, 3], seed=1, dtype=np.float64)
-    slow = MLP([6, 5, 3], seed=1, dtype=np.float64)
-    opt = SGD(fast, momentum=momentum, weight_decay=weight_decay)
-    velocity = [np.zeros_like(p) for p in slow.params]
-    for _ in range(3):
-        opt.step(x, y, lr=0.1)
-        _, grads = slow.loss_and_grads(x, y)
-        for i, (p, g, v) in enumerate(zip(slow.params, grads, velocity)):
-            if i % 2 == 0:
-                g = g + weight_decay * p
-            v *= momentum
-            v -= 0.1 * g
-            p += v
-    for a, b in zip(fast.params, slow.params):
-        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    model = MLP([6, 5, 3], seed=1, dtype=np.float64)
+    before = [p.copy() for p in model.params]
+    opt = SGD(model, momentum=momentum, weight_decay=weight_decay)
+    _, grads = model.loss_and_grads(x, y)
+    opt.step(x, y, lr=0.1)
+    for i, (p, p0, g) in enumerate(zip(model.params, before, grads)):
+        decay = weight_decay * p0 if i % 2 == 0 else 0  # weights decay, biases do not
+        np.testing.assert_allclose(p, p0 - 0.1 * (g + decay), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_dropout_gradients_match_finite_differences(activation):
+    rng = np.random.default_rng(2)
+    model = MLP([5, 9, 8, 4], activation=activation, seed=3, dtype=np.float64)
+    for b in model.biases:  # a row whose units are all dropped would sit exactly on ReLU's kink at b = 0
+        b[:] = rng.normal(0, 0.1, b.shape)
+    x, y = rng.normal(size=(8, 5)), rng.integers(0, 4, 8)
+    _, analytic = model.loss_and_grads(x, y, "xent", 0.4, np.random.default_rng(5))
+    numeric = numeric_grads(model, x, y, "xent", dropout=0.4)
+    for a, n in zip(analytic, numeric):
+        assert np.allclose(a, n, rtol=1e-4, atol=1e-7), np.abs(a - n).max()
+    # and dropout really drops: the gradient differs from the one without it
+    _, plain = model.loss_and_grads(x, y)
+    assert not np.allclose(plain[0], analytic[0])
+
+
+def test_dropout_is_inverted_seeded_and_off_at_prediction():
+    model = MLP([20, 400, 3], seed=0, dtype=np.float64)
+    x = np.random.default_rng(0).normal(size=(50, 20))
+    _, tape = model.forward(x, dropout=0.25, rng=np.random.default_rng(1))
+    mask = tape.masks[0]
+    assert set(np.unique(mask)) == {0.0, 1 / 0.75}
+    assert abs((mask == 0).mean() - 0.25) < 0.02  # 20,000 units: the rate is what was asked
+    np.testing.assert_allclose(tape.inputs[1], tape.hidden[0] * mask)
+    _, again = model.forward(x, dropout=0.25, rng=np.random.default_rng(1))
+    assert np.array_equal(again.masks[0], mask)
+    # prediction never drops anything: deterministic, and the same as a forward pass without dropout
+    assert np.array_equal(model.logits(x), model.forward(x)[0])
 
 
 def test_predict_proba_is_a_distribution_and_applies_softmax_once():
@@ -101,15 +127,15 @@ def test_temperature_softens_but_keeps_the_ranking():
     assert softmax(logits / 2).argmax() == softmax(logits).argmax()
 
 
-@pytest.mark.parametrize("shape_a,shape_b,ta,tb", [((5, 7), (7, 3), False, False), ((7, 5), (7, 3), True, False),
-                                                   ((5, 7), (3, 7), False, True), ((7, 5), (3, 7), True, True)])
-def test_matmul_matches_numpy_for_every_memory_order(shape_a, shape_b, ta, tb):
-    rng = np.random.default_rng(0)
-    a, b = rng.normal(size=shape_a), rng.normal(size=shape_b)
-    a, b = (a.T if ta else a), (b.T if tb else b)
-    out = matmul(a, b)
-    assert out.flags.c_contiguous
-    np.testing.assert_allclose(out, a @ b, rtol=1e-12)
+def test_from_arrays_keeps_the_given_parameters():
+    source = MLP([6, 4, 3], activation="tanh", seed=2, dtype=np.float64)
+    model = MLP.from_arrays(source.weights, source.biases, "tanh")
+    assert model.sizes == [6, 4, 3] and model.activation == "tanh"
+    assert all(p is q for p, q in zip(model.params, source.params))
+    x = np.random.default_rng(0).normal(size=(3, 6))
+    np.testing.assert_array_equal(model.logits(x), source.logits(x))
+    with pytest.raises(ValueError, match="activation"):
+        MLP.from_arrays(source.weights, source.biases, "swish")
 
 
 def test_rejects_bad_configuration():
@@ -119,3 +145,11 @@ def test_rejects_bad_configuration():
         MLP([4])
     with pytest.raises(ValueError, match="loss"):
         loss_and_dlogits(np.zeros((1, 2)), np.array([0]), loss="hinge")
+
+
+@pytest.mark.parametrize("rows", [1, 3, 16, 17, 40])
+def test_prediction_for_few_or_many_rows_equals_the_forward_pass(rows):
+    model = MLP([30, 20, 10], activation="tanh", seed=0)
+    x = np.random.default_rng(0).random((rows, 30), dtype=np.float32)
+    np.testing.assert_allclose(model.logits(x), model.forward(x)[0], rtol=1e-5, atol=1e-6)
+    assert model.logits(x[0]).shape == (1, 10)
