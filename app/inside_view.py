@@ -102,16 +102,18 @@ class InsideView:
         scale: float,
         state: InsideState,
         pointer: tuple[int, int] | None = None,
+        threshold: float | None = None,
     ) -> None:
         """Paint the inside view into `rect`. `inside` is None while nothing is drawn; `pointer`
-        (the mouse position, if over the window) lights the button under it and labels the unit."""
+        (the mouse position, if over the window) lights the button under it and labels the unit;
+        below a top probability of `threshold` the output marks the top two as "not sure"."""
         if units is not self._units:  # another model (the Learn view trained one): start afresh
             self._units, self._weights, self._static = units, {}, {}
             if state.selected is not None and not 0 <= state.selected < units.count:
                 state.selected = None
         if inside is not self._for:
             self._for, self._pictures = inside, {}
-        f = _Frame(self, surface, rect, inside, units, theme, scale, state, pointer)
+        f = _Frame(self, surface, rect, inside, units, theme, scale, state, pointer, threshold)
         state._buttons, state._units = {}, []
         f.paint()
         if pointer is not None and (unit := state.unit_at(pointer)) is not None:
@@ -175,8 +177,9 @@ def grey(image: np.ndarray) -> np.ndarray:
 class _Frame:
     """One frame of the inside view: sizes from the scale, then each panel in turn."""
 
-    def __init__(self, view, surface, rect, inside, units, theme, scale, state, pointer=None) -> None:
+    def __init__(self, view, surface, rect, inside, units, theme, scale, state, pointer=None, threshold=None) -> None:
         self.v, self.s, self.r = view, surface, Rect(rect)
+        self.threshold = threshold
         self.ins: Inside | None = inside
         self.u: Units = units
         self.th: Theme = theme
@@ -508,6 +511,10 @@ class _Frame:
             self.empty(body)
             return
         pct = percentages(f.probs)
+        # The answer in the accent colour; when the network is not sure, the top two in the
+        # "not sure" colour, as in the prediction card and the plain view's bars.
+        sure = self.threshold is None or float(f.probs[f.top]) >= self.threshold
+        marked = {f.top: self.th.accent} if sure else {f.top: self.th.unsure, f.runner_up: self.th.unsure}
         row_h = body.h / CLASSES
         size = max(7, min(self.body, round(row_h * 0.85)))
         label_w = round(size * 1.2)
@@ -523,8 +530,8 @@ class _Frame:
         thick = max(3, round(row_h * 0.55))
         for d in range(CLASSES):
             cy = round(body.y + row_h * (d + 0.5))
-            hl = d == f.top
-            colour = self.th.accent if hl else self.th.text
+            hl = d in marked
+            colour = marked.get(d, self.th.text)
             self.put(str(d), size, colour, "midleft", (body.x, cy), bold=hl)
             z = float(f.logits[d])
             w = round(abs(z) / limit * (logit_w // 2))
@@ -535,7 +542,7 @@ class _Frame:
             pygame.draw.rect(self.s, self.th.track, track)
             fill = round(prob_w * float(f.probs[d]))
             if fill:
-                pygame.draw.rect(self.s, self.th.accent if hl else self.th.bar, Rect(px, track.y, fill, thick))
+                pygame.draw.rect(self.s, marked.get(d, self.th.bar), Rect(px, track.y, fill, thick))
             self.put(f"{pct[d]}%", size, colour, "midright", (body.right, cy), bold=hl)
         pygame.draw.line(self.s, self.th.muted, (zero, body.y), (zero, body.bottom - 1))
 
@@ -678,3 +685,26 @@ def _grid_shape(n: int, w: int, h: int) -> tuple[int, int, int]:
         cell -= 1
     cols = max(w // cell, 1)
     return cols, -(-n // cols), cell
+
+
+class InsidePanel:
+    """The inside view as one of the app's side panels (app/panels.py): the view, its state (page,
+    selected unit; kept across view switches) and the click routing."""
+
+    explains = True
+    title = "Look inside: how the network reaches its answer"
+
+    def __init__(self, text: TextCache | None = None) -> None:
+        self.view = InsideView(text)
+        self.state = InsideState()
+
+    def draw(self, surface: pygame.Surface, scene) -> None:
+        lay = scene.layout
+        pointer = None if scene.show_help else scene.pointer
+        self.view.draw(
+            surface, lay.panel, scene.inside, scene.units, scene.theme, lay.scale, self.state,
+            pointer=pointer, threshold=scene.threshold,
+        )
+
+    def click(self, pos: tuple[int, int]) -> bool:
+        return self.state.click(pos)

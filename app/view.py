@@ -15,10 +15,12 @@ import pygame.gfxdraw
 from app.ink import InkLayer
 from app.keys import BINDINGS
 from app.layout import Layout
+from app.panels import Panel
 from app.readout import percentages, verdict
 from app.theme import Colour, Fonts, TextCache, Theme
 from model.config import CLASSES, FIELD
 from model.drawing import Drawing
+from model.inside import Inside, Units
 from model.recognise import Reading
 
 
@@ -42,6 +44,11 @@ class Scene:
     saved: int
     show_help: bool
     data_dir: str
+    inside: Inside | None = None  # the reading explained, while the inside view is open
+    units: Units | None = None  # the model's hidden units (pictures, gallery order)
+    panel_open: bool = False  # a side panel (the inside view) is open: its toolbar button is lit
+    title: str = ""  # the open view's title, after "Digitpad" in the header
+    model_label: str = ""  # which model reads the drawing, in the header ("" : the bundled one)
 
 
 class View:
@@ -55,17 +62,22 @@ class View:
 
     # -- the frame ---------------------------------------------------------------------------------
 
-    def draw(self, surface: pygame.Surface, scene: Scene) -> None:
+    def draw(self, surface: pygame.Surface, scene: Scene, panel: Panel | None = None) -> None:
+        """Paint the frame; `panel` (the open side panel, if any) paints into `layout.panel`."""
         lay, th = scene.layout, scene.theme
         surface.fill(th.background)
         self._canvas(surface, scene)
         self._toolbar(surface, scene)
         if lay.header.h:
-            self._header(surface, lay, th)
+            self._header(surface, scene)
         self._prediction(surface, scene)
-        self._input_preview(surface, scene)
-        self._bars(surface, scene)
+        if lay.preview.w:  # with a panel open, the panel shows the input and the bars
+            self._input_preview(surface, scene)
+        if lay.bars.w:
+            self._bars(surface, scene)
         self._status(surface, scene)
+        if panel is not None:
+            panel.draw(surface, scene)
         if scene.show_help:
             self._help(surface, scene)
 
@@ -125,14 +137,15 @@ class View:
         hint_img = self.text.render(hint, lay.type.body, th.faint)
         if used + hint_img.get_width() <= text.w:
             surface.blit(hint_img, hint_img.get_rect(midleft=(text.x + used, text.centery)))
-        names = {"undo": "Undo", "eraser": "Eraser", "clear": "Clear"}
+        names = {"view": "Inside", "undo": "Undo", "eraser": "Eraser", "clear": "Clear"}
         enabled = {
+            "view": True,
             "undo": scene.drawing.can_undo,
             "eraser": True,
             "clear": not scene.drawing.is_empty,
         }
         for name, rect in lay.buttons.items():
-            on = name == "eraser" and scene.eraser_mode
+            on = (name == "eraser" and scene.eraser_mode) or (name == "view" and scene.panel_open)
             fill = (
                 th.button_on
                 if on
@@ -144,10 +157,19 @@ class View:
             colour = th.text if enabled[name] else th.faint
             self._text(surface, names[name], lay.type.body, colour, rect.center, "center", max_w=rect.w - 6)
 
-    def _header(self, surface: pygame.Surface, lay: Layout, th: Theme) -> None:
+    def _header(self, surface: pygame.Surface, scene: Scene) -> None:
+        lay, th = scene.layout, scene.theme
         r = lay.header
         self._text(surface, "Digitpad", lay.type.title, th.text, (r.x, r.centery), "midleft", bold=True)
-        self._text(surface, "H  help", lay.type.small, th.muted, (r.right, r.centery), "midright")
+        keys = "N  plain view   \u00b7   H  help" if scene.panel_open else "N  look inside   \u00b7   H  help"
+        right = self.text.render(keys, lay.type.small, th.muted)
+        surface.blit(right, right.get_rect(midright=(r.right, r.centery)))
+        # Then, as room allows: the open view's title and which model is reading.
+        x = r.x + self.text.render("Digitpad", lay.type.title, th.text, True).get_width() + lay.type.body
+        room = r.right - right.get_width() - lay.type.body - x
+        text = " \u00b7 ".join(t for t in (scene.title, scene.model_label) if t)
+        if text and room > lay.type.small * 4:
+            self._text(surface, text, lay.type.body, th.muted, (x, r.centery), "midleft", max_w=room)
 
     def _prediction(self, surface: pygame.Surface, scene: Scene) -> None:
         lay, th, rect = scene.layout, scene.theme, scene.layout.prediction
