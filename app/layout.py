@@ -80,6 +80,7 @@ class Layout:
     pct_size: int = 0  # type size of the percentages beside (or above) the bars
     status: Rect = field(default_factory=Rect)
     panel: Rect = field(default_factory=Rect)  # the side panel (the inside view); empty in the plain view
+    model_label: Rect = field(default_factory=Rect)  # which model reads, when the header has no room for it
 
 
 BUTTONS = ("view", "undo", "eraser", "clear")  # left to right; "view" switches plain <-> inside
@@ -143,6 +144,8 @@ def compute_layout(width: int, height: int, classroom: bool = False, panel: bool
     title = Rect(card.x + pad, card.y + pad, max(card.w - 2 * pad, 1), types.small)
     parts["prediction_title"] = title
     parts["prediction_body"] = Rect(title.x, title.bottom, title.w, max(card.h - 2 * pad - types.small, 1))
+    if not parts["header"].h:
+        parts["model_label"] = _beside_title(title, types)
     return Layout(
         size=(w, h),
         scale=s,
@@ -162,32 +165,36 @@ def compute_layout(width: int, height: int, classroom: bool = False, panel: bool
 def _with_panel(
     w: int, h: int, s: float, types: TypeScale, m: int, gap: int, toolbar_h: int, status_h: int, classroom: bool
 ) -> Layout:
-    """Header across the top, status across the bottom; between them the canvas column (canvas,
-    toolbar, prediction card) and the side panel. Tall windows put the panel under the canvas."""
-    header = Rect(m, m, max(w - 2 * m, 1), round(types.title * 1.6))
+    """The canvas column (header, canvas, toolbar, prediction card) on the left, the side panel
+    right of it from the top margin to the status line, which runs across the bottom: every row of
+    height the panel gets makes its pictures bigger. Tall windows put the panel under the canvas."""
     status = Rect(m, h - m - status_h, max(w - 2 * m, 1), status_h)
-    top = header.bottom + gap // 2
-    room_h = max(status.y - gap // 2 - top, 1)  # between the header and the status line
+    bottom = status.y - gap // 2  # everything else ends here
+    header_h = round(types.title * 1.6)
     # The prediction card needs a big digit and a caption line: the canvas leaves it this much.
     card_min = round(types.prompt * 2 + types.body * 2.5)
     if w >= h * 1.15:
         share = PANEL_CANVAS_CLASSROOM if classroom else PANEL_CANVAS
-        side = min(int(w * share), room_h - toolbar_h - gap - card_min)
+        top = m + header_h + gap // 2
+        side = min(int(w * share), bottom - top - toolbar_h - gap - card_min)
         side = max(side, 40)
+        header = Rect(m, m, side, header_h)
         canvas = Rect(m, top, side, side)
         toolbar = Rect(m, canvas.bottom + gap // 2, side, toolbar_h)
         card_top = toolbar.bottom + gap // 2
-        prediction = Rect(m, card_top, side, max(top + room_h - card_top, 1))
-        panel = Rect(canvas.right + gap, top, max(w - m - canvas.right - gap, 1), room_h)
-    else:  # tall: canvas and card side by side, the panel underneath
-        side = min((w - 2 * m - gap) * 11 // 20, int(room_h * 0.36))
+        prediction = Rect(m, card_top, side, max(bottom - card_top, 1))
+        panel = Rect(canvas.right + gap, m, max(w - m - canvas.right - gap, 1), max(bottom - m, 1))
+    else:  # tall: header across, canvas and card side by side, the panel underneath
+        header = Rect(m, m, max(w - 2 * m, 1), header_h)
+        top = header.bottom + gap // 2
+        side = min((w - 2 * m - gap) * 11 // 20, int((bottom - top) * 0.36))
         side = max(side, 40)
         canvas = Rect(m, top, side, side)
         toolbar = Rect(m, canvas.bottom + gap // 2, side, toolbar_h)
         prediction = Rect(canvas.right + gap, top, max(w - m - canvas.right - gap, 1), toolbar.bottom - top)
         panel_top = toolbar.bottom + gap
-        panel = Rect(m, panel_top, max(w - 2 * m, 1), max(top + room_h - panel_top, 1))
-    buttons, brush = _toolbar(toolbar, s)
+        panel = Rect(m, panel_top, max(w - 2 * m, 1), max(bottom - panel_top, 1))
+    buttons, brush = _toolbar(toolbar, s, brush_share=0.0)
     brush_dot = Rect(brush.x, brush.y, min(brush.h, brush.w), brush.h)
     label_x = min(brush_dot.right + round(8 * s), brush.right)
     pad = round(12 * s)
@@ -208,6 +215,7 @@ def _with_panel(
         prediction=prediction,
         prediction_title=title,
         prediction_body=body,
+        model_label=_beside_title(title, types),
         preview=Rect(canvas.x, canvas.y, 0, 0),
         preview_caption=Rect(canvas.x, canvas.y, 0, 0),
         bars=Rect(canvas.x, canvas.y, 0, 0),
@@ -216,10 +224,19 @@ def _with_panel(
     )
 
 
-def _toolbar(toolbar: Rect, s: float) -> tuple[dict[str, Rect], Rect]:
+def _beside_title(title: Rect, types: TypeScale) -> Rect:
+    """Right of the card's "Prediction" (about 6 ems): where the model's name goes if the header
+    has no room for it."""
+    x = title.x + round(types.small * 6.5)
+    return Rect(x, title.y, max(title.right - x, 0), title.h)
+
+
+def _toolbar(toolbar: Rect, s: float, brush_share: float = 1.5) -> tuple[dict[str, Rect], Rect]:
+    """Buttons from the right; the brush indicator keeps `brush_share` buttons' width on the left
+    (0: whatever the buttons leave; with a panel open the toolbar is narrow, the buttons come first)."""
     pad = round(8 * s)
     n = len(BUTTONS)
-    bw = min(round(112 * s), int((toolbar.w - n * pad) / (n + 1.5)))  # the brush indicator keeps 1.5 buttons' room
+    bw = min(round(112 * s), int((toolbar.w - (n - 1) * pad - (pad if brush_share else 0)) / (n + brush_share)))
     bh = toolbar.h - round(6 * s)
     buttons = {}
     x = toolbar.right

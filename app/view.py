@@ -128,9 +128,11 @@ class View:
         if dot.w > 2 * dot_r + 4:
             pygame.gfxdraw.aacircle(surface, dot.centerx, dot.centery, dot_r, th.ink)
             pygame.gfxdraw.filled_circle(surface, dot.centerx, dot.centery, dot_r, th.ink)
-        label = f"Brush {scene.brush_px} px" if not scene.eraser_mode else "Eraser on"
         colour = th.muted if not scene.eraser_mode else th.eraser
-        self._text(surface, label, lay.type.body, colour, text.midleft, "midleft", max_w=text.w)
+        # The longest wording that fits (the toolbar is narrow with the inside view open).
+        words = (f"Brush {scene.brush_px} px", f"{scene.brush_px} px") if not scene.eraser_mode else ("Eraser on", "")
+        label = next((t for t in words if self.text.render(t, lay.type.body, colour).get_width() <= text.w), "")
+        self._text(surface, label, lay.type.body, colour, text.midleft, "midleft")
         # The keys that change it, if there is room for them: a reminder, not essential.
         hint = "[ ]" if not scene.eraser_mode else "E: pen"
         used = self.text.render(label, lay.type.body, colour).get_width() + lay.type.body * 3 // 4
@@ -161,20 +163,30 @@ class View:
         lay, th = scene.layout, scene.theme
         r = lay.header
         self._text(surface, "Digitpad", lay.type.title, th.text, (r.x, r.centery), "midleft", bold=True)
-        keys = "N  plain view   \u00b7   H  help" if scene.panel_open else "N  look inside   \u00b7   H  help"
-        right = self.text.render(keys, lay.type.small, th.muted)
-        surface.blit(right, right.get_rect(midright=(r.right, r.centery)))
-        # Then, as room allows: the open view's title and which model is reading.
         x = r.x + self.text.render("Digitpad", lay.type.title, th.text, True).get_width() + lay.type.body
+        # Then, as room allows: the keys on the right, which model is reading (unless the layout
+        # put that in the card) and the open view's title.
+        n_key = "N  plain view" if scene.panel_open else "N  look inside"
+        for keys in (f"{n_key}   \u00b7   H  help", "H  help", ""):
+            right = self.text.render(keys, lay.type.small, th.muted)
+            if right.get_width() <= r.right - x:
+                break
+        surface.blit(right, right.get_rect(midright=(r.right, r.centery)))
         room = r.right - right.get_width() - lay.type.body - x
-        text = " \u00b7 ".join(t for t in (scene.title, scene.model_label) if t)
-        if text and room > lay.type.small * 4:
-            self._text(surface, text, lay.type.body, th.muted, (x, r.centery), "midleft", max_w=room)
+        label = "" if lay.model_label.w else scene.model_label
+        for text in (" \u00b7 ".join(t for t in (label, scene.title) if t), label):
+            img = self.text.render(text, lay.type.body, th.muted)
+            if text and img.get_width() <= room:
+                surface.blit(img, img.get_rect(midleft=(x, r.centery)))
+                break
 
     def _prediction(self, surface: pygame.Surface, scene: Scene) -> None:
         lay, th, rect = scene.layout, scene.theme, scene.layout.prediction
         pygame.draw.rect(surface, th.panel, rect, border_radius=lay.radius)
         self._text(surface, "Prediction", lay.type.small, th.muted, lay.prediction_title.topleft, "topleft")
+        where = lay.model_label
+        if where.w and scene.model_label:  # the header had no room for it
+            self._text(surface, scene.model_label, lay.type.small, th.muted, where.topright, "topright", max_w=where.w)
         body = lay.prediction_body
         if scene.reading is None:
             self._text(surface, "no digit yet", lay.type.body, th.faint, body.center, "center", max_w=body.w)

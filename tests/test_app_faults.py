@@ -34,19 +34,29 @@ REPO = Path(__file__).resolve().parent.parent
 CTRL = pygame.KMOD_LCTRL
 
 
-class FailingRecogniser:
-    """The real recogniser, except that its first `times` readings raise (an injected fault)."""
+class FailingModel:
+    """The real network, except that its next `times` forward passes raise (an injected fault)."""
 
-    def __init__(self, model_file: Path, times: int) -> None:
-        self.real = Recogniser.from_file(model_file)
-        self.not_sure = self.real.not_sure
-        self.times = times
+    def __init__(self, real: object) -> None:
+        self.real, self.times = real, 0
 
-    def read(self, strokes: list[np.ndarray]):
+    def forward(self, x: np.ndarray):
         if self.times > 0:
             self.times -= 1
             raise RuntimeError("injected fault")
-        return self.real.read(strokes)
+        return self.real.forward(x)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.real, name)
+
+
+def failing_app(model_file: Path, times: int) -> App:
+    """An App whose readings fail `times` times, from its first reading on."""
+    recogniser = Recogniser.from_file(model_file)
+    recogniser.model = model = FailingModel(recogniser.model)
+    a = App(recogniser, size=(900, 640))
+    model.times = times  # armed now: the App's start-up (the units' pictures) ran fine
+    return a
 
 
 # -- 1. the redo crash, and the last-resort guard ----------------------------------------------------
@@ -69,7 +79,7 @@ def test_redo_while_the_right_button_erases_does_not_crash(app: App, user) -> No
 
 
 def test_a_fault_in_one_frame_is_logged_and_the_drawing_kept(model_file: Path, home: Path, user_of) -> None:
-    a = App(FailingRecogniser(model_file, times=1), size=(900, 640))
+    a = failing_app(model_file, times=1)
     pygame.event.clear()
     user_of(a).stroke([(0.3, 0.3), (0.6, 0.7)])
     pygame.time.set_timer(pygame.QUIT, 700, loops=1)  # the user closes the window a bit later
@@ -84,7 +94,7 @@ def test_a_fault_in_one_frame_is_logged_and_the_drawing_kept(model_file: Path, h
 
 
 def test_a_fault_in_every_frame_stops_with_one_line(model_file: Path, home: Path, user_of, capsys) -> None:
-    a = App(FailingRecogniser(model_file, times=10**6), size=(900, 640))
+    a = failing_app(model_file, times=10**6)
     pygame.event.clear()
     user_of(a).stroke([(0.3, 0.3), (0.6, 0.7)])
     assert a.run() == 1
