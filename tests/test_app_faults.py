@@ -313,8 +313,9 @@ def test_an_idle_app_draws_no_frames(model_file: Path, home: Path) -> None:
     [(560, 420, False), (560, 420, True), (640, 480, False), (600, 900, False), (1280, 720, True),
      (1280, 800, False), (1920, 1080, True), (3000, 2000, False)],
 )
-def test_layout_parts_never_overlap(w: int, h: int, classroom: bool) -> None:
-    lay = compute_layout(w, h, classroom)
+@pytest.mark.parametrize("panel", [False, True], ids=["plain", "inside"])
+def test_layout_parts_never_overlap(w: int, h: int, classroom: bool, panel: bool) -> None:
+    lay = compute_layout(w, h, classroom, panel)
     parts = {
         "canvas": lay.canvas,
         "brush": lay.brush,
@@ -324,9 +325,20 @@ def test_layout_parts_never_overlap(w: int, h: int, classroom: bool) -> None:
         "caption": lay.preview_caption,
         "bars": lay.bars,
         "status": lay.status,
+        "panel": lay.panel,
     }
     if lay.header.h:
         parts["header"] = lay.header
+    if panel:
+        # The inside view shows the input and the bars; the canvas stays big enough to draw on.
+        assert lay.panel.w * lay.panel.h > 0.35 * w * h
+        assert lay.canvas.w >= min(w, h) * 0.4
+        del parts["preview"], parts["caption"], parts["bars"]
+        if not lay.brush.w:
+            del parts["brush"]  # the toolbar is narrow: the buttons come first
+    else:
+        del parts["panel"]
+        assert not lay.panel.w
     screen = Rect(0, 0, w, h)
     for name, rect in parts.items():
         assert rect.w > 0 and rect.h > 0 and screen.contains(rect), name
@@ -334,6 +346,10 @@ def test_layout_parts_never_overlap(w: int, h: int, classroom: bool) -> None:
         assert not r1.colliderect(r2), f"{n1} {r1} overlaps {n2} {r2}"
     # The texts the layout reserves room for fit that room (at 560x420 the caption used to spill
     # over the prediction card).
+    if lay.model_label.w:  # the model's name beside "Prediction", inside the card
+        assert lay.prediction.contains(lay.model_label)
+    if panel:
+        return
     pygame.font.init()
     regular = pygame.font.Font(str(FONT_FILES[False]), lay.type.small)
     assert regular.size("what the network sees")[0] <= lay.preview_caption.w
