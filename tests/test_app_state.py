@@ -213,18 +213,27 @@ class AppUnderUse(RuleBasedStateMachine):
         assert (self.app.layout.panel.w > 0) == (self.app.mode == INSIDE)
 
     @rule(
+        pick=st.none() | st.integers(0, 40),
         where=st.tuples(st.floats(0, 1), st.floats(0, 1)),
         page=st.sampled_from([None, pygame.K_PAGEUP, pygame.K_RIGHT]),
     )
-    def gallery_click(self, where: tuple[float, float], page: int | None) -> None:
-        """A click somewhere in the inside view (grid, gallery, buttons, gaps), maybe after a page key."""
+    def gallery_click(self, pick: int | None, where: tuple[float, float], page: int | None) -> None:
+        """In the inside view (opened first if need be), maybe a page key, then a click on the
+        pick-th unit drawn (grid or gallery), or anywhere in the panel (buttons, gaps)."""
+        if self.app.mode != INSIDE:
+            self.key(pygame.K_n, "n")
         if page is not None:
             self.key(page)
-            self.frame()
-        r = self.app.layout.panel
-        pos = (round(r.x + where[0] * (r.w - 1)), round(r.y + where[1] * (r.h - 1)))
+        self.frame()
         state = self.app.panels[INSIDE].state
-        expected = state.unit_at(pos) if self.app.mode == INSIDE and not self.app.show_help else None
+        if pick is not None and state._units:
+            area = state._units[0]
+            i = pick % len(area.shown)
+            pos = (area.x + (i % area.cols) * area.step_x + 2, area.y + (i // area.cols) * area.step_y + 2)
+        else:
+            r = self.app.layout.panel
+            pos = (round(r.x + where[0] * (r.w - 1)), round(r.y + where[1] * (r.h - 1)))
+        expected = state.unit_at(pos) if not self.app.show_help else None
         self.post(pygame.MOUSEBUTTONDOWN, pos=pos, button=1)
         self.post(pygame.MOUSEBUTTONUP, pos=pos, button=1)
         self.frame()
