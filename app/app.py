@@ -191,7 +191,6 @@ class App:
             inside=self.inside,
             units=self.reader.units,
             panel_open=self.panel is not None,
-            title=self.panel.title if self.panel is not None else "",
             model_label=self.model_label or "",
         )
 

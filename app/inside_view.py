@@ -406,23 +406,23 @@ class _Frame:
             self.empty(body)
             return
         v = self.ins.votes
-        label_h = round(self.small * 1.3)
-        vote_h, fires_h = round(self.body * 1.2), round(self.small * 1.25)
-        row_h = (body.h - 2 * label_h) // 2
-        # "fires 3.2" under the vote only if the pictures can still be 2 px per weight.
-        show_fires = row_h - vote_h - fires_h >= 2 * FIELD
-        under = vote_h + (fires_h if show_fires else 0)
-        text_w = self.v.text.fonts.get(self.small).size("fires 8.8")[0] if show_fires else 0
-        # Pictures as big as the rows allow; as many as fit across.
-        tile = max(min(row_h - under, body.w // 3 - self.pad), FIELD)
-        per_row = max(1, min(len(v.voters_for) or 1, (body.w + self.pad) // (max(tile, text_w) + self.pad)))
-        pitch = (body.w + self.pad) // per_row
-        tile = min(tile, pitch - self.pad)
+        n = len(v.voters_for) or 1
+        label_w = self.v.text.fonts.get(self.small, True).size(f"against {top}:")[0] + self.pad
+        # "for 3:" above each row, or left of it when that makes the pictures clearly bigger
+        # (short, wide cards: a projector at 1280x720), still showing at least four voters.
+        label_h = max(round(self.small * 1.3), self.v.text.fonts.get(self.small, True).get_height())
+        above = self._voter_rows(body, n, 0, label_h)
+        left = self._voter_rows(body, n, label_w, 0)
+        beside = left[0] >= above[0] * 1.2 and left[1] >= min(4, n)
+        tile, per_row, pitch, row_h, show_fires = left if beside else above
+        label_h = 0 if beside else label_h
+        x0 = body.x + (label_w if beside else 0)
+        vote_h = round(self.body * 1.2)
         y = body.y
         for title, group, colour in (("for", v.voters_for, ORANGE), ("against", v.voters_against, BLUE)):
             self.put(f"{title} {top}:", self.small, colour, "topleft", (body.x, y), bold=True)
             y += label_h
-            x = body.x
+            x = x0
             for vt in group[:per_row]:
                 t = Rect(x + (pitch - self.pad - tile) // 2, y, tile, tile)
                 self.s.blit(self.v.weight_picture(self.u, vt.unit, tile), t)
@@ -449,8 +449,24 @@ class _Frame:
                 )
                 x += pitch
             if not group:
-                self.put("nobody", self.small, self.th.faint, "topleft", (body.x, y))
+                self.put("nobody", self.small, self.th.faint, "topleft", (x0, y))
             y += row_h
+
+    def _voter_rows(self, body: Rect, n: int, label_w: int, label_h: int) -> tuple[int, int, int, int, bool]:
+        """(picture side, pictures per row, pitch, row height, show "fires") for two rows of voters
+        with their labels `label_w` px to the left or `label_h` px above."""
+        vote_h, fires_h = round(self.body * 1.2), round(self.small * 1.25)
+        row_h = (body.h - 2 * label_h) // 2
+        # "fires 3.2" under the vote only if the pictures can still be 2 px per weight.
+        show_fires = row_h - vote_h - fires_h >= 2 * FIELD
+        under = vote_h + (fires_h if show_fires else 0)
+        text_w = self.v.text.fonts.get(self.small).size("fires 8.8")[0] if show_fires else 0
+        w = body.w - label_w
+        # Pictures as big as the rows allow; as many as fit across.
+        tile = max(min(row_h - under, w // 3 - self.pad), FIELD)
+        per_row = max(1, min(n, (w + self.pad) // (max(tile, text_w) + self.pad)))
+        pitch = (w + self.pad) // per_row
+        return min(tile, pitch - self.pad), per_row, pitch, row_h, show_fires
 
     # -- 4. the evidence ----------------------------------------------------------------------------
 
@@ -470,7 +486,8 @@ class _Frame:
             (None, f"biases {e.baseline:+.1f}"),
         ]
         beside = body.w - body.h > self.small * 7  # room for the legend right of the picture
-        side = min(body.h, body.w * 3 // 5) if beside else min(body.w, body.h - line * len(legend))
+        under = line * len(legend) + line // 3 + 4  # the legend's lines, the gap before the sum
+        side = min(body.h, body.w * 3 // 5) if beside else min(body.w, body.h - under)
         side = max(side, FIELD)
         m = Rect(body.x, body.y, side, side) if beside else Rect(body.x + (body.w - side) // 2, body.y, side, side)
         self.s.blit(self.v.reading_picture("evidence", side, lambda: picture(self._evidence_rgb(), side)), m)
@@ -692,7 +709,6 @@ class InsidePanel:
     selected unit; kept across view switches) and the click routing."""
 
     explains = True
-    title = "Look inside: how the network reaches its answer"
 
     def __init__(self, text: TextCache | None = None) -> None:
         self.view = InsideView(text)

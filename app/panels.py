@@ -23,7 +23,6 @@ VIEWS = (PLAIN, INSIDE)  # --view's choices, in this order
 
 class Panel(Protocol):
     explains: bool  # whether it shows model/inside's explanation (the app then computes it per reading)
-    title: str  # what the header says while it is open
 
     def draw(self, surface: pygame.Surface, scene: Scene) -> None:
         """Paint into scene.layout.panel."""

@@ -47,7 +47,6 @@ class Scene:
     inside: Inside | None = None  # the reading explained, while the inside view is open
     units: Units | None = None  # the model's hidden units (pictures, gallery order)
     panel_open: bool = False  # a side panel (the inside view) is open: its toolbar button is lit
-    title: str = ""  # the open view's title, after "Digitpad" in the header
     model_label: str = ""  # which model reads the drawing, in the header ("" : the bundled one)
 
 
@@ -164,21 +163,19 @@ class View:
         r = lay.header
         self._text(surface, "Digitpad", lay.type.title, th.text, (r.x, r.centery), "midleft", bold=True)
         x = r.x + self.text.render("Digitpad", lay.type.title, th.text, True).get_width() + lay.type.body
-        # Then, as room allows: the keys on the right, which model is reading (unless the layout
-        # put that in the card) and the open view's title.
-        n_key = "N  plain view" if scene.panel_open else "N  look inside"
-        for keys in (f"{n_key}   \u00b7   H  help", "H  help", ""):
-            right = self.text.render(keys, lay.type.small, th.muted)
-            if right.get_width() <= r.right - x:
+        # Then the keys on the right and which model is reading (unless the layout put that in the
+        # prediction card), in the first wording that fits.
+        label = "" if lay.model_label.w else scene.model_label
+        keys = f"{'N  plain view' if scene.panel_open else 'N  look inside'}   \u00b7   H  help"
+        sizes = (lay.type.body, lay.type.small)
+        for hint, size in [(keys, sizes[0]), (keys, sizes[1]), ("H  help", sizes[1]), ("", sizes[1])]:
+            right = self.text.render(hint, lay.type.small, th.muted)
+            room = r.right - right.get_width() - lay.type.body - x
+            if right.get_width() <= r.right - x and self.text.render(label, size, th.muted).get_width() <= room:
                 break
         surface.blit(right, right.get_rect(midright=(r.right, r.centery)))
-        room = r.right - right.get_width() - lay.type.body - x
-        label = "" if lay.model_label.w else scene.model_label
-        for text in (" \u00b7 ".join(t for t in (label, scene.title) if t), label):
-            img = self.text.render(text, lay.type.body, th.muted)
-            if text and img.get_width() <= room:
-                surface.blit(img, img.get_rect(midleft=(x, r.centery)))
-                break
+        if label:
+            self._text(surface, label, size, th.muted, (x, r.centery), "midleft", max_w=max(room, 1))
 
     def _prediction(self, surface: pygame.Surface, scene: Scene) -> None:
         lay, th, rect = scene.layout, scene.theme, scene.layout.prediction
