@@ -3,7 +3,7 @@
 Runs the real app in a real window (on Xvfb when there is no display: it starts one if the Xvfb
 binary is installed), drives it with posted mouse and key events exactly as a user would, and saves
 what was rendered: empty.png, drawing-3.png, classroom.png and help.png, and the inside view
-(inside-*.png): a 3 at 1280x800 and its gallery, a 1 turned into a 7 in classroom mode fullscreen at
+(inside-*.png): a 3 at 1280x800, its gallery, an ambiguous 4 / 9, a 1 turned into a 7 in classroom mode fullscreen at
 1920x1080, a small 3 in the corner in classroom mode at 1280x720, and the smallest window, 560x420.
 
 Drawings saved during the run go to a temporary DIGITPAD_HOME, never into the user's own data.
@@ -145,6 +145,14 @@ def _inside(fresh, shoot, draw) -> None:
                            rel=(0, 0), buttons=(0, 0, 0))
     )
     shoot(app, "inside-gallery.png")
+    # An ambiguous 4 / 9 (a 4 with its top nearly closed): "not sure", the top two marked.
+    state.gallery = False
+    app.drawing.clear()
+    lid = [(0.495 - 0.135 * t, 0.22 + 0.02 * t) for t in (i / 20 for i in range(21))]
+    draw(app, lid + [(0.36 - 0.05 * t, 0.24 + 0.28 * t) for t in (i / 30 for i in range(1, 31))]
+         + [(0.31 + 0.35 * t, 0.52 - 0.02 * t) for t in (i / 40 for i in range(1, 41))])
+    draw(app, [(0.62 - 0.01 * t, 0.20 + 0.62 * t) for t in (i / 60 for i in range(61))])
+    shoot(app, "inside-not-sure.png")
     pygame.quit()
 
     app = fresh(classroom=True)  # fullscreen, 1920x1080 on the virtual screen
