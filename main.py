@@ -3,6 +3,7 @@
     python main.py                      the bundled model
     python main.py --weights PATH       another trained model
     python main.py --classroom          fullscreen, large high-contrast type for a projector
+    python main.py --view inside        open with the inside view: how the network reaches its answer
 
 The model is loaded and checked before any window opens: a bad file is one line on stderr and exit
 code 2, never a traceback. So is a missing display (no X server, no Wayland): a launch either shows
@@ -34,7 +35,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         app = App(
-            recogniser, classroom=args.classroom, size=args.size, fullscreen=args.classroom and not args.windowed
+            recogniser,
+            classroom=args.classroom,
+            size=args.size,
+            fullscreen=args.classroom and not args.windowed,
+            view=args.view,
+            model_label=None if args.weights == BUNDLED_WEIGHTS else f"Model: {args.weights.name}",
         )
     except NoDisplayError as e:
         print(f"digitpad: {e}", file=sys.stderr)

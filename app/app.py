@@ -1,9 +1,10 @@
 """The App: pygame events in, one frame out.
 
 Data flows one way: events change the Drawing (model/drawing.py); once per frame the read
-scheduler (app/recognition.py) asks the network about the drawing if it changed; `draw` paints a
-Scene with the View. The window (app/window.py) and the key map (app/keys.py) live in their own
-modules; this one holds the actions and the loop.
+scheduler (app/recognition.py) asks the network about the drawing if it changed (and explains the
+answer while the inside view is open); `draw` paints a Scene with the View, and the open side
+panel, if any (app/panels.py), beside the canvas. The window (app/window.py) and the key map
+(app/keys.py) live in their own modules; this one holds the actions and the loop.
 
 `step()` handles whatever is queued and renders one frame; `run()` calls it in a loop, skips frames
 when nothing changed (an idle window uses no CPU) and guards each frame: an unexpected error is
@@ -23,11 +24,14 @@ from pathlib import Path
 import pygame
 
 from app import keys, store, window
+from app.inside_view import InsidePanel
 from app.layout import Layout, compute_layout
+from app.panels import INSIDE, PLAIN, VIEWS, Panel
 from app.recognition import ReadScheduler
 from app.theme import CLASSROOM, DESK, Theme
 from app.view import Scene, View
 from model.drawing import Drawing
+from model.inside import Inside
 from model.jsonl import count_samples
 from model.recognise import Reading, Recogniser
 
@@ -42,8 +46,12 @@ IDLE_POLL_S = 0.02  # idle: look at the event queue 50 times a second (see _wait
 CRASH_LIMIT = 10  # frames failing in a row: past this, recovering is hopeless; stop with one line
 
 LEFT, RIGHT = 1, 3
-BUTTON_ACTIONS = {"undo": "undo", "eraser": "toggle_eraser", "clear": "clear"}  # toolbar button -> action
-HINT = "H: help   \u00b7   0\u20139: label and save for training   \u00b7   S: save picture"
+BUTTON_ACTIONS = {"view": "toggle_inside", "undo": "undo", "eraser": "toggle_eraser", "clear": "clear"}
+HINT = "H: help   \u00b7   N: look inside   \u00b7   0\u20139: label and save for training   \u00b7   S: save picture"
+HINTS = {  # the status line's hint in each view
+    PLAIN: HINT,
+    INSIDE: "N: plain view   \u00b7   G: gallery   \u00b7   click a unit to see it   \u00b7   H: help",
+}
 
 
 class App:
@@ -55,8 +63,13 @@ class App:
         size: tuple[int, int] | None = None,
         fullscreen: bool | None = None,
         data_directory: Path | None = None,
+        view: str = PLAIN,
+        model_label: str | None = None,
     ) -> None:
+        if view not in VIEWS:
+            raise ValueError(f"unknown view {view!r}: one of {', '.join(VIEWS)}")
         self.recogniser = recogniser
+        self.model_label = model_label
         self.classroom = classroom
         self.theme: Theme = CLASSROOM if classroom else DESK
         self.data_directory = data_directory or store.data_dir()
@@ -85,8 +98,13 @@ class App:
         self.fullscreen = classroom if fullscreen is None else fullscreen
         self.windowed_size = window.clamp(size or window.default_size())
         self.view = View()
+        # One panel per view mode beyond the plain one; the mode picks which is open.
+        self.panels: dict[str, Panel] = {INSIDE: InsidePanel(self.view.text)}
+        self.mode = view
+        self.reader.explain(self.panel is not None and self.panel.explains)
         self.screen = self._set_mode()
-        self.layout: Layout = compute_layout(*self.screen.get_size(), classroom=classroom)
+        self.layout: Layout = self._compute_layout()
+        self._show_model_label()
 
     @property
     def reading(self) -> Reading | None:
@@ -95,6 +113,16 @@ class App:
     @property
     def read_times(self) -> deque[float]:
         return self.reader.read_times
+
+    @property
+    def inside(self) -> Inside | None:
+        """The current reading explained (only while the inside view is open)."""
+        return self.reader.inside
+
+    @property
+    def panel(self) -> Panel | None:
+        """The side panel of the current view mode (None in the plain view)."""
+        return self.panels.get(self.mode)
 
     # -- the loop ----------------------------------------------------------------------------------
 
@@ -138,7 +166,7 @@ class App:
     def draw(self) -> None:
         scene = self.scene()
         self._shown_status = (scene.status, scene.status_kind)
-        self.view.draw(self.screen, scene)
+        self.view.draw(self.screen, scene, self.panel)
 
     def scene(self) -> Scene:
         status, kind = self.status()
@@ -160,6 +188,10 @@ class App:
             saved=self.saved,
             show_help=self.show_help,
             data_dir=str(self.data_directory),
+            inside=self.inside,
+            units=self.reader.units,
+            panel_open=self.panel is not None,
+            model_label=self.model_label or "",
         )
 
     def _guarded(self, work: Callable[..., object], *args: object) -> None:
@@ -249,6 +281,10 @@ class App:
             return
         if button == LEFT and (name := self._button_at(pos)):
             getattr(self, BUTTON_ACTIONS[name])()
+            return
+        if self.panel is not None and self.layout.panel.collidepoint(pos):
+            if button == LEFT:
+                self.panel.click(pos)
             return
         if button not in (LEFT, RIGHT) or not self.layout.canvas.collidepoint(pos):
             return
@@ -385,6 +421,61 @@ class App:
             return
         self.toast(f"Saved {canvas_path.name} (+ its 28\u00d728 input) in {canvas_path.parent}", "good")
 
+    # -- views and models ---------------------------------------------------------------------------
+
+    def show_view(self, mode: str) -> None:
+        """Switch to a view mode (app/panels.py); the drawing and each panel's state stay as they are."""
+        if mode not in VIEWS:
+            raise ValueError(f"unknown view {mode!r}: one of {', '.join(VIEWS)}")
+        if mode == self.mode:
+            return
+        self.mode = mode
+        self.reader.explain(self.panel is not None and self.panel.explains)
+        self._relayout(force=True)
+
+    def toggle_inside(self) -> None:
+        self.show_view(PLAIN if self.mode == INSIDE else INSIDE)
+
+    def inside_gallery(self) -> None:
+        """Gallery on or off; from another view, open the inside view on the gallery."""
+        panel = self._inside_panel()
+        if self.mode != INSIDE:
+            self.show_view(INSIDE)
+            panel.state.gallery = True
+        else:
+            panel.state.toggle_gallery()
+
+    def inside_previous(self) -> None:
+        if self.mode == INSIDE:
+            self._inside_panel().state.turn(-1)
+
+    def inside_next(self) -> None:
+        if self.mode == INSIDE:
+            self._inside_panel().state.turn(1)
+
+    def _inside_panel(self) -> InsidePanel:
+        panel = self.panels[INSIDE]
+        assert isinstance(panel, InsidePanel)
+        return panel
+
+    def use_recogniser(self, recogniser: Recogniser, label: str | None = None) -> None:
+        """Read with another model from now on (the Learn view's freshly trained one, say).
+
+        Its units are computed now (~15 ms), the drawing is read again at once, and `label` (e.g.
+        "Model: your 256-neuron model, 97.1%") is shown in the header and the window title;
+        None means the bundled model.
+        """
+        self.recogniser = recogniser
+        self.reader.use(recogniser)
+        self.model_label = label
+        self._show_model_label()
+        self._dirty = True
+        self.update()
+
+    def _show_model_label(self) -> None:
+        pygame.display.set_caption(f"{window.TITLE} \u2014 {self.model_label}" if self.model_label else window.TITLE,
+                                   window.TITLE)
+
     def toast(self, text: str, kind: str = "info") -> None:
         self._toast = (text, kind, time.monotonic() + TOAST_SECONDS)
 
@@ -397,7 +488,7 @@ class App:
             self._toast = None
         if self.eraser_mode:
             return "Eraser on \u2014 drag over ink to remove it; E switches back to the pen", "info"
-        return HINT, "info"
+        return HINTS[self.mode], "info"
 
     # -- window ------------------------------------------------------------------------------------
 
@@ -413,12 +504,16 @@ class App:
             self.windowed_size = self.screen.get_size()
         self._relayout()
 
-    def _relayout(self) -> None:
+    def _relayout(self, force: bool = False) -> None:
         self.screen = pygame.display.get_surface() or self.screen
-        size = self.screen.get_size()
-        if size != self.layout.size:
-            self.layout = compute_layout(*size, classroom=self.classroom)
-            self.reader.invalidate()  # the strokes in canvas pixels changed scale; cheap to re-read
+        if force or self.screen.get_size() != self.layout.size:
+            layout = self._compute_layout()
+            if layout.canvas.size != self.layout.canvas.size:
+                self.reader.invalidate()  # the strokes in canvas pixels changed scale; cheap to re-read
+            self.layout = layout
+
+    def _compute_layout(self) -> Layout:
+        return compute_layout(*self.screen.get_size(), classroom=self.classroom, panel=self.panel is not None)
 
     def _set_mode(self) -> pygame.Surface:
         screen, self.fullscreen, warning = window.set_mode(self.fullscreen, self.windowed_size)

@@ -50,20 +50,6 @@ def scenes() -> dict[str, Sketch]:
     }
 
 
-def split(width: int, height: int, classroom: bool) -> tuple[Rect, Rect, float]:
-    """Canvas on the left, the inside view filling the rest: (canvas, inside rect, scale).
-
-    A proposal for the app's layout when the inside view is open: the canvas stays big enough to
-    draw on comfortably (a third of the width), the rest explains.
-    """
-    lay = compute_layout(width, height, classroom)
-    m = round(20 * lay.scale)  # the layout's own margin
-    side = min(height - 2 * m - round(lay.type.title * 3), int(width * (0.30 if classroom else 0.33)))
-    canvas = Rect(m, m, side, side)
-    right = Rect(canvas.right + m, m, width - canvas.right - 2 * m, height - 2 * m)
-    return canvas, right, lay.scale
-
-
 def render(
     recogniser: Recogniser,
     units: inside.Units,
@@ -76,12 +62,13 @@ def render(
     """One frame at `size`: the canvas with the drawing and the inside view beside it."""
     w, h = size
     theme: Theme = CLASSROOM if classroom else DESK
-    canvas, rect, scale = split(w, h, classroom)
+    lay = compute_layout(w, h, classroom, panel=True)  # the app's own layout with the inside view open
+    canvas, rect, scale = lay.canvas, lay.panel, lay.scale
     surface = pygame.Surface(size)
     surface.fill(theme.background)
     strokes = [p * canvas.w for p in drawing]
     ins = explained(recogniser, units, strokes, canvas.w)
-    _canvas(surface, canvas, drawing, theme, scale, ins)
+    _canvas(surface, canvas, drawing, theme, scale, ins, lay.prediction)
     (view or InsideView()).draw(surface, rect, ins, units, theme, scale, state or InsideState())
     return surface
 
@@ -96,7 +83,9 @@ def explained(recogniser: Recogniser, units: inside.Units, strokes, side: float)
     return inside.explain(r.model, f, units, strokes, side, r.style)
 
 
-def _canvas(surface: pygame.Surface, rect: Rect, drawing: Sketch, theme: Theme, scale: float, ins) -> None:
+def _canvas(
+    surface: pygame.Surface, rect: Rect, drawing: Sketch, theme: Theme, scale: float, ins, answer: Rect
+) -> None:
     pygame.draw.rect(surface, theme.canvas, rect)
     pygame.draw.rect(surface, theme.border, rect.inflate(2, 2), width=1)
     width = max(2, round(20 * rect.w / 560))
@@ -111,7 +100,7 @@ def _canvas(surface: pygame.Surface, rect: Rect, drawing: Sketch, theme: Theme, 
     f = ins.forward
     font = pygame.font.Font(str(Path(__file__).parent / "DejaVuSans-Bold.ttf"), round(30 * scale))
     text = font.render(f"{f.top}   {percentages(f.probs)[f.top]}%", True, theme.accent)
-    surface.blit(text, text.get_rect(midtop=(rect.centerx, rect.bottom + round(12 * scale))))
+    surface.blit(text, text.get_rect(center=answer.center))
 
 
 def main(argv: list[str] | None = None) -> int:

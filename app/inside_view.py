@@ -102,16 +102,18 @@ class InsideView:
         scale: float,
         state: InsideState,
         pointer: tuple[int, int] | None = None,
+        threshold: float | None = None,
     ) -> None:
         """Paint the inside view into `rect`. `inside` is None while nothing is drawn; `pointer`
-        (the mouse position, if over the window) lights the button under it and labels the unit."""
+        (the mouse position, if over the window) lights the button under it and labels the unit;
+        below a top probability of `threshold` the output marks the top two as "not sure"."""
         if units is not self._units:  # another model (the Learn view trained one): start afresh
             self._units, self._weights, self._static = units, {}, {}
             if state.selected is not None and not 0 <= state.selected < units.count:
                 state.selected = None
         if inside is not self._for:
             self._for, self._pictures = inside, {}
-        f = _Frame(self, surface, rect, inside, units, theme, scale, state, pointer)
+        f = _Frame(self, surface, rect, inside, units, theme, scale, state, pointer, threshold)
         state._buttons, state._units = {}, []
         f.paint()
         if pointer is not None and (unit := state.unit_at(pointer)) is not None:
@@ -175,8 +177,9 @@ def grey(image: np.ndarray) -> np.ndarray:
 class _Frame:
     """One frame of the inside view: sizes from the scale, then each panel in turn."""
 
-    def __init__(self, view, surface, rect, inside, units, theme, scale, state, pointer=None) -> None:
+    def __init__(self, view, surface, rect, inside, units, theme, scale, state, pointer=None, threshold=None) -> None:
         self.v, self.s, self.r = view, surface, Rect(rect)
+        self.threshold = threshold
         self.ins: Inside | None = inside
         self.u: Units = units
         self.th: Theme = theme
@@ -403,23 +406,23 @@ class _Frame:
             self.empty(body)
             return
         v = self.ins.votes
-        label_h = round(self.small * 1.3)
-        vote_h, fires_h = round(self.body * 1.2), round(self.small * 1.25)
-        row_h = (body.h - 2 * label_h) // 2
-        # "fires 3.2" under the vote only if the pictures can still be 2 px per weight.
-        show_fires = row_h - vote_h - fires_h >= 2 * FIELD
-        under = vote_h + (fires_h if show_fires else 0)
-        text_w = self.v.text.fonts.get(self.small).size("fires 8.8")[0] if show_fires else 0
-        # Pictures as big as the rows allow; as many as fit across.
-        tile = max(min(row_h - under, body.w // 3 - self.pad), FIELD)
-        per_row = max(1, min(len(v.voters_for) or 1, (body.w + self.pad) // (max(tile, text_w) + self.pad)))
-        pitch = (body.w + self.pad) // per_row
-        tile = min(tile, pitch - self.pad)
+        n = len(v.voters_for) or 1
+        label_w = self.v.text.fonts.get(self.small, True).size(f"against {top}:")[0] + self.pad
+        # "for 3:" above each row, or left of it when that makes the pictures clearly bigger
+        # (short, wide cards: a projector at 1280x720), still showing at least four voters.
+        label_h = max(round(self.small * 1.3), self.v.text.fonts.get(self.small, True).get_height())
+        above = self._voter_rows(body, n, 0, label_h)
+        left = self._voter_rows(body, n, label_w, 0)
+        beside = left[0] >= above[0] * 1.2 and left[1] >= min(4, n)
+        tile, per_row, pitch, row_h, show_fires = left if beside else above
+        label_h = 0 if beside else label_h
+        x0 = body.x + (label_w if beside else 0)
+        vote_h = round(self.body * 1.2)
         y = body.y
         for title, group, colour in (("for", v.voters_for, ORANGE), ("against", v.voters_against, BLUE)):
             self.put(f"{title} {top}:", self.small, colour, "topleft", (body.x, y), bold=True)
             y += label_h
-            x = body.x
+            x = x0
             for vt in group[:per_row]:
                 t = Rect(x + (pitch - self.pad - tile) // 2, y, tile, tile)
                 self.s.blit(self.v.weight_picture(self.u, vt.unit, tile), t)
@@ -446,8 +449,24 @@ class _Frame:
                 )
                 x += pitch
             if not group:
-                self.put("nobody", self.small, self.th.faint, "topleft", (body.x, y))
+                self.put("nobody", self.small, self.th.faint, "topleft", (x0, y))
             y += row_h
+
+    def _voter_rows(self, body: Rect, n: int, label_w: int, label_h: int) -> tuple[int, int, int, int, bool]:
+        """(picture side, pictures per row, pitch, row height, show "fires") for two rows of voters
+        with their labels `label_w` px to the left or `label_h` px above."""
+        vote_h, fires_h = round(self.body * 1.2), round(self.small * 1.25)
+        row_h = (body.h - 2 * label_h) // 2
+        # "fires 3.2" under the vote only if the pictures can still be 2 px per weight.
+        show_fires = row_h - vote_h - fires_h >= 2 * FIELD
+        under = vote_h + (fires_h if show_fires else 0)
+        text_w = self.v.text.fonts.get(self.small).size("fires 8.8")[0] if show_fires else 0
+        w = body.w - label_w
+        # Pictures as big as the rows allow; as many as fit across.
+        tile = max(min(row_h - under, w // 3 - self.pad), FIELD)
+        per_row = max(1, min(n, (w + self.pad) // (max(tile, text_w) + self.pad)))
+        pitch = (w + self.pad) // per_row
+        return min(tile, pitch - self.pad), per_row, pitch, row_h, show_fires
 
     # -- 4. the evidence ----------------------------------------------------------------------------
 
@@ -467,7 +486,8 @@ class _Frame:
             (None, f"biases {e.baseline:+.1f}"),
         ]
         beside = body.w - body.h > self.small * 7  # room for the legend right of the picture
-        side = min(body.h, body.w * 3 // 5) if beside else min(body.w, body.h - line * len(legend))
+        under = line * len(legend) + line // 3 + 4  # the legend's lines, the gap before the sum
+        side = min(body.h, body.w * 3 // 5) if beside else min(body.w, body.h - under)
         side = max(side, FIELD)
         m = Rect(body.x, body.y, side, side) if beside else Rect(body.x + (body.w - side) // 2, body.y, side, side)
         self.s.blit(self.v.reading_picture("evidence", side, lambda: picture(self._evidence_rgb(), side)), m)
@@ -508,6 +528,10 @@ class _Frame:
             self.empty(body)
             return
         pct = percentages(f.probs)
+        # The answer in the accent colour; when the network is not sure, the top two in the
+        # "not sure" colour, as in the prediction card and the plain view's bars.
+        sure = self.threshold is None or float(f.probs[f.top]) >= self.threshold
+        marked = {f.top: self.th.accent} if sure else {f.top: self.th.unsure, f.runner_up: self.th.unsure}
         row_h = body.h / CLASSES
         size = max(7, min(self.body, round(row_h * 0.85)))
         label_w = round(size * 1.2)
@@ -523,8 +547,8 @@ class _Frame:
         thick = max(3, round(row_h * 0.55))
         for d in range(CLASSES):
             cy = round(body.y + row_h * (d + 0.5))
-            hl = d == f.top
-            colour = self.th.accent if hl else self.th.text
+            hl = d in marked
+            colour = marked.get(d, self.th.text)
             self.put(str(d), size, colour, "midleft", (body.x, cy), bold=hl)
             z = float(f.logits[d])
             w = round(abs(z) / limit * (logit_w // 2))
@@ -535,7 +559,7 @@ class _Frame:
             pygame.draw.rect(self.s, self.th.track, track)
             fill = round(prob_w * float(f.probs[d]))
             if fill:
-                pygame.draw.rect(self.s, self.th.accent if hl else self.th.bar, Rect(px, track.y, fill, thick))
+                pygame.draw.rect(self.s, marked.get(d, self.th.bar), Rect(px, track.y, fill, thick))
             self.put(f"{pct[d]}%", size, colour, "midright", (body.right, cy), bold=hl)
         pygame.draw.line(self.s, self.th.muted, (zero, body.y), (zero, body.bottom - 1))
 
@@ -678,3 +702,25 @@ def _grid_shape(n: int, w: int, h: int) -> tuple[int, int, int]:
         cell -= 1
     cols = max(w // cell, 1)
     return cols, -(-n // cols), cell
+
+
+class InsidePanel:
+    """The inside view as one of the app's side panels (app/panels.py): the view, its state (page,
+    selected unit; kept across view switches) and the click routing."""
+
+    explains = True
+
+    def __init__(self, text: TextCache | None = None) -> None:
+        self.view = InsideView(text)
+        self.state = InsideState()
+
+    def draw(self, surface: pygame.Surface, scene) -> None:
+        lay = scene.layout
+        pointer = None if scene.show_help else scene.pointer
+        self.view.draw(
+            surface, lay.panel, scene.inside, scene.units, scene.theme, lay.scale, self.state,
+            pointer=pointer, threshold=scene.threshold,
+        )
+
+    def click(self, pos: tuple[int, int]) -> bool:
+        return self.state.click(pos)

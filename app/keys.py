@@ -77,6 +77,21 @@ BINDINGS: tuple[Binding, ...] = (
         "save the drawing as PNG (full canvas and the 28x28 input)",
         (Trigger("save_picture", (_K.K_s,)),),
     ),
+    Binding(
+        "`N` or the Inside button",
+        "look inside: show how the network reaches its answer (press again for the plain view)",
+        (Trigger("toggle_inside", (_K.K_n,)),),
+    ),
+    Binding(
+        "`G`, `PgUp` / `PgDn` or `←` / `→`",
+        "inside view: the gallery of all hidden units, its previous / next page",
+        (
+            Trigger("inside_gallery", (_K.K_g,)),
+            Trigger("inside_previous", (_K.K_PAGEUP, _K.K_LEFT)),
+            Trigger("inside_next", (_K.K_PAGEDOWN, _K.K_RIGHT)),
+        ),
+    ),
+    Binding("click a unit", "inside view: see what it looks for and how it responds to the drawing"),
     Binding("`F11` or `F`", "fullscreen", (Trigger("toggle_fullscreen", (_K.K_F11, _K.K_f)),)),
     Binding("`H` or `?`", "help", (Trigger("open_help", (_K.K_h, _K.K_F1), ("?",)),)),
     Binding("`Esc` or `Q`", "quit", (Trigger("quit", (_K.K_ESCAPE, _K.K_q)),)),

@@ -6,6 +6,10 @@ sizes. Drawing code never invents a coordinate, so a resize is just "compute the
 Wide windows put the canvas on the left and the readout on the right; tall or narrow ones put the
 readout under the canvas. The canvas is always square, because digits are drawn in a square and
 the network's input is one.
+
+With a side panel open (`panel=True`: the inside view) the canvas, its toolbar and the prediction
+card share a column on the left and the panel gets the rest (`Layout.panel`); the bars and the 28x28
+input are then the panel's to show, so `bars` and `preview` are empty.
 """
 
 from __future__ import annotations
@@ -75,13 +79,18 @@ class Layout:
     bar_slots: tuple[BarSlot, ...] = ()  # one per digit, inside `bars`
     pct_size: int = 0  # type size of the percentages beside (or above) the bars
     status: Rect = field(default_factory=Rect)
+    panel: Rect = field(default_factory=Rect)  # the side panel (the inside view); empty in the plain view
+    model_label: Rect = field(default_factory=Rect)  # which model reads, when the header has no room for it
 
 
-BUTTONS = ("undo", "eraser", "clear")  # left to right
+BUTTONS = ("view", "undo", "eraser", "clear")  # left to right; "view" switches plain <-> inside
+PANEL_CANVAS = 0.33  # with a panel open, the canvas takes this much of the width (0.30 in classroom)
+PANEL_CANVAS_CLASSROOM = 0.30
 
 
-def compute_layout(width: int, height: int, classroom: bool = False) -> Layout:
-    """The layout for a window of width x height pixels. Never fails, however small the window."""
+def compute_layout(width: int, height: int, classroom: bool = False, panel: bool = False) -> Layout:
+    """The layout for a window of width x height pixels, with or without the side panel (the inside
+    view). Never fails, however small the window."""
     w, h = max(int(width), 1), max(int(height), 1)
     # Scale type and spacing with the window: 1.0 at 1280x800, the same in portrait at 800x1280.
     s = min(max(w, h) / 1280, min(w, h) / 800)
@@ -98,6 +107,8 @@ def compute_layout(width: int, height: int, classroom: bool = False) -> Layout:
     toolbar_h = round(50 * s)
     status_h = round(34 * s)
     content_h = h - 2 * m - status_h - gap // 2  # everything above the status line
+    if panel:
+        return _with_panel(w, h, s, types, m, gap, toolbar_h, status_h, classroom)
 
     wide = w >= h * 1.15
     if wide:
@@ -133,6 +144,8 @@ def compute_layout(width: int, height: int, classroom: bool = False) -> Layout:
     title = Rect(card.x + pad, card.y + pad, max(card.w - 2 * pad, 1), types.small)
     parts["prediction_title"] = title
     parts["prediction_body"] = Rect(title.x, title.bottom, title.w, max(card.h - 2 * pad - types.small, 1))
+    if not parts["header"].h:
+        parts["model_label"] = _beside_title(title, types)
     return Layout(
         size=(w, h),
         scale=s,
@@ -149,9 +162,81 @@ def compute_layout(width: int, height: int, classroom: bool = False) -> Layout:
     )
 
 
-def _toolbar(toolbar: Rect, s: float) -> tuple[dict[str, Rect], Rect]:
+def _with_panel(
+    w: int, h: int, s: float, types: TypeScale, m: int, gap: int, toolbar_h: int, status_h: int, classroom: bool
+) -> Layout:
+    """The canvas column (header, canvas, toolbar, prediction card) on the left, the side panel
+    right of it from the top margin to the status line, which runs across the bottom: every row of
+    height the panel gets makes its pictures bigger. Tall windows put the panel under the canvas."""
+    status = Rect(m, h - m - status_h, max(w - 2 * m, 1), status_h)
+    bottom = status.y - gap // 2  # everything else ends here
+    header_h = round(types.title * 1.6)
+    # The prediction card needs a big digit and a caption line: the canvas leaves it this much.
+    card_min = round(types.prompt * 2 + types.body * 2.5)
+    if w >= h * 1.15:
+        share = PANEL_CANVAS_CLASSROOM if classroom else PANEL_CANVAS
+        top = m + header_h + gap // 2
+        side = min(int(w * share), bottom - top - toolbar_h - gap - card_min)
+        side = max(side, 40)
+        header = Rect(m, m, side, header_h)
+        canvas = Rect(m, top, side, side)
+        toolbar = Rect(m, canvas.bottom + gap // 2, side, toolbar_h)
+        card_top = toolbar.bottom + gap // 2
+        prediction = Rect(m, card_top, side, max(bottom - card_top, 1))
+        panel = Rect(canvas.right + gap, m, max(w - m - canvas.right - gap, 1), max(bottom - m, 1))
+    else:  # tall: header across, canvas and card side by side, the panel underneath
+        header = Rect(m, m, max(w - 2 * m, 1), header_h)
+        top = header.bottom + gap // 2
+        side = min((w - 2 * m - gap) * 11 // 20, int((bottom - top) * 0.36))
+        side = max(side, 40)
+        canvas = Rect(m, top, side, side)
+        toolbar = Rect(m, canvas.bottom + gap // 2, side, toolbar_h)
+        prediction = Rect(canvas.right + gap, top, max(w - m - canvas.right - gap, 1), toolbar.bottom - top)
+        panel_top = toolbar.bottom + gap
+        panel = Rect(m, panel_top, max(w - 2 * m, 1), max(bottom - panel_top, 1))
+    buttons, brush = _toolbar(toolbar, s, brush_share=0.0)
+    brush_dot = Rect(brush.x, brush.y, min(brush.h, brush.w), brush.h)
+    label_x = min(brush_dot.right + round(8 * s), brush.right)
+    pad = round(12 * s)
+    title = Rect(prediction.x + pad, prediction.y + pad, max(prediction.w - 2 * pad, 1), types.small)
+    body = Rect(title.x, title.bottom, title.w, max(prediction.h - 2 * pad - types.small, 1))
+    return Layout(
+        size=(w, h),
+        scale=s,
+        type=types,
+        radius=max(3, round(10 * s)),
+        canvas=canvas,
+        toolbar=toolbar,
+        brush=brush,
+        brush_dot=brush_dot,
+        brush_label=Rect(label_x, brush.y, brush.right - label_x, brush.h),
+        buttons=buttons,
+        header=header,
+        prediction=prediction,
+        prediction_title=title,
+        prediction_body=body,
+        model_label=_beside_title(title, types),
+        preview=Rect(canvas.x, canvas.y, 0, 0),
+        preview_caption=Rect(canvas.x, canvas.y, 0, 0),
+        bars=Rect(canvas.x, canvas.y, 0, 0),
+        status=status,
+        panel=panel,
+    )
+
+
+def _beside_title(title: Rect, types: TypeScale) -> Rect:
+    """Right of the card's "Prediction" (about 6 ems): where the model's name goes if the header
+    has no room for it."""
+    x = title.x + round(types.small * 6.5)
+    return Rect(x, title.y, max(title.right - x, 0), title.h)
+
+
+def _toolbar(toolbar: Rect, s: float, brush_share: float = 1.5) -> tuple[dict[str, Rect], Rect]:
+    """Buttons from the right; the brush indicator keeps `brush_share` buttons' width on the left
+    (0: whatever the buttons leave; with a panel open the toolbar is narrow, the buttons come first)."""
     pad = round(8 * s)
-    bw = min(round(112 * s), (toolbar.w - 3 * pad) // 5)  # leave the brush indicator two fifths
+    n = len(BUTTONS)
+    bw = min(round(112 * s), int((toolbar.w - (n - 1) * pad - (pad if brush_share else 0)) / (n + brush_share)))
     bh = toolbar.h - round(6 * s)
     buttons = {}
     x = toolbar.right

@@ -2,7 +2,9 @@
 
 Runs the real app in a real window (on Xvfb when there is no display: it starts one if the Xvfb
 binary is installed), drives it with posted mouse and key events exactly as a user would, and saves
-what was rendered: empty.png, drawing-3.png, classroom.png and help.png.
+what was rendered: empty.png, drawing-3.png, classroom.png and help.png, and the inside view
+(inside-*.png): a 3 at 1280x800, its gallery, an ambiguous 4 / 9, a 1 turned into a 7 in classroom mode fullscreen at
+1920x1080, a small 3 in the corner in classroom mode at 1280x720, and the smallest window, 560x420.
 
 Drawings saved during the run go to a temporary DIGITPAD_HOME, never into the user's own data.
 """
@@ -80,7 +82,7 @@ def _capture(weights: Path, out: Path) -> int:
         pygame.image.save(app.screen, str(out / name))
         print(f"wrote {out / name} ({app.screen.get_width()}x{app.screen.get_height()})")
 
-    def draw(app: App, points: list[tuple[float, float]]) -> None:
+    def draw(app: App, points: list[tuple[float, float]], park: tuple[int, int] = (2, 2)) -> None:
         c = app.layout.canvas
 
         def at(u: float, v: float) -> tuple[int, int]:
@@ -93,7 +95,7 @@ def _capture(weights: Path, out: Path) -> int:
             )
         pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=at(*points[-1]), button=1))
         # Park the pointer off the canvas so the brush ring does not sit on the ink.
-        pygame.event.post(pygame.event.Event(pygame.MOUSEMOTION, pos=(2, 2), rel=(0, 0), buttons=(0, 0, 0)))
+        pygame.event.post(pygame.event.Event(pygame.MOUSEMOTION, pos=park, rel=(0, 0), buttons=(0, 0, 0)))
 
     def fresh(**kw) -> App:
         app = App(recogniser, **kw)
@@ -112,8 +114,71 @@ def _capture(weights: Path, out: Path) -> int:
     draw(app, demo.seven(side=app.layout.canvas.w))
     shoot(app, "classroom.png")
     pygame.quit()
+
+    _inside(fresh, shoot, draw)
     print(note)
     return 0
+
+
+def _inside(fresh, shoot, draw) -> None:
+    """The inside view, opened as a user opens it (N), with the lesson's drawings."""
+    import pygame
+
+    from app import demo
+    from app.panels import INSIDE
+
+    def press(key: int, char: str = "") -> None:
+        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode=char, scancode=0))
+
+    app = fresh(size=(1280, 800))
+    press(pygame.K_n, "n")
+    app.step()
+    draw(app, demo.three(side=app.layout.canvas.w))
+    shoot(app, "inside-3.png")
+    # The gallery, a unit picked, the pointer resting on another (its label shows).
+    state = app.panels[INSIDE].state
+    state.gallery, state.selected = True, int(app.reader.units.order[2])
+    app.step()
+    area = state._units[0]
+    pygame.event.post(
+        pygame.event.Event(pygame.MOUSEMOTION, pos=(area.x + area.step_x * 3 // 2, area.y + area.step_y // 3),
+                           rel=(0, 0), buttons=(0, 0, 0))
+    )
+    shoot(app, "inside-gallery.png")
+    # An ambiguous 4 / 9 (a 4 with its top nearly closed): "not sure", the top two marked.
+    state.gallery = False
+    app.drawing.clear()
+    lid = [(0.495 - 0.135 * t, 0.22 + 0.02 * t) for t in (i / 20 for i in range(21))]
+    draw(app, lid + [(0.36 - 0.05 * t, 0.24 + 0.28 * t) for t in (i / 30 for i in range(1, 31))]
+         + [(0.31 + 0.35 * t, 0.52 - 0.02 * t) for t in (i / 40 for i in range(1, 41))])
+    draw(app, [(0.62 - 0.01 * t, 0.20 + 0.62 * t) for t in (i / 60 for i in range(61))])
+    shoot(app, "inside-not-sure.png")
+    pygame.quit()
+
+    app = fresh(classroom=True)  # fullscreen, 1920x1080 on the virtual screen
+    press(pygame.K_n, "n")
+    app.step()
+    side = app.layout.canvas.w
+    one = [(0.52 + 0.03 * t, 0.2 + 0.62 * t) for t in (i / 60 for i in range(61))]
+    draw(app, one)
+    draw(app, [(0.28 + 0.25 * t, 0.21 + 0.01 * t) for t in (i / 25 for i in range(26))])  # the bar: a 7
+    shoot(app, "inside-classroom.png")
+    pygame.quit()
+
+    app = fresh(classroom=True, fullscreen=False, size=(1280, 720))
+    press(pygame.K_n, "n")
+    app.step()
+    small = [(0.08 + 0.28 * x, 0.06 + 0.28 * y) for x, y in demo.three(side=side)]  # a small 3, top left
+    draw(app, small)
+    shoot(app, "inside-classroom-1280x720.png")
+    pygame.quit()
+
+    app = fresh(size=(560, 420))
+    press(pygame.K_n, "n")
+    app.step()
+    draw(app, demo.three(side=app.layout.canvas.w))
+    shoot(app, "inside-560x420.png")
+    pygame.quit()
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from app.panels import PLAIN, VIEWS
 from model.config import BUNDLED_WEIGHTS
 from model.recognise import Recogniser
 
@@ -51,6 +52,12 @@ def parse_args(argv: Sequence[str] | None, default_weights: Path = BUNDLED_WEIGH
         help="with --classroom: keep the classroom look but start in a window",
     )
     p.add_argument("--size", type=parse_size, metavar="WxH", help="initial window size, e.g. 1280x800")
+    p.add_argument(
+        "--view",
+        choices=VIEWS,
+        default=PLAIN,
+        help="start in this view: plain, or inside (how the network reaches its answer); N switches",
+    )
     # For the start-up benchmark: draw one frame with the model loaded, then exit.
     p.add_argument("--exit-after-first-frame", action="store_true", help=argparse.SUPPRESS)
     return p.parse_args(argv)

@@ -15,10 +15,12 @@ import pygame.gfxdraw
 from app.ink import InkLayer
 from app.keys import BINDINGS
 from app.layout import Layout
+from app.panels import Panel
 from app.readout import percentages, verdict
 from app.theme import Colour, Fonts, TextCache, Theme
 from model.config import CLASSES, FIELD
 from model.drawing import Drawing
+from model.inside import Inside, Units
 from model.recognise import Reading
 
 
@@ -42,6 +44,10 @@ class Scene:
     saved: int
     show_help: bool
     data_dir: str
+    inside: Inside | None = None  # the reading explained, while the inside view is open
+    units: Units | None = None  # the model's hidden units (pictures, gallery order)
+    panel_open: bool = False  # a side panel (the inside view) is open: its toolbar button is lit
+    model_label: str = ""  # which model reads the drawing, in the header ("" : the bundled one)
 
 
 class View:
@@ -55,17 +61,22 @@ class View:
 
     # -- the frame ---------------------------------------------------------------------------------
 
-    def draw(self, surface: pygame.Surface, scene: Scene) -> None:
+    def draw(self, surface: pygame.Surface, scene: Scene, panel: Panel | None = None) -> None:
+        """Paint the frame; `panel` (the open side panel, if any) paints into `layout.panel`."""
         lay, th = scene.layout, scene.theme
         surface.fill(th.background)
         self._canvas(surface, scene)
         self._toolbar(surface, scene)
         if lay.header.h:
-            self._header(surface, lay, th)
+            self._header(surface, scene)
         self._prediction(surface, scene)
-        self._input_preview(surface, scene)
-        self._bars(surface, scene)
+        if lay.preview.w:  # with a panel open, the panel shows the input and the bars
+            self._input_preview(surface, scene)
+        if lay.bars.w:
+            self._bars(surface, scene)
         self._status(surface, scene)
+        if panel is not None:
+            panel.draw(surface, scene)
         if scene.show_help:
             self._help(surface, scene)
 
@@ -116,23 +127,26 @@ class View:
         if dot.w > 2 * dot_r + 4:
             pygame.gfxdraw.aacircle(surface, dot.centerx, dot.centery, dot_r, th.ink)
             pygame.gfxdraw.filled_circle(surface, dot.centerx, dot.centery, dot_r, th.ink)
-        label = f"Brush {scene.brush_px} px" if not scene.eraser_mode else "Eraser on"
         colour = th.muted if not scene.eraser_mode else th.eraser
-        self._text(surface, label, lay.type.body, colour, text.midleft, "midleft", max_w=text.w)
+        # The longest wording that fits (the toolbar is narrow with the inside view open).
+        words = (f"Brush {scene.brush_px} px", f"{scene.brush_px} px") if not scene.eraser_mode else ("Eraser on", "")
+        label = next((t for t in words if self.text.render(t, lay.type.body, colour).get_width() <= text.w), "")
+        self._text(surface, label, lay.type.body, colour, text.midleft, "midleft")
         # The keys that change it, if there is room for them: a reminder, not essential.
         hint = "[ ]" if not scene.eraser_mode else "E: pen"
         used = self.text.render(label, lay.type.body, colour).get_width() + lay.type.body * 3 // 4
         hint_img = self.text.render(hint, lay.type.body, th.faint)
         if used + hint_img.get_width() <= text.w:
             surface.blit(hint_img, hint_img.get_rect(midleft=(text.x + used, text.centery)))
-        names = {"undo": "Undo", "eraser": "Eraser", "clear": "Clear"}
+        names = {"view": "Inside", "undo": "Undo", "eraser": "Eraser", "clear": "Clear"}
         enabled = {
+            "view": True,
             "undo": scene.drawing.can_undo,
             "eraser": True,
             "clear": not scene.drawing.is_empty,
         }
         for name, rect in lay.buttons.items():
-            on = name == "eraser" and scene.eraser_mode
+            on = (name == "eraser" and scene.eraser_mode) or (name == "view" and scene.panel_open)
             fill = (
                 th.button_on
                 if on
@@ -144,15 +158,32 @@ class View:
             colour = th.text if enabled[name] else th.faint
             self._text(surface, names[name], lay.type.body, colour, rect.center, "center", max_w=rect.w - 6)
 
-    def _header(self, surface: pygame.Surface, lay: Layout, th: Theme) -> None:
+    def _header(self, surface: pygame.Surface, scene: Scene) -> None:
+        lay, th = scene.layout, scene.theme
         r = lay.header
         self._text(surface, "Digitpad", lay.type.title, th.text, (r.x, r.centery), "midleft", bold=True)
-        self._text(surface, "H  help", lay.type.small, th.muted, (r.right, r.centery), "midright")
+        x = r.x + self.text.render("Digitpad", lay.type.title, th.text, True).get_width() + lay.type.body
+        # Then the keys on the right and which model is reading (unless the layout put that in the
+        # prediction card), in the first wording that fits.
+        label = "" if lay.model_label.w else scene.model_label
+        keys = f"{'N  plain view' if scene.panel_open else 'N  look inside'}   \u00b7   H  help"
+        sizes = (lay.type.body, lay.type.small)
+        for hint, size in [(keys, sizes[0]), (keys, sizes[1]), ("H  help", sizes[1]), ("", sizes[1])]:
+            right = self.text.render(hint, lay.type.small, th.muted)
+            room = r.right - right.get_width() - lay.type.body - x
+            if right.get_width() <= r.right - x and self.text.render(label, size, th.muted).get_width() <= room:
+                break
+        surface.blit(right, right.get_rect(midright=(r.right, r.centery)))
+        if label:
+            self._text(surface, label, size, th.muted, (x, r.centery), "midleft", max_w=max(room, 1))
 
     def _prediction(self, surface: pygame.Surface, scene: Scene) -> None:
         lay, th, rect = scene.layout, scene.theme, scene.layout.prediction
         pygame.draw.rect(surface, th.panel, rect, border_radius=lay.radius)
         self._text(surface, "Prediction", lay.type.small, th.muted, lay.prediction_title.topleft, "topleft")
+        where = lay.model_label
+        if where.w and scene.model_label:  # the header had no room for it
+            self._text(surface, scene.model_label, lay.type.small, th.muted, where.topright, "topright", max_w=where.w)
         body = lay.prediction_body
         if scene.reading is None:
             self._text(surface, "no digit yet", lay.type.body, th.faint, body.center, "center", max_w=body.w)

@@ -9,6 +9,10 @@ Prints figures (this is not a test):
   eraser is dragged through the digit (each erasing frame repaints the whole canvas);
 * long drawings: preprocessing + prediction for one reading of a scribble of 250, 2,000 and 20,000
   points at a mouse's density (target: median <= 2 ms, p99 <= 5 ms at every length);
+* the same frame times with the inside view open (issue 11: the reading explained every frame the
+  drawing changes, the six panels painted; target p99 <= 16.7 ms);
+* switching views: pressing N with a digit on the canvas, until that frame is on screen (the layout,
+  the reading explained, the first inside-view frame; target <= 50 ms), both ways;
 * launch to first frame: `main.py --exit-after-first-frame` in a fresh process, from spawn to
   exit, so it includes interpreter start, imports, loading and checking the model, opening the
   window and drawing one frame (target: <= 1.5 s).
@@ -136,6 +140,9 @@ def main() -> int:
         print(f"model: {weights.name}, layers {rec.model.sizes}, {len(rec.pens)} rendering(s) per reading")
         print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
 
+        threads = os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS") or "default"
+        print(f"BLAS threads: {threads} (a 1-row forward pass with several threads on a busy machine is slow)")
+
         app = App(rec, size=WINDOW)
         path = demo.three(SPACING_PX, app.layout.canvas.w, wobble=0)
         print(
@@ -161,12 +168,27 @@ def main() -> int:
                     ms(erasing, 99),
                 )
             )
+        inside_runs, switches = [], {"plain -> inside": [], "inside -> plain": []}
+        app.show_view("inside")
+        replay(app, path)  # warm-up of the inside view's caches and glyphs
+        for _ in range(args.runs):
+            app.drawing.clear()
+            app.step()
+            frames = replay(app, path)
+            inside_runs.append((ms(frames, 50), ms(frames, 99)))
+            for _ in range(5):  # the digit stays on the canvas; N and back
+                for name in switches:
+                    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_n, mod=0, unicode="n"))
+                    t0 = time.perf_counter()
+                    app.step()
+                    switches[name].append(time.perf_counter() - t0)
         pygame.quit()
 
         long_reads = read_latencies(rec, args.runs)
         launches = [first_frame_seconds(weights) for _ in range(args.runs)]
 
     med = [statistics.median(r[i] for r in per_run) for i in range(6)]
+    inside_med = [statistics.median(r[i] for r in inside_runs) for i in range(2)]
     print(f"\nmedians over {args.runs} runs:")
     row = "  {:<32}: median {:6.2f} ms   p99 {:6.2f} ms   ({})"
     print(row.format("preprocess + predict per update", med[0], med[1], "target median <= 2"))
@@ -174,6 +196,9 @@ def main() -> int:
     print(row.format("frame while erasing through it", med[4], med[5], "target p99 <= 16.7"))
     for n, (median, p99) in long_reads.items():
         print(row.format(f"read a {n:,}-point scribble", median, p99, "target median <= 2, p99 <= 5"))
+    print(row.format("frame drawing, inside view open", inside_med[0], inside_med[1], "target p99 <= 16.7"))
+    for name, times in switches.items():
+        print(row.format(f"switch {name}", ms(times, 50), ms(times, 99), "target <= 50"))
     print(
         f"  launch to first frame           : median {statistics.median(launches):6.3f} s"
         f"    (runs: {', '.join(f'{t:.3f}' for t in launches)}; target <= 1.5 s)"

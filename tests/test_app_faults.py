@@ -34,19 +34,36 @@ REPO = Path(__file__).resolve().parent.parent
 CTRL = pygame.KMOD_LCTRL
 
 
-class FailingRecogniser:
-    """The real recogniser, except that its first `times` readings raise (an injected fault)."""
+class FailingModel:
+    """The real network, except that its next `times` forward passes raise (an injected fault)."""
 
-    def __init__(self, model_file: Path, times: int) -> None:
-        self.real = Recogniser.from_file(model_file)
-        self.not_sure = self.real.not_sure
-        self.times = times
+    def __init__(self, real: object) -> None:
+        self.real, self.times = real, 0
 
-    def read(self, strokes: list[np.ndarray]):
+    def _fault(self) -> None:
         if self.times > 0:
             self.times -= 1
             raise RuntimeError("injected fault")
-        return self.real.read(strokes)
+
+    def layers(self, x: np.ndarray):
+        self._fault()
+        return self.real.layers(x)
+
+    def forward(self, x: np.ndarray):
+        self._fault()
+        return self.real.forward(x)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.real, name)
+
+
+def failing_app(model_file: Path, times: int) -> App:
+    """An App whose readings fail `times` times, from its first reading on."""
+    recogniser = Recogniser.from_file(model_file)
+    recogniser.model = model = FailingModel(recogniser.model)
+    a = App(recogniser, size=(900, 640))
+    model.times = times  # armed now: the App's start-up (the units' pictures) ran fine
+    return a
 
 
 # -- 1. the redo crash, and the last-resort guard ----------------------------------------------------
@@ -69,7 +86,7 @@ def test_redo_while_the_right_button_erases_does_not_crash(app: App, user) -> No
 
 
 def test_a_fault_in_one_frame_is_logged_and_the_drawing_kept(model_file: Path, home: Path, user_of) -> None:
-    a = App(FailingRecogniser(model_file, times=1), size=(900, 640))
+    a = failing_app(model_file, times=1)
     pygame.event.clear()
     user_of(a).stroke([(0.3, 0.3), (0.6, 0.7)])
     pygame.time.set_timer(pygame.QUIT, 700, loops=1)  # the user closes the window a bit later
@@ -84,7 +101,7 @@ def test_a_fault_in_one_frame_is_logged_and_the_drawing_kept(model_file: Path, h
 
 
 def test_a_fault_in_every_frame_stops_with_one_line(model_file: Path, home: Path, user_of, capsys) -> None:
-    a = App(FailingRecogniser(model_file, times=10**6), size=(900, 640))
+    a = failing_app(model_file, times=10**6)
     pygame.event.clear()
     user_of(a).stroke([(0.3, 0.3), (0.6, 0.7)])
     assert a.run() == 1
@@ -303,8 +320,9 @@ def test_an_idle_app_draws_no_frames(model_file: Path, home: Path) -> None:
     [(560, 420, False), (560, 420, True), (640, 480, False), (600, 900, False), (1280, 720, True),
      (1280, 800, False), (1920, 1080, True), (3000, 2000, False)],
 )
-def test_layout_parts_never_overlap(w: int, h: int, classroom: bool) -> None:
-    lay = compute_layout(w, h, classroom)
+@pytest.mark.parametrize("panel", [False, True], ids=["plain", "inside"])
+def test_layout_parts_never_overlap(w: int, h: int, classroom: bool, panel: bool) -> None:
+    lay = compute_layout(w, h, classroom, panel)
     parts = {
         "canvas": lay.canvas,
         "brush": lay.brush,
@@ -314,9 +332,20 @@ def test_layout_parts_never_overlap(w: int, h: int, classroom: bool) -> None:
         "caption": lay.preview_caption,
         "bars": lay.bars,
         "status": lay.status,
+        "panel": lay.panel,
     }
     if lay.header.h:
         parts["header"] = lay.header
+    if panel:
+        # The inside view shows the input and the bars; the canvas stays big enough to draw on.
+        assert lay.panel.w * lay.panel.h > 0.35 * w * h
+        assert lay.canvas.w >= min(w, h) * 0.4
+        del parts["preview"], parts["caption"], parts["bars"]
+        if not lay.brush.w:
+            del parts["brush"]  # the toolbar is narrow: the buttons come first
+    else:
+        del parts["panel"]
+        assert not lay.panel.w
     screen = Rect(0, 0, w, h)
     for name, rect in parts.items():
         assert rect.w > 0 and rect.h > 0 and screen.contains(rect), name
@@ -324,6 +353,10 @@ def test_layout_parts_never_overlap(w: int, h: int, classroom: bool) -> None:
         assert not r1.colliderect(r2), f"{n1} {r1} overlaps {n2} {r2}"
     # The texts the layout reserves room for fit that room (at 560x420 the caption used to spill
     # over the prediction card).
+    if lay.model_label.w:  # the model's name beside "Prediction", inside the card
+        assert lay.prediction.contains(lay.model_label)
+    if panel:
+        return
     pygame.font.init()
     regular = pygame.font.Font(str(FONT_FILES[False]), lay.type.small)
     assert regular.size("what the network sees")[0] <= lay.preview_caption.w

@@ -3,8 +3,9 @@
 A random-event soak once crashed the app in `Drawing.redo` (Ctrl+Y while the right button held an
 erase open). Here hypothesis drives the real App on the dummy display with posted pygame events in
 random orders: strokes, erasing (right button and eraser mode), undo, redo, clear, labels saved to
-a temporary data folder, resizes, brush changes, keys pressed mid-stroke and focus loss. After every
-step it checks that nothing raised and that the state is consistent. Bounded to a few seconds.
+a temporary data folder, resizes, brush changes, keys pressed mid-stroke, focus loss, switching to
+the inside view and back, and clicks in its grid and gallery. After every step it checks that nothing
+raised and that the state is consistent. Bounded to a few seconds.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from app.app import App
+from app.panels import INSIDE, PLAIN
 from model.config import CLASSES, INPUTS
 from model.drawing import HISTORY, Drawing
 from model.mlp import MLP
@@ -46,6 +48,8 @@ KEYS = [
     (pygame.K_4, "4", 0),  # label
     (pygame.K_RIGHTBRACKET, "]", 0),  # brush
     (pygame.K_s, "s", 0),  # save picture
+    (pygame.K_n, "n", 0),  # inside view on / off
+    (pygame.K_g, "g", 0),  # its gallery
 ]
 
 
@@ -193,7 +197,60 @@ class AppUnderUse(RuleBasedStateMachine):
         self.frame()
         assert not self.app.show_help
 
+    @rule(by_button=st.booleans())
+    def toggle_inside_view(self, by_button: bool) -> None:
+        was, helping = self.app.mode, self.app.show_help
+        if by_button:
+            pos = self.app.layout.buttons["view"].center
+            self.post(pygame.MOUSEBUTTONDOWN, pos=pos, button=1)
+            self.post(pygame.MOUSEBUTTONUP, pos=pos, button=1)
+        else:
+            self.key(pygame.K_n, "n")
+        self.frame()
+        if helping:  # the key or click only closed the help
+            return
+        assert self.app.mode == (PLAIN if was == INSIDE else INSIDE)
+        assert (self.app.layout.panel.w > 0) == (self.app.mode == INSIDE)
+
+    @rule(
+        pick=st.none() | st.integers(0, 40),
+        where=st.tuples(st.floats(0, 1), st.floats(0, 1)),
+        page=st.sampled_from([None, pygame.K_PAGEUP, pygame.K_RIGHT]),
+    )
+    def gallery_click(self, pick: int | None, where: tuple[float, float], page: int | None) -> None:
+        """In the inside view (opened first if need be), maybe a page key, then a click on the
+        pick-th unit drawn (grid or gallery), or anywhere in the panel (buttons, gaps)."""
+        if self.app.mode != INSIDE:
+            self.key(pygame.K_n, "n")
+        if page is not None:
+            self.key(page)
+        self.frame()
+        state = self.app.panels[INSIDE].state
+        if pick is not None and state._units:
+            area = state._units[0]
+            i = pick % len(area.shown)
+            pos = (area.x + (i % area.cols) * area.step_x + 2, area.y + (i // area.cols) * area.step_y + 2)
+        else:
+            r = self.app.layout.panel
+            pos = (round(r.x + where[0] * (r.w - 1)), round(r.y + where[1] * (r.h - 1)))
+        expected = state.unit_at(pos) if not self.app.show_help else None
+        self.post(pygame.MOUSEBUTTONDOWN, pos=pos, button=1)
+        self.post(pygame.MOUSEBUTTONUP, pos=pos, button=1)
+        self.frame()
+        if expected is not None:
+            assert state.selected == expected
+
     # -- invariants ----------------------------------------------------------------------------
+
+    @invariant()
+    def the_inside_view_explains_the_reading(self) -> None:
+        a = self.app
+        if a.mode != INSIDE or a.reading is None:
+            assert a.mode == INSIDE or a.inside is None
+            return
+        if a.reader.is_current(a.drawing):
+            assert a.inside is not None
+            np.testing.assert_allclose(a.inside.forward.probs, a.reading.probs)
 
     @invariant()
     def still_running(self) -> None:
@@ -220,7 +277,7 @@ class AppUnderUse(RuleBasedStateMachine):
 
 
 AppUnderUse.TestCase.settings = settings(
-    max_examples=12,
+    max_examples=14,
     stateful_step_count=25,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],

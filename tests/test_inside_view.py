@@ -16,8 +16,9 @@ import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 import pytest  # noqa: E402
 
-from app.inside_preview import SIZES, explained, main, render, scenes, split  # noqa: E402
+from app.inside_preview import SIZES, explained, main, render, scenes  # noqa: E402
 from app.inside_view import InsideState, InsideView  # noqa: E402
+from app.layout import compute_layout  # noqa: E402
 from app.theme import CLASSROOM, DESK  # noqa: E402
 from model import inside  # noqa: E402
 from model.mlp import MLP  # noqa: E402
@@ -58,6 +59,12 @@ def frame(recogniser, units, drawing, size=(1280, 800), classroom=False, view=No
     surface = pygame.Surface(size)
     view.draw(surface, rect, ins, units, CLASSROOM if classroom else DESK, scale, state)
     return surface, state, ins
+
+
+def split(w: int, h: int, classroom: bool) -> tuple[pygame.Rect, pygame.Rect, float]:
+    """The app's canvas and inside-view rectangles (and scale) at this size."""
+    lay = compute_layout(w, h, classroom, panel=True)
+    return lay.canvas, lay.panel, lay.scale
 
 
 def cell_centre(state: InsideState, unit: int) -> tuple[int, int]:

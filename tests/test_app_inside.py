@@ -1,0 +1,278 @@
+"""The inside view in the real app (issue 11): switching views by key, button and command line,
+the explanation following the drawing, clicks routed to the unit grid and the gallery, and a model
+swapped in while the app runs (`App.use_recogniser`).
+
+Real App on the dummy display, driven with posted pygame events (tests/conftest.py's `user`).
+"""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pygame
+
+import main as main_module
+from app import keys
+from app.app import App
+from app.panels import INSIDE, PLAIN
+from model.config import CLASSES, INPUTS
+from model.mlp import MLP
+from model.recognise import Recogniser
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def three() -> list[tuple[float, float]]:
+    top = [(0.5 + 0.2 * math.cos(a), 0.32 + 0.14 * math.sin(a)) for a in np.linspace(-2.7, 1.6, 30)]
+    bottom = [(0.5 + 0.22 * math.cos(a), 0.62 + 0.16 * math.sin(a)) for a in np.linspace(-1.6, 2.7, 30)]
+    return top + bottom
+
+
+def grid_cell(app: App, unit: int) -> tuple[int, int]:
+    """Window position of a unit's square in the inside view's hidden-layer grid (as last drawn)."""
+    grid = app.panels[INSIDE].state._units[0]
+    i = int(np.flatnonzero(grid.shown == unit)[0])
+    return grid.x + (i % grid.cols) * grid.step_x + grid.step_x // 2, grid.y + (i // grid.cols) * grid.step_y + 1
+
+
+class CountingModel:
+    """The real network, counting its forward passes."""
+
+    def __init__(self, real: MLP) -> None:
+        self.real, self.calls = real, 0
+
+    # Prediction goes through `layers` (every layer's output, one pass); count both entry points.
+    def layers(self, x: np.ndarray):
+        self.calls += 1
+        return self.real.layers(x)
+
+    def forward(self, x: np.ndarray):
+        self.calls += 1
+        return self.real.forward(x)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.real, name)
+
+
+def test_n_switches_views_and_keeps_the_drawing(app: App, user) -> None:
+    assert app.mode == PLAIN and app.layout.panel.w == 0 and app.inside is None
+    user.stroke(three())
+    app.step()
+    strokes = [s.points.copy() for s in app.drawing.strokes]
+    plain = app.reading.probs.copy()
+    user.key(pygame.K_n, "n")
+    app.step()
+    assert app.mode == INSIDE and app.layout.panel.w > app.layout.canvas.w
+    assert app.inside is not None, "opening the view explains the drawing already there"
+    np.testing.assert_allclose(app.inside.forward.probs, app.reading.probs, rtol=1e-6)
+    np.testing.assert_allclose(app.reading.probs, plain, rtol=1e-5)
+    assert not app.layout.canvas.colliderect(app.layout.panel)
+    user.key(pygame.K_n, "n")
+    app.step()
+    assert app.mode == PLAIN and app.layout.panel.w == 0 and app.inside is None
+    assert all(np.array_equal(a, b.points) for a, b in zip(strokes, app.drawing.strokes, strict=True))
+    np.testing.assert_allclose(app.reading.probs, plain, rtol=1e-5)
+
+
+def test_the_toolbar_button_switches_views(app: App, user) -> None:
+    user.post(pygame.MOUSEBUTTONDOWN, pos=app.layout.buttons["view"].center, button=1)
+    user.post(pygame.MOUSEBUTTONUP, pos=app.layout.buttons["view"].center, button=1)
+    app.step()
+    assert app.mode == INSIDE
+    # The button moved with the layout; it is lit (the "on" colour) while the view is open.
+    button = app.layout.buttons["view"]
+    assert app.screen.get_at((button.x + 4, button.centery))[:3] == app.theme.button_on
+    user.post(pygame.MOUSEBUTTONDOWN, pos=button.center, button=1)
+    app.step()
+    assert app.mode == PLAIN and app.drawing.is_empty, "a click on the button draws nothing"
+
+
+def test_the_inside_view_follows_the_stroke_with_one_forward_pass_per_frame(app: App, user) -> None:
+    user.key(pygame.K_n, "n")
+    app.step()
+    assert app.inside is None, "nothing drawn: nothing to explain"
+    counter = CountingModel(app.recogniser.model)
+    app.recogniser.model = counter
+    pts = three()
+    user.stroke(pts[:15], release=False)
+    app.step()
+    first = app.inside
+    assert first is not None and app.drawing.drawing, "explained while the pen is still down"
+    assert counter.calls == 1
+    for p in pts[15:]:
+        user.post(pygame.MOUSEMOTION, pos=user.at(*p), rel=(0, 0), buttons=(1, 0, 0))
+    app.step()
+    later = app.inside
+    assert counter.calls == 2, "45 motion events, one frame: one forward pass"
+    assert later is not first
+    assert not np.array_equal(later.forward.hidden[-1], first.forward.hidden[-1]), "the units follow the pen"
+    for ins in (first, later):
+        assert ins.forward.active == int((ins.forward.hidden[-1] > 0).sum())
+        assert ins.votes.cls == ins.forward.top
+        # The votes of every unit plus the bias are the logits: what the view shows adds up.
+        np.testing.assert_allclose(
+            ins.votes.contributions.sum(axis=0) + ins.votes.bias, ins.forward.logits, rtol=1e-4, atol=1e-4
+        )
+    assert later.forward.top == app.reading.top
+    np.testing.assert_allclose(later.forward.probs, app.reading.probs)
+    app.step()
+    assert counter.calls == 2, "no change, no forward pass"
+    user.key(pygame.K_c, "c")
+    app.step()
+    assert app.inside is None and app.reading is None
+
+
+def test_clicks_in_the_grid_and_the_gallery_pick_units(app: App, user) -> None:
+    user.stroke(three())
+    user.key(pygame.K_n, "n")
+    app.step()
+    state = app.panels[INSIDE].state
+    unit = int(app.reader.units.order[5])
+    where = grid_cell(app, unit)
+    user.post(pygame.MOUSEBUTTONDOWN, pos=where, button=1)
+    user.post(pygame.MOUSEBUTTONUP, pos=where, button=1)
+    app.step()
+    assert state.selected == unit and state.gallery, "a click in the grid opens the gallery on the unit"
+    assert len(app.drawing.strokes) == 1, "clicks in the panel never draw"
+    tiles = state._units[0]
+    assert unit in tiles.shown
+    other = int(tiles.shown[0]) if int(tiles.shown[0]) != unit else int(tiles.shown[1])
+    i = int(np.flatnonzero(tiles.shown == other)[0])
+    pos = (tiles.x + (i % tiles.cols) * tiles.step_x + 3, tiles.y + (i // tiles.cols) * tiles.step_y + 3)
+    user.post(pygame.MOUSEBUTTONDOWN, pos=pos, button=1)
+    app.step()
+    assert state.selected == other
+    user.key(pygame.K_g, "g")  # G: back to the overview
+    app.step()
+    assert not state.gallery
+    user.key(pygame.K_PAGEDOWN)  # a page key opens the gallery on the next page
+    app.step()
+    assert state.gallery
+
+
+def test_gallery_keys_page_through_the_units(model_file: Path, home: Path, user_of) -> None:
+    big = Recogniser.from_file(model_file)
+    big.model = MLP([INPUTS, 300, CLASSES], seed=2)  # enough units for several gallery pages
+    a = App(big, size=(1280, 800))
+    try:
+        pygame.event.clear()
+        user = user_of(a)
+        user.key(pygame.K_RIGHT)  # page keys do nothing in the plain view
+        a.step()
+        assert a.mode == PLAIN
+        user.key(pygame.K_g, "g")  # G opens the inside view on the gallery
+        a.step()
+        state = a.panels[INSIDE].state
+        assert a.mode == INSIDE and state.gallery and state.pages > 1 and state.page == 0
+        user.key(pygame.K_PAGEDOWN)
+        a.step()
+        assert state.page == 1
+        user.key(pygame.K_LEFT)
+        user.key(pygame.K_LEFT)
+        a.step()
+        assert state.page == state.pages - 1, "paging wraps round"
+    finally:
+        pygame.quit()
+
+
+def test_classroom_mode_switches_too(model_file: Path, home: Path, user_of) -> None:
+    a = App(Recogniser.from_file(model_file), classroom=True, fullscreen=False, size=(1280, 720))
+    try:
+        pygame.event.clear()
+        user = user_of(a)
+        user.stroke(three())
+        user.key(pygame.K_n, "n")
+        a.step()
+        assert a.mode == INSIDE and a.inside is not None
+        assert a.layout.canvas.w >= 300, "the canvas stays big enough to draw on"
+        assert pygame.Rect((0, 0), a.screen.get_size()).contains(a.layout.panel)
+    finally:
+        pygame.quit()
+
+
+def test_use_recogniser_swaps_the_model_and_reads_again(app: App, user) -> None:
+    user.stroke(three())
+    user.key(pygame.K_n, "n")
+    app.step()
+    before = app.inside
+    assert app.reader.units.count == 32
+    rec = Recogniser(MLP([INPUTS, 48, CLASSES], seed=5), app.recogniser.meta)  # another network
+    app.use_recogniser(rec, "Model: your 48-neuron model, 91.0%")
+    assert app.recogniser is rec and app.reader.units.count == 48
+    assert app.inside is not None and app.inside is not before and app.inside.forward.hidden[-1].shape == (48,)
+    again = rec.read(app.drawing.point_arrays(app.layout.canvas.w))
+    np.testing.assert_allclose(app.reading.probs, again.probs, rtol=1e-5)
+    assert pygame.display.get_caption()[0] == "Digitpad \u2014 Model: your 48-neuron model, 91.0%"
+    app.step()  # the view draws with the new units
+    assert len(app.panels[INSIDE].state._units[0].shown) == 48
+    app.use_recogniser(rec, None)
+    assert pygame.display.get_caption()[0] == "Digitpad"
+
+
+def test_the_model_label_is_drawn(model_file: Path, home: Path) -> None:
+    """The header (or, without room there, the prediction card) names the model."""
+    for panel in (False, True):
+        a = App(Recogniser.from_file(model_file), size=(1280, 800), model_label="Model: w.npz")
+        try:
+            if panel:
+                a.toggle_inside()
+            a.step()
+            without = pygame.surfarray.array3d(a.screen).copy()
+            a.model_label = None
+            a.step()
+            changed = (pygame.surfarray.array3d(a.screen) != without).any(axis=2)
+            assert changed.any(), panel
+            xs, ys = np.nonzero(changed)
+            area = a.layout.header if not a.layout.model_label.w else a.layout.model_label
+            assert area.inflate(4, 4).collidepoint(int(xs.min()), int(ys.min())), panel
+        finally:
+            pygame.quit()
+
+
+def test_view_flag_starts_in_the_inside_view(model_file: Path, home: Path, monkeypatch) -> None:
+    seen = []
+    monkeypatch.setattr(App, "run", lambda self, max_frames=None: seen.append((self.mode, self.layout.panel.w)) or 0)
+    assert main_module.main(["--weights", str(model_file), "--view", "inside"]) == 0
+    assert seen[0][0] == INSIDE and seen[0][1] > 0
+    pygame.quit()
+    assert main_module.main(["--weights", str(model_file)]) == 0
+    assert seen[1] == (PLAIN, 0)
+    pygame.quit()
+
+
+def test_view_flag_from_the_command_line(model_file: Path, home: Path) -> None:
+    ok = subprocess.run(
+        [sys.executable, str(REPO / "main.py"), "--weights", str(model_file), "--view", "inside",
+         "--exit-after-first-frame"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert ok.returncode == 0, ok.stderr
+    bad = subprocess.run(
+        [sys.executable, str(REPO / "main.py"), "--view", "sideways"], capture_output=True, text=True, timeout=60
+    )
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr and "inside" in bad.stderr
+
+
+def test_the_key_table_has_the_view_keys() -> None:
+    rows = " ".join(b.plain_keys + " " + b.does for b in keys.BINDINGS)
+    assert "N or the Inside button" in rows and "PgUp" in rows and "gallery" in rows
+    assert keys.action_for(pygame.K_n, "n", 0) == ("toggle_inside", None)
+    assert keys.action_for(pygame.K_g, "g", 0) == ("inside_gallery", None)
+    assert keys.action_for(pygame.K_PAGEUP, "", 0) == ("inside_previous", None)
+
+
+def test_the_help_overlay_and_the_inside_view_together(app: App, user) -> None:
+    user.stroke(three())
+    user.key(pygame.K_n, "n")
+    app.step()
+    user.key(pygame.K_h, "h")
+    app.step()
+    assert app.show_help and app.mode == INSIDE
+    where = grid_cell(app, int(app.reader.units.order[0]))
+    user.post(pygame.MOUSEBUTTONDOWN, pos=where, button=1)  # closes the help, picks nothing
+    app.step()
+    assert not app.show_help and app.panels[INSIDE].state.selected is None
