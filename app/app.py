@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pygame
+from threadpoolctl import threadpool_limits
 
 from app import keys, store, window
 from app.inside_view import InsidePanel
@@ -36,6 +37,11 @@ from model.jsonl import count_samples
 from model.recognise import Reading, Recogniser
 
 FPS = 60
+# The app multiplies one drawing at a time: BLAS threads cost more to wake than such products, and on
+# a busy machine a thread that lost its core stalls the frame (bench_app.py, inside view open, load 5:
+# 32 ms a frame with two threads, 3.6 ms with one). Training in the Learn view runs in its own
+# process, which keeps every thread.
+APP_BLAS_THREADS = 1
 REFERENCE_SIDE = 560  # brush widths are given in pixels on a canvas this size (MNIST's 28 x 20)
 BRUSHES = (8, 12, 16, 20, 26, 32, 40, 50)
 DEFAULT_BRUSH = 3  # 20 px on a 560 px canvas: a felt-tip line, bold like MNIST's ink
@@ -129,6 +135,7 @@ class App:
     def run(self, max_frames: int | None = None) -> int:
         """Run until the user quits (or after max_frames frames); closes pygame. Returns the exit code."""
         clock = pygame.time.Clock()
+        blas = threadpool_limits(limits=APP_BLAS_THREADS)
         try:
             while self.running:
                 if self._idle():
@@ -142,6 +149,7 @@ class App:
                     break
                 clock.tick(FPS)
         finally:
+            blas.restore_original_limits()
             pygame.quit()
         return self.exit_code
 

@@ -41,9 +41,10 @@ sys.path.insert(0, str(REPO))
 
 import numpy as np  # noqa: E402
 import pygame  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
 
 from app import demo  # noqa: E402
-from app.app import App  # noqa: E402
+from app.app import APP_BLAS_THREADS, App  # noqa: E402
 from model.config import BUNDLED_WEIGHTS as BUNDLED  # noqa: E402
 
 WINDOW = (1280, 800)
@@ -140,8 +141,9 @@ def main() -> int:
         print(f"model: {weights.name}, layers {rec.model.sizes}, {len(rec.pens)} rendering(s) per reading")
         print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
 
-        threads = os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS") or "default"
-        print(f"BLAS threads: {threads} (a 1-row forward pass with several threads on a busy machine is slow)")
+        # As App.run does: one BLAS thread in the app's process (see APP_BLAS_THREADS).
+        threadpool_limits(limits=APP_BLAS_THREADS)
+        print(f"BLAS threads in the app: {APP_BLAS_THREADS}, as App.run sets them")
 
         app = App(rec, size=WINDOW)
         path = demo.three(SPACING_PX, app.layout.canvas.w, wobble=0)
