@@ -135,31 +135,12 @@ def compute_layout(width: int, height: int, classroom: bool = False, panel: bool
 
     toolbar = Rect(canvas.x, canvas.bottom + gap // 2, canvas.w, toolbar_h)
     buttons, brush = _toolbar(toolbar, s)
-    brush_dot = Rect(brush.x, brush.y, min(brush.h, brush.w), brush.h)
-    label_x = min(brush_dot.right + round(8 * s), brush.right)
-    brush_label = Rect(label_x, brush.y, brush.right - label_x, brush.h)
     parts = _panel(panel, s, gap, types)
     parts.update(_bar_slots(parts["bars"], parts["bars_vertical"], s, types))
-    card, pad = parts["prediction"], round(12 * s)
-    title = Rect(card.x + pad, card.y + pad, max(card.w - 2 * pad, 1), types.small)
-    parts["prediction_title"] = title
-    parts["prediction_body"] = Rect(title.x, title.bottom, title.w, max(card.h - 2 * pad - types.small, 1))
+    parts.update(_card(parts["prediction"], s, types))
     if not parts["header"].h:
-        parts["model_label"] = _beside_title(title, types)
-    return Layout(
-        size=(w, h),
-        scale=s,
-        type=types,
-        radius=max(3, round(10 * s)),
-        canvas=canvas,
-        toolbar=toolbar,
-        brush=brush,
-        brush_dot=brush_dot,
-        brush_label=brush_label,
-        buttons=buttons,
-        status=status,
-        **parts,
-    )
+        parts["model_label"] = _beside_title(parts["prediction_title"], types)
+    return Layout(**_common(w, h, s, types, canvas, toolbar, buttons, brush, status), **parts)
 
 
 def _with_panel(
@@ -195,33 +176,43 @@ def _with_panel(
         panel_top = toolbar.bottom + gap
         panel = Rect(m, panel_top, max(w - 2 * m, 1), max(bottom - panel_top, 1))
     buttons, brush = _toolbar(toolbar, s, brush_share=0.0)
-    brush_dot = Rect(brush.x, brush.y, min(brush.h, brush.w), brush.h)
-    label_x = min(brush_dot.right + round(8 * s), brush.right)
-    pad = round(12 * s)
-    title = Rect(prediction.x + pad, prediction.y + pad, max(prediction.w - 2 * pad, 1), types.small)
-    body = Rect(title.x, title.bottom, title.w, max(prediction.h - 2 * pad - types.small, 1))
+    card = _card(prediction, s, types)
     return Layout(
-        size=(w, h),
-        scale=s,
-        type=types,
-        radius=max(3, round(10 * s)),
-        canvas=canvas,
-        toolbar=toolbar,
-        brush=brush,
-        brush_dot=brush_dot,
-        brush_label=Rect(label_x, brush.y, brush.right - label_x, brush.h),
-        buttons=buttons,
+        **_common(w, h, s, types, canvas, toolbar, buttons, brush, status),
         header=header,
         prediction=prediction,
-        prediction_title=title,
-        prediction_body=body,
-        model_label=_beside_title(title, types),
+        model_label=_beside_title(card["prediction_title"], types),
         preview=Rect(canvas.x, canvas.y, 0, 0),
         preview_caption=Rect(canvas.x, canvas.y, 0, 0),
         bars=Rect(canvas.x, canvas.y, 0, 0),
-        status=status,
         panel=panel,
+        **card,
     )
+
+
+def _common(
+    w: int, h: int, s: float, types: TypeScale, canvas: Rect, toolbar: Rect, buttons: dict, brush: Rect, status: Rect
+) -> dict:
+    """What every layout has, with or without a side panel."""
+    return dict(
+        size=(w, h), scale=s, type=types, radius=max(3, round(10 * s)), canvas=canvas, toolbar=toolbar,
+        buttons=buttons, status=status, **_brush(brush, s),
+    )
+
+
+def _brush(brush: Rect, s: float) -> dict[str, Rect]:
+    """The toolbar's brush indicator: a dot as wide as it is high, its label after it."""
+    dot = Rect(brush.x, brush.y, min(brush.h, brush.w), brush.h)
+    label_x = min(dot.right + round(8 * s), brush.right)
+    return {"brush": brush, "brush_dot": dot, "brush_label": Rect(label_x, brush.y, brush.right - label_x, brush.h)}
+
+
+def _card(card: Rect, s: float, types: TypeScale) -> dict[str, Rect]:
+    """The prediction card's inside: "Prediction" in its top-left corner, the headline under it."""
+    pad = round(12 * s)
+    title = Rect(card.x + pad, card.y + pad, max(card.w - 2 * pad, 1), types.small)
+    body = Rect(title.x, title.bottom, title.w, max(card.h - 2 * pad - types.small, 1))
+    return {"prediction_title": title, "prediction_body": body}
 
 
 def _beside_title(title: Rect, types: TypeScale) -> Rect:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import get_blas_funcs
 
-from model.mlp import ACTIVATIONS, MLP, dropout_mask, loss_and_dlogits
+from model.mlp import ACTIVATIONS, MLP, SGD, dropout_mask, loss_and_dlogits
 
 
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -45,20 +45,11 @@ def logits(model: MLP, x: np.ndarray, batch: int = 2000) -> np.ndarray:
     return np.concatenate(out) if out else np.zeros((0, model.sizes[-1]), model.weights[0].dtype)
 
 
-class FusedSGD:
+class FusedSGD(SGD):
     """`model.mlp.SGD` with the update fused into BLAS calls; the same constructor and `step`."""
 
-    def __init__(
-        self,
-        model: MLP,
-        momentum: float = 0.9,
-        weight_decay: float = 0.0,
-        dropout: float = 0.0,
-        rng: np.random.Generator | None = None,
-    ) -> None:
-        self.model, self.momentum, self.weight_decay = model, momentum, weight_decay
-        self.dropout, self.rng = dropout, rng if rng is not None else np.random.default_rng(0)
-        self.velocity = [np.zeros_like(p) for p in model.params]
+    def __init__(self, model: MLP, *args, **kwargs) -> None:
+        super().__init__(model, *args, **kwargs)
         self._gemm, self._axpy = get_blas_funcs(("gemm", "axpy"), (model.weights[0],))
 
     def step(self, x: np.ndarray, y: np.ndarray, lr: float, loss: str = "xent") -> float:

@@ -33,6 +33,7 @@ from scipy import ndimage
 from model.config import CLASSES, FIELD, INPUTS
 from model.mlp import ACTIVATIONS, MLP, softmax
 from model.preprocess import BOX, Strokes, Style, as_strokes, strokes_to_input
+from model.recognise import Ranked
 
 PIECEWISE_LINEAR = ("relu", "leaky_relu")  # where input x gradient plus biases is exact
 SUPERSAMPLE = 4  # the way-in pictures are for looking at; 4x anti-aliasing is plenty
@@ -44,7 +45,7 @@ DEFAULT_STYLE = Style()  # a module-level default: ruff (B008) wants no calls in
 
 
 @dataclass(frozen=True)
-class Forward:
+class Forward(Ranked):
     """One drawing through the network. `probs` is what the bars show."""
 
     x: np.ndarray  # (784,) float32: the input that is explained (the first rendering)
@@ -66,14 +67,6 @@ class Forward:
     def active(self) -> int:
         """How many units of the last hidden layer fire (activation > 0) for this drawing."""
         return int(np.count_nonzero(self.hidden[-1] > 0)) if self.hidden else 0
-
-    @property
-    def top(self) -> int:
-        return int(self.probs.argmax())
-
-    @property
-    def runner_up(self) -> int:
-        return int(np.argsort(self.probs)[-2])
 
     @property
     def raw_top(self) -> int | None:

@@ -18,10 +18,10 @@ from model.weights import Meta, load
 NOT_SURE = 0.6  # below this top probability the app says "not sure" and names the runner-up
 
 
-@dataclass
-class Reading:
-    image: np.ndarray  # the 28x28 input the network saw
-    probs: np.ndarray  # 10 probabilities summing to 1
+class Ranked:
+    """The answer and the runner-up of anything holding class probabilities `probs`."""
+
+    probs: np.ndarray
 
     @property
     def top(self) -> int:
@@ -30,6 +30,12 @@ class Reading:
     @property
     def runner_up(self) -> int:
         return int(np.argsort(self.probs)[-2])
+
+
+@dataclass
+class Reading(Ranked):
+    image: np.ndarray  # the 28x28 input the network saw
+    probs: np.ndarray  # 10 probabilities summing to 1
 
     def sure(self, threshold: float = NOT_SURE) -> bool:
         return bool(self.probs.max() >= threshold)
