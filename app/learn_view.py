@@ -384,6 +384,10 @@ class LearnPanel:
         self._buttons = {}
         _Frame(self, surface, Rect(rect), theme, scale, pointer).paint()
 
+    def button(self, name: str) -> tuple[Rect, bool] | None:
+        """Where button `name` was drawn in the last frame and whether it was enabled (None: not drawn)."""
+        return self._buttons.get(name)
+
     def grid_pictures(self, cell: int) -> list[pygame.Surface]:
         """The job's grid digits as cell x cell pictures, made once per job and size."""
         started = self.job.view.started if self.job else None
@@ -397,6 +401,17 @@ class LearnPanel:
                 pics.append(pygame.transform.scale(small, (cell, cell)))
             self._grid = (started, cell, pics)
         return self._grid[2]
+
+
+def wrap(text: str, width: int, measure) -> list[str]:
+    """`text` in lines no wider than `width` (as `measure` says), broken between words."""
+    out: list[str] = []
+    for word in text.split(" "):
+        if out and measure(f"{out[-1]} {word}") <= width:
+            out[-1] = f"{out[-1]} {word}"
+        else:
+            out.append(word)
+    return out or [""]
 
 
 def _step(choices: tuple[int, ...], value: int, step: int) -> int:
@@ -495,9 +510,12 @@ class _Frame:
         return y + h
 
     def lines(self, texts: list[str], size: int, colour: Colour, x: int, y: int, w: int) -> int:
+        """Each text from (x, y) down, wrapped at word boundaries to width w; returns the bottom."""
+        font = self.p.text.fonts.get(size)
         for t in texts:
-            r = self.put(t, size, colour, "topleft", (x, y), max_w=w)
-            y = r.y + round(size * 1.45)
+            for line in wrap(t, w, lambda s: font.size(s)[0]):
+                self.put(line, size, colour, "topleft", (x, y), max_w=w)
+                y += round(size * 1.45)
         return y
 
     def footer(self) -> int:
@@ -737,7 +755,7 @@ class _Frame:
         cell = max(step - max(4, self.line * 2), 4)
         pics = self.p.grid_pictures(cell)
         x0 = body.x + (body.w - step * CLASSES) // 2
-        y0 = body.y + (body.h - step * rows) // 2
+        y0 = body.y + self.pad // 2
         seen = [0] * CLASSES
         for i, lab in enumerate(labels):
             t = Rect(x0 + int(lab) * step, y0 + seen[int(lab)] * step, cell, cell)
@@ -750,6 +768,27 @@ class _Frame:
             if not ok:
                 self.put(str(int(preds[i])), max(self.small, cell // 3), self.th.warn, "bottomright",
                          (t.right - 1, t.bottom + 1), bold=True)
+        if self.p.task != "finetune":
+            top = y0 + rows * step + self.gap
+            self.epoch_table(Rect(body.x, top, body.w, body.bottom - top))
+
+    def epoch_table(self, rect: Rect) -> None:
+        """Validation accuracy after each epoch, big, the latest at the bottom (as many as fit)."""
+        epochs = self.p.job.view.epochs
+        size = self.title
+        line = round(size * 1.35)
+        if rect.h < self.small * 2 + line:
+            return
+        self.put("validation accuracy (5,000 digits it does not train on)", self.small, self.th.muted, "topleft",
+                 rect.topleft, max_w=rect.w)
+        y = rect.y + round(self.small * 1.7)
+        fit = max((rect.bottom - y) // line, 1)
+        for e in epochs[-fit:]:
+            self.put(f"after epoch {e.epoch}", size, self.th.text, "topleft", (rect.x, y))
+            self.put(pct(e.val_accuracy.get("mnist")), size, self.th.good, "topright", (rect.right, y), bold=True)
+            y += line
+        if not epochs:
+            self.put("after the first epoch\u2026", size, self.th.faint, "topleft", (rect.x, y), max_w=rect.w)
 
     def before_after(self, rect: Rect) -> None:
         v = self.p.job.view
