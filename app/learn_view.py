@@ -45,7 +45,7 @@ MIN_DRAWINGS, MIN_PER_DIGIT = 20, 2  # fewer, and a held-out part per digit says
 MNIST_TRAIN = 55_000  # MNIST's 60,000 training digits less the 5,000 kept for validation
 # Seconds per (hidden neuron x epoch x training image), measured with benchmarks/bench_learn.py on
 # a busy 2-core machine; replaced by this machine's own rate after its first finished training.
-SECONDS_PER_UNIT = 1.4e-7
+SECONDS_PER_UNIT = 1.7e-7
 STARTUP_S = 6.0  # starting the process, reading MNIST, scoring the test set at the end
 CHECK_EVERY_S = 1.0  # how often the drawings file is looked at for new labels
 
