@@ -96,7 +96,8 @@ class Drawings:
         if self.total < MIN_DRAWINGS:
             parts.append(f"{MIN_DRAWINGS - self.total} more drawings")
         if short:
-            parts.append(f"at least {MIN_PER_DIGIT} of each digit (missing: {', '.join(map(str, short))})")
+            which = f" (short: {', '.join(map(str, short))})" if len(short) < CLASSES else ""
+            parts.append(f"at least {MIN_PER_DIGIT} of each digit{which}")
         return "Needs " + " and ".join(parts)
 
 
@@ -520,10 +521,12 @@ class _Frame:
 
     def footer(self) -> int:
         """The message lines at the bottom of the panel; returns the height they take."""
-        msg = self.p.message
-        if not msg:
+        if not self.p.message:
             return 0
         colour = {"good": self.th.good, "warn": self.th.warn}.get(self.p.message_kind, self.th.muted)
+        font = self.p.text.fonts.get(self.body)
+        # A path may be one long "word": wrapped lines are at most as wide as the panel, or shrunk to it.
+        msg = [line for t in self.p.message for line in wrap(t, self.r.w, lambda s: font.size(s)[0])][-3:]
         h = round(self.body * 1.45) * len(msg)
         y = self.r.bottom - h
         for t in msg:
@@ -562,9 +565,9 @@ class _Frame:
         y = self.lines([f"on {images:,} handwritten MNIST digits, while you watch"], self.small, self.th.muted,
                        x, body.y, w)
         if not p.mnist:
-            y = self.lines(["MNIST is not on this computer.",
-                            "Download it once (about 11 MB, checked against its SHA-256),",
-                            "or adapt the bundled model on your class's drawings alone (right)."],
+            y = self.lines(["MNIST, the 70,000 handwritten digits a network learns from, is not on this computer.",
+                            "Download it once (about 11 MB, checked against its SHA-256), or adapt the bundled "
+                            "model on your class's drawings alone (Adapt to this class)."],
                            self.body, self.th.warn, x, y + self.pad, w)
             self.row([("download", "Download MNIST", {"primary": True})], x, y + self.pad, body.right,
                      size=self.title)
@@ -589,8 +592,8 @@ class _Frame:
         p, d = self.p, self.p.drawings
         body = self.card(rect, "Adapt to this class")
         x, w = body.x, body.w
-        y = self.lines(["fine-tune the bundled model on the digits",
-                        "your class drew and labelled (draw, then press its number key)"],
+        y = self.lines(["fine-tune the bundled model on the digits your class drew and labelled "
+                        "(draw a digit, then press its number key)"],
                        self.small, self.th.muted, x, body.y, w)
         y += self.pad
         self.put(f"{d.total} labelled drawing{'s' if d.total != 1 else ''}", self.body, self.th.text, "topleft",
@@ -606,8 +609,7 @@ class _Frame:
                      (cx, y + round(self.title * 1.25)))
         y += round(self.title * 1.25) + round(self.small * 1.8)
         if d.enough:
-            notes = ["A quarter of each digit is held out: you see accuracy",
-                     "on those drawings before and after."]
+            notes = ["A quarter of each digit is held out: you see the accuracy on those drawings before and after."]
             if not p.mnist:
                 notes.append("Without MNIST: on your drawings alone.")
             y = self.lines(notes, self.small, self.th.muted, x, y, w)

@@ -164,7 +164,7 @@ def test_adapting_needs_enough_labelled_drawings(screen, tmp_path, monkeypatch):
     frame(panel, screen)
     assert panel.drawings.total == 19 and not panel.drawings.enough
     assert panel.button("adapt") == (panel.button("adapt")[0], False)
-    assert "1 more" in panel.drawings.missing() and "9" in panel.drawings.missing()
+    assert "1 more" in panel.drawings.missing() and "short: 9" in panel.drawings.missing()
     click(panel, "adapt")
     assert panel.job is None  # disabled: nothing starts
 
