@@ -36,7 +36,16 @@ from pygame import Rect
 from app.theme import Colour, Fonts, TextCache, Theme
 from model.atomic import atomic_write
 from model.config import BUNDLED_WEIGHTS, CLASSES
-from model.jobs import NICE, DownloadSpec, FinetuneSpec, Finished, Job, ScratchSpec, mnist_available
+from model.jobs import (
+    MNIST_DOWNLOAD_BYTES,
+    NICE,
+    DownloadSpec,
+    FinetuneSpec,
+    Finished,
+    Job,
+    ScratchSpec,
+    mnist_available,
+)
 
 HIDDEN_CHOICES = (16, 64, 256, 925, 2048)
 EPOCH_CHOICES = (1, 2, 4, 8)
@@ -139,17 +148,19 @@ class LearnPanel:
         *,
         limit: int | None = None,
         nice: int = NICE,
+        mirrors: tuple[str, ...] | None = None,
     ) -> None:
         """`data`: the MNIST folder (None: $DIGITPAD_MNIST or the download cache); `limit`: MNIST
         training images a job uses (None: all; tests and previews pass a few thousand); `nice`: how
-        much lower the training process's priority is."""
+        much lower the training process's priority is; `mirrors`: where to download MNIST from
+        (None: model.data's list)."""
         from app.store import samples_path
 
         self.data_directory = Path(data_directory)
         self.drawings_file = samples_path(self.data_directory)
         self.bundled = Path(bundled)
         self.text = text or TextCache(Fonts())
-        self.data, self.limit, self.nice = data, limit, nice
+        self.data, self.limit, self.nice, self.mirrors = data, limit, nice, mirrors
         self.hidden, self.epochs = DEFAULT_HIDDEN, DEFAULT_EPOCHS
         self.job: Job | None = None
         self.task = ""  # "scratch", "finetune" or "download": what self.job is doing
@@ -319,7 +330,7 @@ class LearnPanel:
 
     def start_download(self) -> None:
         if not self.busy:
-            self._start(DownloadSpec(data=self.data), "download", 0)
+            self._start(DownloadSpec(data=self.data, mirrors=self.mirrors), "download", 0)
 
     def _start(self, spec, task: str, hidden: int) -> None:
         self.job = Job.start(spec, nice=self.nice)
@@ -566,7 +577,8 @@ class _Frame:
                        x, body.y, w)
         if not p.mnist:
             y = self.lines(["MNIST, the 70,000 handwritten digits a network learns from, is not on this computer.",
-                            "Download it once (about 11 MB, checked against its SHA-256), or adapt the bundled "
+                            f"Download it once (about {MNIST_DOWNLOAD_BYTES / 1e6:.0f} MB, checked against its "
+                            "SHA-256), or adapt the bundled "
                             "model on your class's drawings alone (Adapt to this class)."],
                            self.body, self.th.warn, x, y + self.pad, w)
             self.row([("download", "Download MNIST", {"primary": True})], x, y + self.pad, body.right,
@@ -623,10 +635,17 @@ class _Frame:
     def downloading(self, area: Rect) -> None:
         body = self.card(area, "Downloading MNIST")
         elapsed = time.monotonic() - self.p.started_at
-        y = self.lines([f"downloading\u2026 {elapsed:.0f} s",
-                        "70,000 handwritten digits, about 11 MB, each file checked against its SHA-256"],
+        got = self.p.job.view.downloading
+        done, total = (got.received, got.total) if got else (0, MNIST_DOWNLOAD_BYTES)
+        y = self.lines([f"downloading\u2026 {done / 1e6:.1f} of {total / 1e6:.1f} MB \u00b7 {elapsed:.0f} s",
+                        "70,000 handwritten digits; each file is checked against its published SHA-256"],
                        self.body, self.th.text, body.x, body.y + self.pad, body.w)
-        self.row([("cancel", "Cancel", {})], body.x, y + self.pad, body.right, size=self.title)
+        bar = Rect(body.x, y + self.pad, body.w, max(6, round(self.body * 0.6)))
+        pygame.draw.rect(self.s, self.th.track, bar, border_radius=bar.h // 2)
+        fill = Rect(bar.x, bar.y, round(bar.w * min(done / total, 1.0)), bar.h)
+        if fill.w >= 2:
+            pygame.draw.rect(self.s, self.th.accent, fill, border_radius=bar.h // 2)
+        self.row([("cancel", "Cancel", {})], body.x, bar.bottom + self.gap, body.right, size=self.title)
 
     def training(self, area: Rect) -> None:
         p, g = self.p, self.gap

@@ -38,6 +38,7 @@ import numpy as np
 
 from model.config import BUNDLED_WEIGHTS, CLASSES, FIELD, INPUTS
 
+MNIST_DOWNLOAD_BYTES = 11_594_722  # the four .gz files MNIST's mirrors serve, for the download's progress
 GRID_PER_DIGIT = 3  # validation digits per class shown in the view's grid (30 in all)
 NICE = 10  # how much lower the child's priority is than the app's (POSIX niceness)
 
@@ -84,6 +85,7 @@ class DownloadSpec:
     """Fetch MNIST into the user cache (SHA-256 checked by model.data), for a machine without it."""
 
     data: str | None = None
+    mirrors: tuple[str, ...] | None = None  # None: model.data's
 
 
 # ---------------------------------------------------------------------------------------------
@@ -134,6 +136,12 @@ class Finished:
 
 
 @dataclass(frozen=True)
+class Downloading:
+    received: int  # bytes of MNIST in the cache so far (files done and the one arriving)
+    total: int = MNIST_DOWNLOAD_BYTES
+
+
+@dataclass(frozen=True)
 class Downloaded:
     folder: str  # where MNIST now is; later jobs find it there by themselves
 
@@ -153,7 +161,7 @@ class Cancelled:
     pass
 
 
-Event = Started | Progress | EpochDone | HeldOut | Finished | Downloaded | Failed | Cancelled
+Event = Started | Progress | EpochDone | HeldOut | Finished | Downloading | Downloaded | Failed | Cancelled
 TERMINAL = (Finished, Downloaded, Failed, Cancelled)
 
 
@@ -167,6 +175,7 @@ class JobView:
     eta_seconds: float | None = None
     grid_predictions: np.ndarray | None = None
     held_out: dict[str, HeldOut] = field(default_factory=dict)  # "before"/"after"
+    downloading: Downloading | None = None
     result: Finished | Downloaded | None = None
     error: Failed | None = None
     cancelled: bool = False
@@ -186,6 +195,8 @@ class JobView:
             self.epochs.append(event)
         elif isinstance(event, HeldOut):
             self.held_out[event.stage] = event
+        elif isinstance(event, Downloading):
+            self.downloading = event
         elif isinstance(event, (Finished, Downloaded)):
             self.result, self.eta_seconds = event, 0.0
         elif isinstance(event, Failed):
@@ -312,9 +323,7 @@ def _child(spec: ScratchSpec | FinetuneSpec | DownloadSpec, events, stop, nice: 
         elif isinstance(spec, FinetuneSpec):
             _finetune(spec, send, stop.is_set)
         else:
-            from model.data import find_mnist
-
-            send(Downloaded(str(find_mnist(spec.data, download=True))))
+            _download(spec, send)
     except _Stop:
         events.cancel_join_thread()  # nobody waits for the rest: exit without flushing
         send(Cancelled())
@@ -326,6 +335,46 @@ def _child(spec: ScratchSpec | FinetuneSpec | DownloadSpec, events, stop, nice: 
         if not isinstance(e, known):
             traceback.print_exc()  # a bug: keep the details on the console for whoever reports it
         send(Failed(message.splitlines()[0] if message else type(e).__name__))
+
+
+def _download(spec: DownloadSpec, send) -> None:
+    """find_mnist's download, with progress: a thread watches the bytes arriving in the cache."""
+    from model.data import MIRRORS, cache_dir, find_mnist
+
+    cache, finished = cache_dir(), threading.Event()
+
+    before = _bytes_in(cache)  # files already there (some may be fine) are not this download's
+
+    def watch() -> None:
+        last = 0
+        while not finished.wait(0.25):
+            received = max(_bytes_in(cache) - before, 0)
+            if received != last:
+                send(Downloading(received))
+                last = received
+
+    watcher = threading.Thread(target=watch, daemon=True, name="download-progress")
+    watcher.start()
+    try:
+        folder = find_mnist(spec.data, download=True, mirrors=spec.mirrors or MIRRORS)
+    finally:
+        finished.set()
+        watcher.join()
+    send(Downloaded(str(folder)))
+
+
+def _bytes_in(folder: Path) -> int:
+    """Bytes of the finished .gz files and the partial .part ones in `folder` (0 if it is not there yet)."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    total = 0
+    for e in entries:
+        if e.name.endswith((".gz", ".part")):
+            with contextlib.suppress(OSError):
+                total += e.stat().st_size
+    return total
 
 
 class _Stop(Exception):

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +20,7 @@ from app.learn_view import MIN_DRAWINGS, LearnPanel, UseBundled, UseModel, wrap
 from app.store import samples_path
 from app.theme import CLASSROOM, DESK
 from model.config import BUNDLED_WEIGHTS, CLASSES
+from model.data import CACHE_ENV_VAR, ENV_VAR
 from model.jobs import mnist_available
 from model.jsonl import append_sample
 from model.sketches import sketch
@@ -200,6 +203,55 @@ def test_without_mnist_it_offers_the_download_and_a_failure_is_one_line(screen, 
     assert panel.page == "choose" and panel.message_kind == "warn"
     assert len(panel.message) == 1 and "Download failed" in panel.message[0] and str(empty) in panel.message[0]
     assert "Traceback" not in panel.message[0] and not mp.active_children()
+
+
+class SlowMirror(BaseHTTPRequestHandler):
+    """Serves the real MNIST files like a slow mirror: 64 KB at a time, so progress can be seen."""
+
+    def do_GET(self) -> None:
+        path = Path(MNIST) / self.path.lstrip("/")
+        if not path.is_file():
+            self.send_error(404)
+            return
+        data = path.read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        for i in range(0, len(data), 1 << 16):
+            self.wfile.write(data[i : i + (1 << 16)])
+            time.sleep(0.005)
+
+    def log_message(self, *args) -> None:  # quiet
+        pass
+
+
+@needs_mnist
+def test_the_download_shows_its_progress_then_offers_training(screen, tmp_path, monkeypatch):
+    monkeypatch.delenv(ENV_VAR)  # this machine has no MNIST...
+    monkeypatch.setenv(CACHE_ENV_VAR, str(tmp_path / "cache"))  # ...and an empty cache
+    server = ThreadingHTTPServer(("127.0.0.1", 0), SlowMirror)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        panel = LearnPanel(tmp_path / "home", nice=0, mirrors=(f"http://127.0.0.1:{server.server_port}/",))
+        frame(panel, screen)
+        assert not panel.mnist
+        click(panel, "download")
+        received, deadline = [], time.monotonic() + 60
+        while panel.busy:
+            assert time.monotonic() < deadline, "the download did not finish"
+            frame(panel, screen)
+            if panel.busy and panel.job.view.downloading:
+                received.append(panel.job.view.downloading.received)
+            time.sleep(0.02)
+        frame(panel, screen)
+    finally:
+        server.shutdown()
+    assert received and received == sorted(received) and 0 < received[0] < received[-1]
+    assert panel.mnist and panel.message_kind == "good" and "SHA-256" in panel.message[0], panel.message
+    assert panel.button("start")[1]  # now it can train
+    assert sorted(p.name for p in (tmp_path / "cache" / "mnist").iterdir()) == sorted(
+        p.name for p in Path(MNIST).iterdir() if p.name.endswith(".gz"))
+    assert not mp.active_children()
 
 
 def test_wrap_breaks_between_words_within_the_width():
