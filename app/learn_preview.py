@@ -36,13 +36,27 @@ SIZES = ((1280, 800, False), (1920, 1080, True), (1280, 720, True))
 CANVAS = 560  # the drawings' canvas side in pixels, as the app saves them
 
 
+# This class's own hand: 1s with a long flag, 7s crossed, 4s closed at the top, which MNIST's
+# (mostly American) writers rarely draw.
+HAND = {
+    1: np.array([[0.53, 0.20], [0.30, 0.42]]),
+    7: np.array([[0.40, 0.52], [0.70, 0.50]]),
+    4: np.array([[0.38, 0.20], [0.62, 0.22]]),
+}
+
+
 def class_drawings(path: Path, per_digit: int, seed: int = 0) -> None:
-    """Made-up class drawings: each digit's sketch slanted, sized and placed a little differently."""
+    """Made-up class drawings: each digit's sketch in this class's hand, slanted, sized and placed a
+    little differently each time."""
     rng = np.random.default_rng(seed)
     for i in range(per_digit * CLASSES):
         d = i % CLASSES
-        strokes = sketch(d, at=tuple(rng.uniform(0.42, 0.58, 2)), size=rng.uniform(0.7, 1.05),
-                         shear=rng.uniform(-0.35, 0.35))
+        at, size, shear = tuple(rng.uniform(0.42, 0.58, 2)), rng.uniform(0.7, 1.05), rng.uniform(-0.35, 0.35)
+        strokes = sketch(d, at=at, size=size, shear=shear)
+        if d in HAND:  # the extra stroke, moved and slanted like the rest
+            extra = HAND[d] - 0.5
+            extra = np.column_stack([extra[:, 0] - shear * extra[:, 1], extra[:, 1]]) * size + np.asarray(at)
+            strokes.append(extra)
         jitter = [s * CANVAS + rng.normal(0, 2.0, s.shape) for s in strokes]
         append_sample(path, d, jitter, source="preview")
 
@@ -113,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
         shoot(panel, args.out, "finished")
         panel.press("save")
         shoot(panel, args.out, "saved")
+        panel.press("use")
+        panel.press("again")
+        shoot(panel, args.out, "choose-in-use")
 
         adapt = LearnPanel(home, limit=args.limit)
         adapt.press("adapt")

@@ -169,6 +169,9 @@ class LearnPanel:
         self.message: list[str] = []  # one or two plain lines under the page
         self.message_kind = "info"  # "info", "good" or "warn"
         self.handled = False  # whether the last event passed to handle() was the panel's
+        # The label of the model the panel last handed over (None: the bundled one). The app sets it
+        # too if it switches models by other means, so the panel offers the way back when it should.
+        self.in_use: str | None = None
         self.seconds_per_unit = SECONDS_PER_UNIT
         self.mnist = False
         self.drawings = Drawings()
@@ -241,6 +244,8 @@ class LearnPanel:
             name = {"choose": "start" if self.mnist else "download", "finished": "use"}.get(page)
         elif key == pygame.K_ESCAPE and page == "running":
             name = "cancel"
+        elif key == pygame.K_b and page != "running" and (self.in_use is not None or page == "finished"):
+            name = "bundled"
         elif page == "choose" and key in (pygame.K_LEFT, pygame.K_RIGHT, pygame.K_UP, pygame.K_DOWN):
             step = 1 if key in (pygame.K_RIGHT, pygame.K_UP) else -1
             if key in (pygame.K_LEFT, pygame.K_RIGHT):
@@ -305,7 +310,8 @@ class LearnPanel:
         elif name == "use":
             return self.use()
         elif name == "bundled":
-            self._say(["Back to the bundled model"], "info")
+            self.in_use = None
+            self._say(["The canvas reads with the bundled model again"], "info")
             return UseBundled()
         elif name == "save":
             self.save()
@@ -357,6 +363,7 @@ class LearnPanel:
             self._say([str(e).splitlines()[0]], "warn")
             return None
         label = self.model_label()
+        self.in_use = label
         self._say([f"The canvas now reads with {label}"], "good")
         return UseModel(recogniser, label)
 
@@ -559,6 +566,13 @@ class _Frame:
 
     def choose(self, area: Rect) -> None:
         g = self.gap
+        if self.p.in_use is not None:  # a trained model reads the canvas: the way back, first
+            label = "Back to the bundled model"
+            bw, bh = self.button_size(label, self.body)
+            button = self.button("bundled", label, Rect(area.right - bw, area.y, bw, bh))
+            self.put(f"The canvas reads with {self.p.in_use}", self.body, self.th.good, "midleft",
+                     (area.x, button.centery), bold=True, max_w=button.x - area.x - self.pad)
+            area = Rect(area.x, button.bottom + g, area.w, max(area.bottom - button.bottom - g, 1))
         if area.w >= area.h * 1.2:
             w = (area.w - g) // 2
             left, right = Rect(area.x, area.y, w, area.h), Rect(area.x + w + g, area.y, area.w - w - g, area.h)

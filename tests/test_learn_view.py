@@ -123,7 +123,7 @@ def test_train_watch_use_return_and_save(screen, tmp_path):
     reading = action.recogniser.read([np.array(three()) * 560])  # the canvas reads with it
     assert reading.probs.shape == (CLASSES,) and abs(reading.probs.sum() - 1) < 1e-6
     frame(panel, screen)
-    assert isinstance(click(panel, "bundled"), UseBundled)
+    assert isinstance(click(panel, "bundled"), UseBundled) and panel.in_use is None
 
     frame(panel, screen)
     click(panel, "save")
@@ -133,8 +133,15 @@ def test_train_watch_use_return_and_save(screen, tmp_path):
     assert not mp.active_children()
 
     frame(panel, screen)
+    assert isinstance(click(panel, "use"), UseModel)
+    frame(panel, screen)
     click(panel, "again")
-    assert panel.page == "choose"
+    frame(panel, screen)
+    # Back on the choose page, the model in use is named, with the way back (a button, or B).
+    assert panel.page == "choose" and panel.button("bundled") is not None
+    assert isinstance(key(panel, pygame.K_b), UseBundled)
+    frame(panel, screen)
+    assert panel.button("bundled") is None and key(panel, pygame.K_b) is None
 
 
 @needs_mnist
