@@ -700,7 +700,7 @@ class _Frame:
         elif not v.losses:
             status = f"epoch 0 of {total} \u00b7 {started.train_images:,} training images"
         else:
-            eta = f" \u00b7 about {duration(v.eta_seconds)} left" if v.eta_seconds is not None else ""
+            eta = f" \u00b7 about {duration(max(v.eta_seconds, 1))} left" if v.eta_seconds is not None else ""
             status = f"epoch {done:.1f} of {total}{eta}"
         bw, bh = self.button_size("Cancel", self.title)
         cancel = Rect(area.right - bw, area.y + round(self.title * 1.45), bw, bh)
