@@ -38,6 +38,7 @@ import numpy as np
 
 from model.config import BUNDLED_WEIGHTS, CLASSES, FIELD, INPUTS
 
+MNIST_DOWNLOAD_BYTES = 11_594_722  # the four .gz files MNIST's mirrors serve, for the download's progress
 GRID_PER_DIGIT = 3  # validation digits per class shown in the view's grid (30 in all)
 NICE = 10  # how much lower the child's priority is than the app's (POSIX niceness)
 
@@ -84,6 +85,7 @@ class DownloadSpec:
     """Fetch MNIST into the user cache (SHA-256 checked by model.data), for a machine without it."""
 
     data: str | None = None
+    mirrors: tuple[str, ...] | None = None  # None: model.data's
 
 
 # ---------------------------------------------------------------------------------------------
@@ -134,6 +136,12 @@ class Finished:
 
 
 @dataclass(frozen=True)
+class Downloading:
+    received: int  # bytes of MNIST in the cache so far (files done and the one arriving)
+    total: int = MNIST_DOWNLOAD_BYTES
+
+
+@dataclass(frozen=True)
 class Downloaded:
     folder: str  # where MNIST now is; later jobs find it there by themselves
 
@@ -153,7 +161,7 @@ class Cancelled:
     pass
 
 
-Event = Started | Progress | EpochDone | HeldOut | Finished | Downloaded | Failed | Cancelled
+Event = Started | Progress | EpochDone | HeldOut | Finished | Downloading | Downloaded | Failed | Cancelled
 TERMINAL = (Finished, Downloaded, Failed, Cancelled)
 
 
@@ -167,6 +175,7 @@ class JobView:
     eta_seconds: float | None = None
     grid_predictions: np.ndarray | None = None
     held_out: dict[str, HeldOut] = field(default_factory=dict)  # "before"/"after"
+    downloading: Downloading | None = None
     result: Finished | Downloaded | None = None
     error: Failed | None = None
     cancelled: bool = False
@@ -186,6 +195,8 @@ class JobView:
             self.epochs.append(event)
         elif isinstance(event, HeldOut):
             self.held_out[event.stage] = event
+        elif isinstance(event, Downloading):
+            self.downloading = event
         elif isinstance(event, (Finished, Downloaded)):
             self.result, self.eta_seconds = event, 0.0
         elif isinstance(event, Failed):
@@ -312,9 +323,7 @@ def _child(spec: ScratchSpec | FinetuneSpec | DownloadSpec, events, stop, nice: 
         elif isinstance(spec, FinetuneSpec):
             _finetune(spec, send, stop.is_set)
         else:
-            from model.data import find_mnist
-
-            send(Downloaded(str(find_mnist(spec.data, download=True))))
+            _download(spec, send)
     except _Stop:
         events.cancel_join_thread()  # nobody waits for the rest: exit without flushing
         send(Cancelled())
@@ -326,6 +335,46 @@ def _child(spec: ScratchSpec | FinetuneSpec | DownloadSpec, events, stop, nice: 
         if not isinstance(e, known):
             traceback.print_exc()  # a bug: keep the details on the console for whoever reports it
         send(Failed(message.splitlines()[0] if message else type(e).__name__))
+
+
+def _download(spec: DownloadSpec, send) -> None:
+    """find_mnist's download, with progress: a thread watches the bytes arriving in the cache."""
+    from model.data import MIRRORS, cache_dir, find_mnist
+
+    cache, finished = cache_dir(), threading.Event()
+
+    before = _bytes_in(cache)  # files already there (some may be fine) are not this download's
+
+    def watch() -> None:
+        last = 0
+        while not finished.wait(0.25):
+            received = max(_bytes_in(cache) - before, 0)
+            if received != last:
+                send(Downloading(received))
+                last = received
+
+    watcher = threading.Thread(target=watch, daemon=True, name="download-progress")
+    watcher.start()
+    try:
+        folder = find_mnist(spec.data, download=True, mirrors=spec.mirrors or MIRRORS)
+    finally:
+        finished.set()
+        watcher.join()
+    send(Downloaded(str(folder)))
+
+
+def _bytes_in(folder: Path) -> int:
+    """Bytes of the finished .gz files and the partial .part ones in `folder` (0 if it is not there yet)."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    total = 0
+    for e in entries:
+        if e.name.endswith((".gz", ".part")):
+            with contextlib.suppress(OSError):
+                total += e.stat().st_size
+    return total
 
 
 class _Stop(Exception):
@@ -368,8 +417,9 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, daemon=True, name="parent-watchdog").start()
 
 
-def _load_mnist(data: str | None, limit: int | None):
-    """Training, validation and test inputs from MNIST; _NoMnistError when it is not on this machine."""
+def _load_mnist(data: str | None, limit: int | None, style):
+    """Training, validation and test inputs from MNIST, rendered in the network's `style`;
+    _NoMnistError when MNIST is not on this machine."""
     from model.data import DataError, find_mnist, load_mnist, split_validation
     from model.preprocess import mnist_to_input
 
@@ -381,9 +431,9 @@ def _load_mnist(data: str | None, limit: int | None):
     tr, va = split_validation(len(x_all))
     tr = tr[:limit] if limit else tr
     return (
-        (mnist_to_input(x_all[tr]), y_all[tr].astype(np.int64)),
-        (mnist_to_input(x_all[va]), y_all[va].astype(np.int64)),
-        (mnist_to_input(x_test), y_test.astype(np.int64)),
+        (mnist_to_input(x_all[tr], style), y_all[tr].astype(np.int64)),
+        (mnist_to_input(x_all[va], style), y_all[va].astype(np.int64)),
+        (mnist_to_input(x_test, style), y_test.astype(np.int64)),
     )
 
 
@@ -432,12 +482,13 @@ def _scratch(spec: ScratchSpec, send, should_stop) -> None:
     from model.mlp import MLP
     from model.preprocess import Style
     from model.trainer import RECIPES
+    from model.weights import Meta
 
     started = time.perf_counter()
     if spec.hidden < 1 or (spec.epochs is not None and spec.epochs < 1):
         raise ValueError("hidden size and epochs must be at least 1")
     out = _out_path(spec.out, f"scratch-{spec.hidden}")
-    (x, y), (vx, vy), (tx, ty) = _load_mnist(spec.data, spec.limit)
+    (x, y), (vx, vy), (tx, ty) = _load_mnist(spec.data, spec.limit, Style())
     if should_stop():
         raise _Stop()
     recipe = replace(RECIPES[spec.recipe], sizes=(INPUTS, spec.hidden, CLASSES), seed=spec.seed)
@@ -447,7 +498,7 @@ def _scratch(spec: ScratchSpec, send, should_stop) -> None:
     send(Started("scratch", model.sizes, recipe.epochs, len(x), vx[grid].reshape(-1, FIELD, FIELD), vy[grid]))
     reporter = _Reporter(model, recipe, send, should_stop, vx[grid])
     reports = reporter.run(x, y, {"mnist": (vx, vy)})
-    _finish(model, recipe, Style(), {}, (vx, vy), (tx, ty), reports, out, started, send,
+    _finish(model, recipe, Meta(), (vx, vy), (tx, ty), reports, out, started, send,
             {"mnist": {"train": len(x), "validation": len(vx), "test": len(tx)}})
 
 
@@ -475,7 +526,6 @@ def held_out_accuracy(stage: str, predictions: np.ndarray, labels: np.ndarray) -
 
 
 def _finetune(spec: FinetuneSpec, send, should_stop) -> None:
-    from model.preprocess import Style
     from model.recognise import Recogniser
     from model.strokes import read_jsonl
     from model.trainer import RECIPES, render_samples
@@ -491,11 +541,11 @@ def _finetune(spec: FinetuneSpec, send, should_stop) -> None:
     tr, held = split_drawings(labels, spec.holdout, spec.seed)
     if len(tr) == 0 or len(held) == 0:
         raise ValueError(f"{spec.drawings}: {len(samples)} labelled drawings are too few; draw and label some more")
-    mnist = _load_mnist(spec.data, spec.mnist_limit) if spec.with_mnist else None
+    style = meta.style
+    mnist = _load_mnist(spec.data, spec.mnist_limit, style) if spec.with_mnist else None
     if should_stop():
         raise _Stop()
 
-    style = Style.from_dict(meta["input"]["style"]) if "style" in meta.get("input", {}) else Style()
     recipe = replace(RECIPES["finetune"], sizes=tuple(model.sizes), activation=model.activation, seed=spec.seed)
     recipe = replace(recipe, epochs=spec.epochs or recipe.epochs)
     held_samples = [samples[i] for i in held]
@@ -523,20 +573,23 @@ def _finetune(spec: FinetuneSpec, send, should_stop) -> None:
     reporter = _Reporter(model, recipe, send, should_stop, hx[grid])
     reports = reporter.run(x, y, val)
 
-    tuned_meta = {**meta, "finetuned_from": Path(spec.weights).name}
+    tuned_meta = replace(meta, finetuned_from=Path(spec.weights).name)
     after = np.array([Recogniser(model, tuned_meta).read(s.strokes).top for s in held_samples])
     send(held_out_accuracy("after", after, labels[held]))
     data_meta = {"drawings": {"file": Path(spec.drawings).name, "train": len(tr), "held_out": len(held)}}
-    _finish(model, recipe, style, tuned_meta, val.get("mnist", (hx, hy)), test, reports, out, started, send, data_meta)
+    _finish(model, recipe, tuned_meta, val.get("mnist", (hx, hy)), test, reports, out, started, send, data_meta)
 
 
-def _finish(model, recipe, style, base_meta: dict, val, test, reports, out: Path, started: float, send,
-            data_meta: dict) -> None:
-    """Fit the temperature on validation data, score the test set once, write the weights atomically."""
+def _finish(model, recipe, base, val, test, reports, out: Path, started: float, send, data_meta: dict) -> None:
+    """Fit the temperature on validation data, score the test set once, write the weights atomically.
+
+    `base`: the Meta of the weights it started from (a fresh Meta() for a new network): its style,
+    pen widths and origin carry over.
+    """
     import datetime as dt
 
     from model.trainer import calibration, fit_temperature, logits_of
-    from model.weights import save
+    from model.weights import Meta, check, save
 
     vx, vy = val
     temperature = fit_temperature(logits_of(model, vx), vy)
@@ -545,23 +598,23 @@ def _finish(model, recipe, style, base_meta: dict, val, test, reports, out: Path
     if test is not None:
         tx, ty = test
         test_acc = float((logits_of(model, tx).argmax(axis=1) == ty).mean())
-    inp = base_meta.get("input", {})
-    meta = {
-        "input": {"shape": [FIELD, FIELD], "range": [0, 1], "ink": "white on black, MNIST convention",
-                  "style": style.to_dict(), "tta_pens": inp.get("tta_pens", [style.pen])},
-        "recipe": {**recipe.to_dict(), "name": "learn view"},
-        "seed": recipe.seed,
-        "finetuned_from": base_meta.get("finetuned_from"),
-        "data": data_meta,
-        "temperature": temperature,
-        "calibration_error": {"before": ece_before, "after": ece_after},
-        "validation_accuracy": reports[-1].val if reports else {},
-        "test_accuracy": test_acc,
-        "train_seconds": round(time.perf_counter() - started, 1),
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-    }
+    meta = Meta(
+        style=base.style,
+        tta_pens=base.tta_pens,
+        recipe={**recipe.to_dict(), "name": "learn view"},
+        seed=recipe.seed,
+        finetuned_from=base.finetuned_from,
+        data=data_meta,
+        temperature=temperature,
+        calibration_error={"before": ece_before, "after": ece_after},
+        validation_accuracy=reports[-1].val if reports else {},
+        test_accuracy=test_acc,
+        train_seconds=round(time.perf_counter() - started, 1),
+        date=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    )
+    check(model, meta, out)  # the loader's own checks: the app must never refuse what we write
     save(out, model, meta)
-    send(Finished(str(out), dict(meta["validation_accuracy"]), test_acc, meta["train_seconds"]))
+    send(Finished(str(out), dict(meta.validation_accuracy), test_acc, meta.train_seconds))
 
 
 def _out_path(out: str | None, stem: str) -> Path:

@@ -90,7 +90,7 @@ def test_training_from_scratch_reports_progress_and_writes_weights_the_app_can_r
     result = job.view.result
     assert result.weights == str(out) and result.test_accuracy > 0.9
     model, meta = load(out)
-    assert model.sizes == [784, 16, 10] and meta["validation_accuracy"]["mnist"] > 0.9
+    assert model.sizes == [784, 16, 10] and meta.validation_accuracy["mnist"] > 0.9
     reading = Recogniser(model, meta).read([np.array([[0.0, 0.0], [0.0, 50.0]])])  # the canvas can use it
     assert reading.probs.shape == (10,)
     assert not mp.active_children()
@@ -205,4 +205,4 @@ def test_adapting_to_a_class_reports_held_out_accuracy_before_and_after(tmp_path
     assert set(job.view.epochs[-1].val_accuracy) == ({"drawings", "mnist"} if with_mnist else {"drawings"})
     assert (job.view.result.test_accuracy is not None) == with_mnist
     model, meta = load(out)
-    assert model.sizes == [784, 64, 10] and meta["finetuned_from"] == "small.npz"
+    assert model.sizes == [784, 64, 10] and meta.finetuned_from == "small.npz"

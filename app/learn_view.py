@@ -1,0 +1,853 @@
+"""The Learn view: train a network from scratch or adapt the bundled one, live, in front of a class.
+
+The training runs in a background process (`model/jobs.py`); this panel only starts it, polls it once
+a frame without waiting and draws what it reported. It lives in one rectangle of the window:
+
+  choose     train from scratch (hidden neurons, epochs, Start) and adapt to this class (the labelled
+             drawings in the data folder); without MNIST on the machine, the download instead;
+  running    the live loss curve with the validation accuracy after each epoch, the ETA and a grid of
+             validation digits that turn from wrong (orange, the wrong answer in the corner) to right;
+             adapting also shows the held-out drawings' accuracy per digit, before and after; Cancel;
+  finished   the same pictures with the result, and Use this model / Back to the bundled model /
+             Save (into <data>/models, loadable with --weights) / Start over.
+
+The app's whole contract:
+
+    panel = LearnPanel(data_directory, BUNDLED_WEIGHTS, text_cache)   # once
+    action = panel.handle(event)   # events while the view is open; panel.handled: it used the event
+    action = panel.update()        # every frame; never blocks
+    panel.draw(surface, rect, theme, scale, pointer)
+    panel.busy                     # a job runs: keep drawing frames
+    panel.shutdown()               # on quit: no process left behind
+    # actions: UseModel(recogniser, label) -> read with it; UseBundled() -> back to the bundled model
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pygame
+from pygame import Rect
+
+from app.theme import Colour, Fonts, TextCache, Theme
+from model.atomic import atomic_write
+from model.config import BUNDLED_WEIGHTS, CLASSES
+from model.jobs import (
+    MNIST_DOWNLOAD_BYTES,
+    NICE,
+    DownloadSpec,
+    FinetuneSpec,
+    Finished,
+    Job,
+    ScratchSpec,
+    mnist_available,
+)
+
+HIDDEN_CHOICES = (16, 64, 256, 925, 2048)
+EPOCH_CHOICES = (1, 2, 4, 8)
+DEFAULT_HIDDEN, DEFAULT_EPOCHS = 925, 8  # train.py's quick recipe: about a minute on 2 cores
+MIN_DRAWINGS, MIN_PER_DIGIT = 20, 2  # fewer, and a held-out part per digit says nothing
+MNIST_TRAIN = 55_000  # MNIST's 60,000 training digits less the 5,000 kept for validation
+# Seconds per (hidden neuron x epoch x training image), measured with benchmarks/bench_learn.py on
+# a busy 2-core machine; replaced by this machine's own rate after its first finished training.
+SECONDS_PER_UNIT = 1.7e-7
+STARTUP_S = 6.0  # starting the process, reading MNIST, scoring the test set at the end
+CHECK_EVERY_S = 1.0  # how often the drawings file is looked at for new labels
+
+
+# ---------------------------------------------------------------------------------------------
+# What the panel asks of the app
+
+
+@dataclass(frozen=True)
+class UseModel:
+    """Read with this model from now on; `label` says which one (for the status line)."""
+
+    recogniser: object  # model.recognise.Recogniser (imported lazily: loading is on the click)
+    label: str
+
+
+@dataclass(frozen=True)
+class UseBundled:
+    """Go back to the bundled model."""
+
+
+Action = UseModel | UseBundled | None
+
+
+@dataclass(frozen=True)
+class Drawings:
+    """The class's labelled drawings: how many of each digit, and whether that is enough to adapt."""
+
+    per_digit: tuple[int, ...] = (0,) * CLASSES
+    problem: str = ""  # the file could not be read: one line
+
+    @property
+    def total(self) -> int:
+        return sum(self.per_digit)
+
+    @property
+    def enough(self) -> bool:
+        return not self.problem and self.total >= MIN_DRAWINGS and min(self.per_digit) >= MIN_PER_DIGIT
+
+    def missing(self) -> str:
+        """What is still needed, in plain words ("" when enough)."""
+        if self.problem:
+            return self.problem
+        if self.enough:
+            return ""
+        short = [d for d in range(CLASSES) if self.per_digit[d] < MIN_PER_DIGIT]
+        parts = []
+        if self.total < MIN_DRAWINGS:
+            parts.append(f"{MIN_DRAWINGS - self.total} more drawings")
+        if short:
+            which = f" (short: {', '.join(map(str, short))})" if len(short) < CLASSES else ""
+            parts.append(f"at least {MIN_PER_DIGIT} of each digit{which}")
+        return "Needs " + " and ".join(parts)
+
+
+def count_drawings(path: Path) -> Drawings:
+    """Per-digit counts of the labelled drawings in `path` (none if it does not exist yet)."""
+    from model.jsonl import read_jsonl
+    from model.sample import StrokeDataError
+
+    if not path.exists():
+        return Drawings()
+    try:
+        samples = read_jsonl(path)
+    except StrokeDataError as e:
+        return Drawings(problem=str(e).splitlines()[0])
+    counts = np.bincount([s.label for s in samples], minlength=CLASSES)
+    return Drawings(tuple(int(c) for c in counts))
+
+
+def pct(x: float | None, digits: int = 1) -> str:
+    return "\u2013" if x is None or not np.isfinite(x) else f"{x * 100:.{digits}f}%"
+
+
+def duration(seconds: float) -> str:
+    s = max(round(seconds), 0)
+    return f"{s} s" if s < 90 else f"{s // 60} min {s % 60:02d} s"
+
+
+# ---------------------------------------------------------------------------------------------
+# The panel: state and actions
+
+
+class LearnPanel:
+    def __init__(
+        self,
+        data_directory: Path,
+        bundled: Path = BUNDLED_WEIGHTS,
+        text: TextCache | None = None,
+        data: str | None = None,
+        *,
+        limit: int | None = None,
+        nice: int = NICE,
+        mirrors: tuple[str, ...] | None = None,
+    ) -> None:
+        """`data`: the MNIST folder (None: $DIGITPAD_MNIST or the download cache); `limit`: MNIST
+        training images a job uses (None: all; tests and previews pass a few thousand); `nice`: how
+        much lower the training process's priority is; `mirrors`: where to download MNIST from
+        (None: model.data's list)."""
+        from app.store import samples_path
+
+        self.data_directory = Path(data_directory)
+        self.drawings_file = samples_path(self.data_directory)
+        self.bundled = Path(bundled)
+        self.text = text or TextCache(Fonts())
+        self.data, self.limit, self.nice, self.mirrors = data, limit, nice, mirrors
+        self.hidden, self.epochs = DEFAULT_HIDDEN, DEFAULT_EPOCHS
+        self.job: Job | None = None
+        self.task = ""  # "scratch", "finetune" or "download": what self.job is doing
+        self.task_hidden = 0  # the hidden size of the job's network
+        self.started_at = 0.0
+        self.message: list[str] = []  # one or two plain lines under the page
+        self.message_kind = "info"  # "info", "good" or "warn"
+        self.handled = False  # whether the last event passed to handle() was the panel's
+        # The label of the model the panel last handed over (None: the bundled one). The app sets it
+        # too if it switches models by other means, so the panel offers the way back when it should.
+        self.in_use: str | None = None
+        self.seconds_per_unit = SECONDS_PER_UNIT
+        self.mnist = False
+        self.drawings = Drawings()
+        self._drawings_stamp: tuple | None = None
+        self._checked = 0.0
+        self._rated = False  # this machine's speed was learnt from the current job
+        self._buttons: dict[str, tuple[Rect, bool]] = {}  # name -> (where, enabled), from the last frame
+        self._grid: tuple[object, int, list[pygame.Surface]] | None = None  # (started, cell, pictures)
+        self.refresh()
+
+    # -- state -------------------------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        """A job is running: the app must keep drawing frames (no idle waiting)."""
+        return self.job is not None and self.job.running
+
+    @property
+    def page(self) -> str:
+        if self.job is None:
+            return "choose"
+        return "running" if self.job.running else "finished"
+
+    @property
+    def result(self) -> Finished | None:
+        r = self.job.view.result if self.job is not None else None
+        return r if isinstance(r, Finished) else None
+
+    def refresh(self) -> None:
+        """Look again for MNIST and the class's drawings (call when the view opens)."""
+        self.mnist = mnist_available(self.data)
+        self._drawings_stamp = None
+        self._check_drawings()
+
+    def _check_drawings(self) -> None:
+        try:
+            st = os.stat(self.drawings_file)
+            stamp: tuple | None = (st.st_size, st.st_mtime_ns)
+        except OSError:
+            stamp = None
+        if stamp != self._drawings_stamp or stamp is None:
+            self._drawings_stamp = stamp
+            self.drawings = count_drawings(self.drawings_file)
+        self._checked = time.monotonic()
+
+    def estimate(self, hidden: int | None = None, epochs: int | None = None) -> float:
+        """Roughly how long training from scratch takes here, in seconds."""
+        images = min(self.limit or MNIST_TRAIN, MNIST_TRAIN)
+        work = (hidden or self.hidden) * (epochs or self.epochs) * images
+        return STARTUP_S + self.seconds_per_unit * work
+
+    # -- the app's calls ---------------------------------------------------------------------------
+
+    def handle(self, event: pygame.event.Event) -> Action:
+        """Apply one pygame event; `self.handled` says whether it was the panel's."""
+        self.handled = False
+        if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
+            for name, (rect, enabled) in self._buttons.items():
+                if rect.collidepoint(event.pos):
+                    self.handled = True
+                    return self.press(name) if enabled else None
+        elif event.type == pygame.KEYDOWN:
+            return self._key(event.key)
+        return None
+
+    def _key(self, key: int) -> Action:
+        page = self.page
+        name = None
+        if key in (pygame.K_RETURN, pygame.K_KP_ENTER):
+            name = {"choose": "start" if self.mnist else "download", "finished": "use"}.get(page)
+        elif key == pygame.K_ESCAPE and page == "running":
+            name = "cancel"
+        elif key == pygame.K_b and page != "running" and (self.in_use is not None or page == "finished"):
+            name = "bundled"
+        elif page == "choose" and key in (pygame.K_LEFT, pygame.K_RIGHT, pygame.K_UP, pygame.K_DOWN):
+            step = 1 if key in (pygame.K_RIGHT, pygame.K_UP) else -1
+            if key in (pygame.K_LEFT, pygame.K_RIGHT):
+                self.hidden = _step(HIDDEN_CHOICES, self.hidden, step)
+            else:
+                self.epochs = _step(EPOCH_CHOICES, self.epochs, step)
+            self.handled = True
+            return None
+        if name is None:
+            return None
+        self.handled = True
+        return self.press(name)
+
+    def update(self) -> Action:
+        """Once a frame: take the job's news (never waits) and notice newly labelled drawings."""
+        if self.job is not None:
+            self.job.poll()
+            if self.job.running:
+                return None
+            v = self.job.view
+            if v.error is not None:
+                self._say([f"{'Download' if self.task == 'download' else 'Training'} failed: {v.error.message}"],
+                          "warn")
+                self.job = None
+            elif v.cancelled:
+                self._say(["Cancelled \u2014 nothing was kept"], "info")
+                self.job = None
+            elif self.task == "download" and v.result is not None:
+                self.mnist = mnist_available(self.data)
+                self._say([f"MNIST downloaded and checked (SHA-256) in {getattr(v.result, 'folder', '')}"], "good")
+                self.job = None
+            elif isinstance(v.result, Finished) and self.task == "scratch" and not self._rated:
+                self._rated = True  # learn this machine's speed for the next estimate
+                work = self.task_hidden * v.started.epochs * v.started.train_images if v.started else 0
+                if work and v.result.seconds > STARTUP_S:
+                    self.seconds_per_unit = (v.result.seconds - STARTUP_S) / work
+        if self.job is None and time.monotonic() - self._checked > CHECK_EVERY_S:
+            self._check_drawings()
+        return None
+
+    def shutdown(self) -> None:
+        """Stop any job; returns when no process is left."""
+        if self.job is not None and self.job.running:
+            self.job.cancel()
+
+    # -- actions -----------------------------------------------------------------------------------
+
+    def press(self, name: str) -> Action:
+        """What a button does (also used by the keys)."""
+        if name.startswith("hidden:"):
+            self.hidden = int(name.split(":")[1])
+        elif name.startswith("epochs:"):
+            self.epochs = int(name.split(":")[1])
+        elif name == "start":
+            self.start_scratch()
+        elif name == "adapt":
+            self.start_adapt()
+        elif name == "download":
+            self.start_download()
+        elif name == "cancel":
+            self.cancel()
+        elif name == "use":
+            return self.use()
+        elif name == "bundled":
+            self.in_use = None
+            self._say(["The canvas reads with the bundled model again"], "info")
+            return UseBundled()
+        elif name == "save":
+            self.save()
+        elif name == "again":
+            self.job = None
+            self.message = []
+            self._check_drawings()
+        return None
+
+    def start_scratch(self) -> None:
+        if self.busy:
+            return
+        spec = ScratchSpec(hidden=self.hidden, epochs=self.epochs, limit=self.limit, data=self.data)
+        self._start(spec, "scratch", self.hidden)
+
+    def start_adapt(self) -> None:
+        if self.busy or not self.drawings.enough:
+            return
+        spec = FinetuneSpec(drawings=str(self.drawings_file), weights=str(self.bundled), with_mnist=self.mnist,
+                            mnist_limit=min(self.limit or 20_000, 20_000), data=self.data)
+        self._start(spec, "finetune", 0)
+
+    def start_download(self) -> None:
+        if not self.busy:
+            self._start(DownloadSpec(data=self.data, mirrors=self.mirrors), "download", 0)
+
+    def _start(self, spec, task: str, hidden: int) -> None:
+        self.job = Job.start(spec, nice=self.nice)
+        self.task, self.task_hidden, self.started_at = task, hidden, time.monotonic()
+        self._rated = False
+        self.message = []
+
+    def cancel(self) -> None:
+        if self.job is not None and self.job.running:
+            self.job.cancel()
+        self.update()
+
+    def use(self) -> Action:
+        """UseModel for the finished job's weights (None, with a message, if they cannot be read)."""
+        from model.recognise import Recogniser
+        from model.weights import WeightsError
+
+        r = self.result
+        if r is None:
+            return None
+        try:
+            recogniser = Recogniser.from_file(r.weights)
+        except WeightsError as e:
+            self._say([str(e).splitlines()[0]], "warn")
+            return None
+        label = self.model_label()
+        self.in_use = label
+        self._say([f"The canvas now reads with {label}"], "good")
+        return UseModel(recogniser, label)
+
+    def model_label(self) -> str:
+        r, v = self.result, self.job.view if self.job else None
+        if r is None or v is None:
+            return ""
+        if self.task == "finetune":
+            after = v.held_out.get("after")
+            return f"the model adapted to your class, {pct(after.accuracy if after else None, 0)} on held-out drawings"
+        return f"your {self.task_hidden}-neuron model, {pct(r.test_accuracy)}"
+
+    def save(self) -> Path | None:
+        """Copy the finished model's weights into <data>/models (atomically); says where and how to load it."""
+        r = self.result
+        if r is None:
+            return None
+        name = f"digitpad-{self.task_hidden}" if self.task == "scratch" else "digitpad-adapted"
+        dest = self.data_directory / "models" / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}.npz"
+        try:
+            data = Path(r.weights).read_bytes()
+            atomic_write(dest, lambda f: f.write(data))
+        except OSError as e:
+            self._say([f"Could not save to {dest.parent}: {(e.strerror or str(e)).lower()}"], "warn")
+            return None
+        self._say([f"Saved {dest}", f"Use it next time: python main.py --weights {dest}"], "good")
+        return dest
+
+    def _say(self, lines: list[str], kind: str) -> None:
+        self.message, self.message_kind = lines, kind
+
+    # -- drawing -----------------------------------------------------------------------------------
+
+    def draw(self, surface: pygame.Surface, rect: Rect, theme: Theme, scale: float,
+             pointer: tuple[int, int] | None = None) -> None:
+        """Paint the panel into `rect`; remembers where its buttons went for `handle`."""
+        self._buttons = {}
+        _Frame(self, surface, Rect(rect), theme, scale, pointer).paint()
+
+    def button(self, name: str) -> tuple[Rect, bool] | None:
+        """Where button `name` was drawn in the last frame and whether it was enabled (None: not drawn)."""
+        return self._buttons.get(name)
+
+    def grid_pictures(self, cell: int) -> list[pygame.Surface]:
+        """The job's grid digits as cell x cell pictures, made once per job and size."""
+        started = self.job.view.started if self.job else None
+        if started is None:
+            return []
+        if self._grid is None or self._grid[0] is not started or self._grid[1] != cell:
+            pics = []
+            for img in started.grid_images:
+                g = np.clip(np.asarray(img) * 255 + 0.5, 0, 255).astype(np.uint8)
+                small = pygame.surfarray.make_surface(np.repeat(g.T[:, :, None], 3, axis=2))
+                pics.append(pygame.transform.scale(small, (cell, cell)))
+            self._grid = (started, cell, pics)
+        return self._grid[2]
+
+
+def wrap(text: str, width: int, measure) -> list[str]:
+    """`text` in lines no wider than `width` (as `measure` says), broken between words."""
+    out: list[str] = []
+    for word in text.split(" "):
+        if out and measure(f"{out[-1]} {word}") <= width:
+            out[-1] = f"{out[-1]} {word}"
+        else:
+            out.append(word)
+    return out or [""]
+
+
+def _step(choices: tuple[int, ...], value: int, step: int) -> int:
+    i = choices.index(value) if value in choices else 0
+    return choices[min(max(i + step, 0), len(choices) - 1)]
+
+
+# ---------------------------------------------------------------------------------------------
+# One frame
+
+
+class _Frame:
+    def __init__(self, panel: LearnPanel, surface: pygame.Surface, rect: Rect, theme: Theme, scale: float,
+                 pointer) -> None:
+        self.p, self.s, self.r, self.th, self.pointer = panel, surface, rect, theme, pointer
+        self.title = max(10, round(26 * scale))
+        self.body = max(9, round(19 * scale))
+        self.small = max(8, round(16 * scale))
+        self.gap = max(4, round(16 * scale))
+        self.pad = max(4, round(14 * scale))
+        self.radius = max(3, round(10 * scale))
+        self.line = max(1, round(3 * scale))
+
+    # -- helpers -----------------------------------------------------------------------------------
+
+    def img(self, text: str, size: int, colour: Colour, bold: bool = False, max_w: float = 0) -> pygame.Surface:
+        """Text at `size`, or smaller until it fits in max_w."""
+        img = self.p.text.render(text, size, colour, bold)
+        if max_w > 0 and img.get_width() > max_w:
+            img = self.p.text.render(text, max(7, int(size * max_w / img.get_width())), colour, bold)
+        return img
+
+    def put(self, text: str, size: int, colour: Colour, anchor: str, pos, bold: bool = False,
+            max_w: float = 0) -> Rect:
+        img = self.img(text, size, colour, bold, max_w)
+        r = img.get_rect(**{anchor: (round(pos[0]), round(pos[1]))})
+        self.s.blit(img, r)
+        return r
+
+    def card(self, rect: Rect, heading: str, right: str = "") -> Rect:
+        """A panel with a heading (and a note on its right if it fits); returns the space under it."""
+        pygame.draw.rect(self.s, self.th.panel, rect, border_radius=self.radius)
+        p = self.pad
+        head = self.put(heading, self.body, self.th.text, "topleft", (rect.x + p, rect.y + p), bold=True,
+                        max_w=rect.w - 2 * p)
+        if right:
+            r_img = self.img(right, self.small, self.th.muted)
+            if r_img.get_width() <= rect.w - 3 * p - head.w:
+                self.s.blit(r_img, r_img.get_rect(bottomright=(rect.right - p, head.bottom - 2)))
+        top = head.bottom + p // 2
+        return Rect(rect.x + p, top, rect.w - 2 * p, max(rect.bottom - p - top, 1))
+
+    def button_size(self, label: str, size: int) -> tuple[int, int]:
+        w, h = self.p.text.fonts.get(size, True).size(label)
+        return w + 2 * self.pad, h + self.pad
+
+    def button(self, name: str, label: str, rect: Rect, size: int | None = None, enabled: bool = True,
+               selected: bool = False, primary: bool = False) -> Rect:
+        size = size or self.body
+        hover = enabled and self.pointer is not None and rect.collidepoint(self.pointer)
+        if selected or (primary and enabled):
+            fill, colour = self.th.accent, self.th.background
+        else:
+            fill = self.th.button_hover if hover else self.th.button
+            colour = self.th.text if enabled else self.th.faint
+        pygame.draw.rect(self.s, fill, rect, border_radius=self.radius)
+        if hover and (selected or primary):
+            pygame.draw.rect(self.s, self.th.text, rect, width=self.line, border_radius=self.radius)
+        elif not selected and not primary:
+            pygame.draw.rect(self.s, self.th.border, rect, width=1, border_radius=self.radius)
+        self.put(label, size, colour, "center", rect.center, bold=True, max_w=rect.w - self.pad)
+        self.p._buttons[name] = (rect, enabled)
+        return rect
+
+    def row(self, items: list[tuple[str, str, dict]], x: int, y: int, right: int, size: int | None = None) -> int:
+        """Buttons left to right from (x, y), each as wide as its label; returns the row's bottom."""
+        size = size or self.body
+        bottom = y
+        for name, label, opts in items:
+            w, h = self.button_size(label, size)
+            w = min(w, right - x)
+            if w <= 0:
+                break
+            r = self.button(name, label, Rect(x, y, w, h), size, **opts)
+            x, bottom = r.right + self.pad, max(bottom, r.bottom)
+        return bottom
+
+    def choice_row(self, prefix: str, choices: tuple[int, ...], current: int, x: int, y: int, w: int) -> int:
+        """Equal buttons across w, the current one lit; returns the bottom."""
+        n = len(choices)
+        bw = (w - (n - 1) * self.pad) // n
+        h = round(self.title * 1.9)
+        for i, c in enumerate(choices):
+            self.button(f"{prefix}:{c}", f"{c:,}", Rect(x + i * (bw + self.pad), y, bw, h), self.title,
+                        selected=c == current)
+        return y + h
+
+    def lines(self, texts: list[str], size: int, colour: Colour, x: int, y: int, w: int) -> int:
+        """Each text from (x, y) down, wrapped at word boundaries to width w; returns the bottom."""
+        font = self.p.text.fonts.get(size)
+        for t in texts:
+            for line in wrap(t, w, lambda s: font.size(s)[0]):
+                self.put(line, size, colour, "topleft", (x, y), max_w=w)
+                y += round(size * 1.45)
+        return y
+
+    def footer(self) -> int:
+        """The message lines at the bottom of the panel; returns the height they take."""
+        if not self.p.message:
+            return 0
+        colour = {"good": self.th.good, "warn": self.th.warn}.get(self.p.message_kind, self.th.muted)
+        font = self.p.text.fonts.get(self.body)
+        # A path may be one long "word": wrapped lines are at most as wide as the panel, or shrunk to it.
+        msg = [line for t in self.p.message for line in wrap(t, self.r.w, lambda s: font.size(s)[0])][-3:]
+        h = round(self.body * 1.45) * len(msg)
+        y = self.r.bottom - h
+        for t in msg:
+            self.put(t, self.body, colour, "topleft", (self.r.x, y), max_w=self.r.w)
+            y += round(self.body * 1.45)
+        return h + self.gap // 2
+
+    # -- pages -------------------------------------------------------------------------------------
+
+    def paint(self) -> None:
+        foot = self.footer()
+        area = Rect(self.r.x, self.r.y, self.r.w, max(self.r.h - foot, 1))
+        if self.p.page == "choose":
+            self.choose(area)
+        elif self.p.task == "download":
+            self.downloading(area)
+        else:
+            self.training(area)
+
+    def choose(self, area: Rect) -> None:
+        g = self.gap
+        if self.p.in_use is not None:  # a trained model reads the canvas: the way back, first
+            label = "Back to the bundled model"
+            bw, bh = self.button_size(label, self.body)
+            button = self.button("bundled", label, Rect(area.right - bw, area.y, bw, bh))
+            self.put(f"The canvas reads with {self.p.in_use}", self.body, self.th.good, "midleft",
+                     (area.x, button.centery), bold=True, max_w=button.x - area.x - self.pad)
+            area = Rect(area.x, button.bottom + g, area.w, max(area.bottom - button.bottom - g, 1))
+        if area.w >= area.h * 1.2:
+            w = (area.w - g) // 2
+            left, right = Rect(area.x, area.y, w, area.h), Rect(area.x + w + g, area.y, area.w - w - g, area.h)
+        else:
+            h = (area.h - g) * 11 // 20
+            left, right = Rect(area.x, area.y, area.w, h), Rect(area.x, area.y + h + g, area.w, area.h - h - g)
+        self.scratch_card(left)
+        self.adapt_card(right)
+
+    def scratch_card(self, rect: Rect) -> None:
+        p = self.p
+        body = self.card(rect, "Train a new network from scratch")
+        x, w = body.x, body.w
+        images = min(p.limit or MNIST_TRAIN, MNIST_TRAIN)
+        y = self.lines([f"on {images:,} handwritten MNIST digits, while you watch"], self.small, self.th.muted,
+                       x, body.y, w)
+        if not p.mnist:
+            y = self.lines(["MNIST, the 70,000 handwritten digits a network learns from, is not on this computer.",
+                            f"Download it once (about {MNIST_DOWNLOAD_BYTES / 1e6:.0f} MB, checked against its "
+                            "SHA-256), or adapt the bundled "
+                            "model on your class's drawings alone (Adapt to this class)."],
+                           self.body, self.th.warn, x, y + self.pad, w)
+            self.row([("download", "Download MNIST", {"primary": True})], x, y + self.pad, body.right,
+                     size=self.title)
+            return
+        y += self.pad
+        self.put("Hidden neurons", self.body, self.th.text, "topleft", (x, y), bold=True)
+        self.put("more: slower, a little better", self.small, self.th.muted, "topright", (body.right, y + 2),
+                 max_w=w / 2)
+        y = self.choice_row("hidden", HIDDEN_CHOICES, p.hidden, x, y + round(self.body * 1.5), w) + self.pad
+        self.put("Epochs", self.body, self.th.text, "topleft", (x, y), bold=True)
+        self.put("passes over the digits", self.small, self.th.muted, "topright", (body.right, y + 2),
+                 max_w=w / 2)
+        y = self.choice_row("epochs", EPOCH_CHOICES, p.epochs, x, y + round(self.body * 1.5), w) + self.pad
+        est = p.estimate()
+        self.put(f"784 \u2192 {p.hidden:,} \u2192 10 neurons \u00b7 about {duration(est)} here", self.body,
+                 self.th.muted, "topleft", (x, y), max_w=w)
+        bw, bh = self.button_size("Start training", self.title)
+        start = Rect(x, max(y + round(self.body * 1.6), body.bottom - bh), min(bw, w), bh)
+        self.button("start", "Start training", start, self.title, primary=True)
+
+    def adapt_card(self, rect: Rect) -> None:
+        p, d = self.p, self.p.drawings
+        body = self.card(rect, "Adapt to this class")
+        x, w = body.x, body.w
+        y = self.lines(["fine-tune the bundled model on the digits your class drew and labelled "
+                        "(draw a digit, then press its number key)"],
+                       self.small, self.th.muted, x, body.y, w)
+        y += self.pad
+        self.put(f"{d.total} labelled drawing{'s' if d.total != 1 else ''}", self.body, self.th.text, "topleft",
+                 (x, y), bold=True, max_w=w)
+        y += round(self.body * 1.6)
+        # How many of each digit: a column per digit, the count under it, faint where too few.
+        col = w / CLASSES
+        for k in range(CLASSES):
+            cx = x + col * (k + 0.5)
+            few = d.per_digit[k] < MIN_PER_DIGIT
+            self.put(str(k), self.title, self.th.faint if few else self.th.text, "midtop", (cx, y), bold=True)
+            self.put(str(d.per_digit[k]), self.small, self.th.warn if few else self.th.muted, "midtop",
+                     (cx, y + round(self.title * 1.25)))
+        y += round(self.title * 1.25) + round(self.small * 1.8)
+        if d.enough:
+            notes = ["A quarter of each digit is held out: you see the accuracy on those drawings before and after."]
+            if not p.mnist:
+                notes.append("Without MNIST: on your drawings alone.")
+            y = self.lines(notes, self.small, self.th.muted, x, y, w)
+        else:
+            y = self.lines([d.missing()], self.body, self.th.warn, x, y, w)
+        bw, bh = self.button_size("Adapt the bundled model", self.title)
+        start = Rect(x, max(y + self.pad, body.bottom - bh), min(bw, w), bh)
+        self.button("adapt", "Adapt the bundled model", start, self.title, enabled=d.enough,
+                    primary=not p.mnist)
+
+    def downloading(self, area: Rect) -> None:
+        body = self.card(area, "Downloading MNIST")
+        elapsed = time.monotonic() - self.p.started_at
+        got = self.p.job.view.downloading
+        done, total = (got.received, got.total) if got else (0, MNIST_DOWNLOAD_BYTES)
+        y = self.lines([f"downloading\u2026 {done / 1e6:.1f} of {total / 1e6:.1f} MB \u00b7 {elapsed:.0f} s",
+                        "70,000 handwritten digits; each file is checked against its published SHA-256"],
+                       self.body, self.th.text, body.x, body.y + self.pad, body.w)
+        bar = Rect(body.x, y + self.pad, body.w, max(6, round(self.body * 0.6)))
+        pygame.draw.rect(self.s, self.th.track, bar, border_radius=bar.h // 2)
+        fill = Rect(bar.x, bar.y, round(bar.w * min(done / total, 1.0)), bar.h)
+        if fill.w >= 2:
+            pygame.draw.rect(self.s, self.th.accent, fill, border_radius=bar.h // 2)
+        self.row([("cancel", "Cancel", {})], body.x, bar.bottom + self.gap, body.right, size=self.title)
+
+    def training(self, area: Rect) -> None:
+        p, g = self.p, self.gap
+        head_h = self.header(area)
+        rest = Rect(area.x, area.y + head_h + g, area.w, max(area.h - head_h - g, 1))
+        left_w = (rest.w - g) * 11 // 20
+        chart = Rect(rest.x, rest.y, left_w, rest.h)
+        side = Rect(chart.right + g, rest.y, rest.w - left_w - g, rest.h)
+        self.loss_chart(chart)
+        if p.task == "finetune":
+            top_h = (side.h - g) // 2
+            self.grid(Rect(side.x, side.y, side.w, top_h), "held-out drawings")
+            self.before_after(Rect(side.x, side.y + top_h + g, side.w, side.h - top_h - g))
+        else:
+            self.grid(side, "validation digits")
+
+    def header(self, area: Rect) -> int:
+        """Title, progress and the buttons of a running or finished job; returns its height."""
+        p, v = self.p, self.p.job.view
+        started = v.started
+        if p.task == "finetune":
+            title = f"Adapting the bundled model to your class's {p.drawings.total} drawings"
+        else:
+            title = f"Training a 784 \u2192 {p.task_hidden:,} \u2192 10 network from scratch"
+        x, y = area.x, area.y
+        self.put(title, self.title, self.th.text, "topleft", (x, y), bold=True, max_w=area.w)
+        y += round(self.title * 1.45)
+        r = p.result
+        if r is not None:
+            y = self.result_lines(r, x, y, area.w)
+            items = [("use", "Use this model", {"primary": True}), ("bundled", "Back to the bundled model", {}),
+                     ("save", "Save", {}), ("again", "Start over", {})]
+            return self.row(items, x, y + self.pad // 2, area.right) - area.y
+        total = started.epochs if started else (p.epochs if p.task == "scratch" else 0)
+        done = v.losses[-1][0] if v.losses else 0.0
+        if started is None:
+            status = "starting: reading the data\u2026"
+        elif not v.losses:
+            status = f"epoch 0 of {total} \u00b7 {started.train_images:,} training images"
+        else:
+            eta = f" \u00b7 about {duration(max(v.eta_seconds, 1))} left" if v.eta_seconds is not None else ""
+            status = f"epoch {done:.1f} of {total}{eta}"
+        bw, bh = self.button_size("Cancel", self.title)
+        cancel = Rect(area.right - bw, area.y + round(self.title * 1.45), bw, bh)
+        self.put(status, self.body, self.th.text, "topleft", (x, y), max_w=cancel.x - x - self.pad)
+        bar_y = y + round(self.body * 1.6)
+        bar = Rect(x, bar_y, cancel.x - x - self.pad, max(6, round(self.body * 0.6)))
+        pygame.draw.rect(self.s, self.th.track, bar, border_radius=bar.h // 2)
+        if total:
+            fill = Rect(bar.x, bar.y, round(bar.w * min(done / total, 1.0)), bar.h)
+            if fill.w >= 2:
+                pygame.draw.rect(self.s, self.th.accent, fill, border_radius=bar.h // 2)
+        self.button("cancel", "Cancel", cancel, self.title)
+        return max(bar.bottom, cancel.bottom) - area.y
+
+    def result_lines(self, r: Finished, x: int, y: int, w: int) -> int:
+        v = self.p.job.view
+        if self.p.task == "finetune":
+            b, a = v.held_out.get("before"), v.held_out.get("after")
+            text = (f"Done in {duration(r.seconds)}: your held-out drawings "
+                    f"{pct(b.accuracy if b else None, 0)} \u2192 {pct(a.accuracy if a else None, 0)} right")
+            if r.test_accuracy is not None:
+                text += f" \u00b7 MNIST test {pct(r.test_accuracy)}"
+        elif r.test_accuracy is not None:
+            text = f"Done in {duration(r.seconds)}: {pct(r.test_accuracy)} right on 10,000 test digits it never saw"
+        else:
+            text = f"Done in {duration(r.seconds)}"
+        self.put(text, self.body, self.th.good, "topleft", (x, y), bold=True, max_w=w)
+        return y + round(self.body * 1.6)
+
+    # -- the pictures ------------------------------------------------------------------------------
+
+    def loss_chart(self, rect: Rect) -> None:
+        v = self.p.job.view
+        key = "drawings" if self.p.task == "finetune" else "mnist"
+        body = self.card(rect, "Training loss", "lower is better \u00b7 % = validation accuracy")
+        total = v.started.epochs if v.started else max(self.p.epochs, 1)
+        axis_w = self.p.text.fonts.get(self.small).size("0.00")[0] + self.pad // 2
+        label_h = round(self.small * 1.5)
+        plot = Rect(body.x + axis_w, body.y + label_h, max(body.w - axis_w - self.pad // 2, 1),
+                    max(body.h - 2 * label_h - label_h, 1))
+        top = max((loss for _, loss in v.losses), default=2.5) * 1.1
+        pygame.draw.line(self.s, self.th.muted, plot.bottomleft, plot.bottomright)
+        pygame.draw.line(self.s, self.th.muted, plot.topleft, plot.bottomleft)
+        for frac in (0.0, 0.5, 1.0):
+            yy = plot.bottom - frac * plot.h
+            self.put(f"{top * frac:.2f}", self.small, self.th.muted, "midright", (plot.x - 4, yy))
+        # Epoch lines, each with the validation accuracy reached there.
+        every = max(1, -(-total * self.small * 3 // max(plot.w, 1)))
+        accs = {e.epoch: e.val_accuracy.get(key) for e in v.epochs}
+        for e in range(0, total + 1):
+            xx = plot.x + plot.w * e / total
+            if e and e % every == 0 or e == total:
+                if e:
+                    pygame.draw.line(self.s, self.th.grid, (xx, plot.y), (xx, plot.bottom - 1))
+                self.put(str(e), self.small, self.th.muted, "midtop", (xx, plot.bottom + 3))
+            if e in accs and (e % every == 0 or e == total):
+                self.put(pct(accs[e]), self.small, self.th.good, "midbottom", (min(xx, plot.right - 20), plot.y - 2),
+                         bold=True)
+        self.put("epochs", self.small, self.th.muted, "bottomright", (plot.right, body.bottom))
+        if len(v.losses) >= 1:
+            pts = [(plot.x + plot.w * min(d / total, 1.0), plot.bottom - plot.h * min(loss / top, 1.0))
+                   for d, loss in v.losses]
+            if len(pts) > 1:
+                pygame.draw.lines(self.s, self.th.accent, False, pts, max(2, self.line))
+            for pt in pts[-1:]:
+                pygame.draw.circle(self.s, self.th.accent, pt, max(3, self.line * 2))
+        else:
+            self.put("the curve starts after the first steps", self.small, self.th.faint, "center", plot.center,
+                     max_w=plot.w)
+
+    def grid(self, rect: Rect, what: str) -> None:
+        v = self.p.job.view
+        s = v.started
+        n = len(s.grid_labels) if s is not None else 0
+        preds = v.grid_predictions
+        right = int((preds == s.grid_labels).sum()) if s is not None and preds is not None else 0
+        heading = f"{right} of {n} {what} right" if preds is not None and n else f"The {what}"
+        body = self.card(rect, heading, "orange: wrong, with its answer")
+        if n == 0:
+            self.put("waiting for the first digits\u2026", self.small, self.th.faint, "center", body.center,
+                     max_w=body.w)
+            return
+        # Digits of one class in a column: 10 columns, as many rows as the grid has per class.
+        labels = s.grid_labels
+        rows = max(int(np.bincount(labels, minlength=CLASSES).max()), 1)
+        step = max(min((body.w + 2) // CLASSES, body.h // rows), 8)
+        cell = max(step - max(4, self.line * 2), 4)
+        pics = self.p.grid_pictures(cell)
+        x0 = body.x + (body.w - step * CLASSES) // 2
+        y0 = body.y + self.pad // 2
+        seen = [0] * CLASSES
+        for i, lab in enumerate(labels):
+            t = Rect(x0 + int(lab) * step, y0 + seen[int(lab)] * step, cell, cell)
+            seen[int(lab)] += 1
+            self.s.blit(pics[i], t)
+            if preds is None:
+                continue
+            ok = int(preds[i]) == int(lab)
+            pygame.draw.rect(self.s, self.th.good if ok else self.th.warn, t.inflate(4, 4), width=max(2, self.line))
+            if not ok:
+                self.put(str(int(preds[i])), max(self.small, cell // 3), self.th.warn, "bottomright",
+                         (t.right - 1, t.bottom + 1), bold=True)
+        if self.p.task != "finetune":
+            top = y0 + rows * step + self.gap
+            self.epoch_table(Rect(body.x, top, body.w, body.bottom - top))
+
+    def epoch_table(self, rect: Rect) -> None:
+        """Validation accuracy after each epoch, big, the latest at the bottom (as many as fit)."""
+        epochs = self.p.job.view.epochs
+        size = self.title
+        line = round(size * 1.35)
+        if rect.h < self.small * 2 + line:
+            return
+        self.put("validation accuracy (5,000 digits it does not train on)", self.small, self.th.muted, "topleft",
+                 rect.topleft, max_w=rect.w)
+        y = rect.y + round(self.small * 1.7)
+        fit = max((rect.bottom - y) // line, 1)
+        for e in epochs[-fit:]:
+            self.put(f"after epoch {e.epoch}", size, self.th.text, "topleft", (rect.x, y))
+            self.put(pct(e.val_accuracy.get("mnist")), size, self.th.good, "topright", (rect.right, y), bold=True)
+            y += line
+        if not epochs:
+            self.put("after the first epoch\u2026", size, self.th.faint, "topleft", (rect.x, y), max_w=rect.w)
+
+    def before_after(self, rect: Rect) -> None:
+        v = self.p.job.view
+        b, a = v.held_out.get("before"), v.held_out.get("after")
+        heading = "Held-out drawings right, per digit"
+        body = self.card(rect, heading, "grey: before \u00b7 colour: after")
+        if b is None:
+            self.put("measuring the bundled model\u2026", self.small, self.th.faint, "center", body.center,
+                     max_w=body.w)
+            return
+        label_h, pct_h = round(self.body * 1.4), round(self.small * 1.3)
+        plot = Rect(body.x, body.y + pct_h, body.w, max(body.h - label_h - pct_h, 4))
+        col = plot.w / CLASSES
+        bar_w = max(2, round(col * 0.34))
+        pygame.draw.line(self.s, self.th.muted, plot.bottomleft, plot.bottomright)
+        for k in range(CLASSES):
+            x = plot.x + col * k + (col - 2 * bar_w - 2) / 2
+            for j, (stage, colour) in enumerate(((b, self.th.bar), (a, self.th.good))):
+                if stage is None or not np.isfinite(stage.per_digit[k]):
+                    continue
+                h = round(plot.h * stage.per_digit[k])
+                pygame.draw.rect(self.s, colour, Rect(round(x + j * (bar_w + 2)), plot.bottom - h, bar_w, max(h, 1)))
+            shown = a if a is not None else b
+            self.put(str(k), self.body, self.th.text, "midtop", (plot.x + col * (k + 0.5), plot.bottom + 2), bold=True)
+            if shown.counts[k] == 0:
+                self.put("none", self.small, self.th.faint, "midbottom", (plot.x + col * (k + 0.5), plot.bottom - 2),
+                         max_w=col)
