@@ -27,10 +27,12 @@ from threadpoolctl import threadpool_limits
 from app import keys, store, window
 from app.inside_view import InsidePanel
 from app.layout import Layout, compute_layout
-from app.panels import INSIDE, PLAIN, VIEWS, Panel
+from app.learn_view import LearnPanel, LearnSidePanel, UseBundled, UseModel
+from app.panels import INSIDE, LEARN, PLAIN, VIEWS, Panel
 from app.recognition import ReadScheduler
 from app.theme import CLASSROOM, DESK, Theme
 from app.view import Scene, View
+from model.config import BUNDLED_WEIGHTS
 from model.drawing import Drawing
 from model.inside import Inside
 from model.jsonl import count_samples
@@ -52,11 +54,15 @@ IDLE_POLL_S = 0.02  # idle: look at the event queue 50 times a second (see _wait
 CRASH_LIMIT = 10  # frames failing in a row: past this, recovering is hopeless; stop with one line
 
 LEFT, RIGHT = 1, 3
-BUTTON_ACTIONS = {"view": "toggle_inside", "undo": "undo", "eraser": "toggle_eraser", "clear": "clear"}
+BUTTON_ACTIONS = {
+    "view": "toggle_inside", "learn": "toggle_learn", "undo": "undo", "eraser": "toggle_eraser", "clear": "clear"
+}
 HINT = "H: help   \u00b7   N: look inside   \u00b7   0\u20139: label and save for training   \u00b7   S: save picture"
 HINTS = {  # the status line's hint in each view
     PLAIN: HINT,
     INSIDE: "N: plain view   \u00b7   G: gallery   \u00b7   click a unit to see it   \u00b7   H: help",
+    LEARN: "T or Esc: close   \u00b7   Enter: start   \u00b7   \u2190 \u2192 neurons, \u2191 \u2193 epochs"
+    "   \u00b7   keep drawing to try it",
 }
 
 
@@ -105,7 +111,11 @@ class App:
         self.windowed_size = window.clamp(size or window.default_size())
         self.view = View()
         # One panel per view mode beyond the plain one; the mode picks which is open.
-        self.panels: dict[str, Panel] = {INSIDE: InsidePanel(self.view.text)}
+        self.panels: dict[str, Panel] = {
+            INSIDE: InsidePanel(self.view.text),
+            LEARN: LearnSidePanel(self.data_directory, self.view.text),
+        }
+        self._bundled = recogniser if model_label is None else None  # for "back to the bundled model"
         self.mode = view
         self.reader.explain(self.panel is not None and self.panel.explains)
         self.screen = self._set_mode()
@@ -159,6 +169,8 @@ class App:
             self.handle(event)
         if not self.running:
             return
+        if self._learn_started():
+            self._apply(self._learn().update())  # the training job's news; never waits
         self.update()
         self.draw()
         pygame.display.flip()
@@ -199,6 +211,7 @@ class App:
             inside=self.inside,
             units=self.reader.units,
             panel_open=self.panel is not None,
+            mode=self.mode,
             model_label=self.model_label or "",
         )
 
@@ -241,6 +254,8 @@ class App:
     def handle(self, event: pygame.event.Event) -> None:
         """Apply one pygame event to the app's state."""
         self._dirty = True
+        if self.mode == LEARN and not self.show_help and self._learn_event(event):
+            return
         kind = event.type
         if kind == pygame.QUIT:
             self.quit()
@@ -336,6 +351,8 @@ class App:
 
     def quit(self) -> None:
         self.running = False
+        if self._learn_started():
+            self._learn().shutdown()  # a training job in the background: no process left behind
 
     def open_help(self) -> None:
         self.show_help = True
@@ -461,6 +478,47 @@ class App:
         if self.mode == INSIDE:
             self._inside_panel().state.turn(1)
 
+    def toggle_learn(self) -> None:
+        self.show_view(PLAIN if self.mode == LEARN else LEARN)
+        if self.mode == LEARN:
+            self._learn().refresh()  # MNIST may have arrived, the class may have labelled more
+
+    def _learn_panel(self) -> LearnSidePanel:
+        panel = self.panels[LEARN]
+        assert isinstance(panel, LearnSidePanel)
+        return panel
+
+    def _learn(self) -> LearnPanel:
+        return self._learn_panel().learn
+
+    def _learn_started(self) -> bool:
+        return self._learn_panel().started
+
+    def _learn_event(self, event: pygame.event.Event) -> bool:
+        """Keys, and clicks in its panel, go to the Learn view first; True if it used the event."""
+        pos = getattr(event, "pos", None)
+        if event.type != pygame.KEYDOWN and not (
+            event.type == pygame.MOUSEBUTTONDOWN and pos is not None and self.layout.panel.collidepoint(pos)
+        ):
+            return False
+        learn = self._learn()
+        self._apply(learn.handle(event))
+        if learn.handled:
+            return True
+        if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
+            self.show_view(PLAIN)  # in the Learn view Esc closes the view, not the app
+            return True
+        return False
+
+    def _apply(self, action: UseModel | UseBundled | None) -> None:
+        """What the Learn view asked for: read with its new model, or with the bundled one again."""
+        if isinstance(action, UseModel):
+            self.use_recogniser(action.recogniser, f"Model: {action.label}")
+        elif isinstance(action, UseBundled):
+            if self._bundled is None:
+                self._bundled = Recogniser.from_file(BUNDLED_WEIGHTS)
+            self.use_recogniser(self._bundled, None)
+
     def _inside_panel(self) -> InsidePanel:
         panel = self.panels[INSIDE]
         assert isinstance(panel, InsidePanel)
@@ -548,7 +606,8 @@ class App:
 
     def _idle(self) -> bool:
         return (
-            not self.drawing.drawing
+            not (self._learn_started() and self._learn().busy)  # a job's progress is worth frames
+            and not self.drawing.drawing
             and not self.drawing.erasing
             and self.reader.is_current(self.drawing)
             and not pygame.event.peek()

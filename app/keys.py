@@ -92,6 +92,11 @@ BINDINGS: tuple[Binding, ...] = (
         ),
     ),
     Binding("click a unit", "inside view: see what it looks for and how it responds to the drawing"),
+    Binding(
+        "`T` or the Learn button",
+        "learn: train a network while the class watches, or adapt it to the class's labelled drawings",
+        (Trigger("toggle_learn", (_K.K_t,)),),
+    ),
     Binding("`F11` or `F`", "fullscreen", (Trigger("toggle_fullscreen", (_K.K_F11, _K.K_f)),)),
     Binding("`H` or `?`", "help", (Trigger("open_help", (_K.K_h, _K.K_F1), ("?",)),)),
     Binding("`Esc` or `Q`", "quit", (Trigger("quit", (_K.K_ESCAPE, _K.K_q)),)),

@@ -851,3 +851,32 @@ class _Frame:
             if shown.counts[k] == 0:
                 self.put("none", self.small, self.th.faint, "midbottom", (plot.x + col * (k + 0.5), plot.bottom - 2),
                          max_w=col)
+
+
+class LearnSidePanel:
+    """The Learn view as one of the app's side panels (app/panels.py). The LearnPanel itself is made
+    when the view first opens, since looking for MNIST may hash the download cache once."""
+
+    explains = False
+
+    def __init__(self, data_directory: Path, text: TextCache | None = None) -> None:
+        self._data_directory, self._text = data_directory, text
+        self._learn: LearnPanel | None = None
+
+    @property
+    def started(self) -> bool:
+        return self._learn is not None
+
+    @property
+    def learn(self) -> LearnPanel:
+        if self._learn is None:
+            self._learn = LearnPanel(self._data_directory, BUNDLED_WEIGHTS, self._text)
+        return self._learn
+
+    def draw(self, surface: pygame.Surface, scene) -> None:
+        lay = scene.layout
+        self.learn.draw(surface, lay.panel, scene.theme, lay.scale, None if scene.show_help else scene.pointer)
+
+    def click(self, pos: tuple[int, int]) -> bool:
+        return False  # the App hands the Learn view whole events (LearnPanel.handle): they carry actions
+

@@ -46,7 +46,8 @@ class Scene:
     data_dir: str
     inside: Inside | None = None  # the reading explained, while the inside view is open
     units: Units | None = None  # the model's hidden units (pictures, gallery order)
-    panel_open: bool = False  # a side panel (the inside view) is open: its toolbar button is lit
+    panel_open: bool = False  # a side panel (the inside view, the Learn view) is open
+    mode: str = "plain"  # the view mode (app/panels.py): its toolbar button is lit
     model_label: str = ""  # which model reads the drawing, in the header ("" : the bundled one)
 
 
@@ -138,15 +139,17 @@ class View:
         hint_img = self.text.render(hint, lay.type.body, th.faint)
         if used + hint_img.get_width() <= text.w:
             surface.blit(hint_img, hint_img.get_rect(midleft=(text.x + used, text.centery)))
-        names = {"view": "Inside", "undo": "Undo", "eraser": "Eraser", "clear": "Clear"}
+        names = {"view": "Inside", "learn": "Learn", "undo": "Undo", "eraser": "Eraser", "clear": "Clear"}
         enabled = {
             "view": True,
+            "learn": True,
             "undo": scene.drawing.can_undo,
             "eraser": True,
             "clear": not scene.drawing.is_empty,
         }
         for name, rect in lay.buttons.items():
-            on = (name == "eraser" and scene.eraser_mode) or (name == "view" and scene.panel_open)
+            lit = {"inside": "view", "learn": "learn"}.get(scene.mode)  # the open view's button
+            on = (name == "eraser" and scene.eraser_mode) or name == lit
             fill = (
                 th.button_on
                 if on

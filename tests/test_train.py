@@ -76,7 +76,13 @@ def start_long_training(out, data):
     env = {**os.environ, "DIGITPAD_CACHE": str(data.parent / "cache")}
     args = [sys.executable, "train.py", "--data", str(data), "--recipe", "quick", "--epochs", "100000",
             "--hidden", "64", "--force", "--no-download", "--out", str(out)]
-    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # A shell that starts a job in the background without job control (nohup, `cmd &` in a script)
+    # ignores SIGINT in it, and Python then never turns Ctrl-C into KeyboardInterrupt: give the child
+    # the default handler a terminal would, so the test does not depend on how pytest was started.
+    proc = subprocess.Popen(
+        args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     for line in proc.stdout:  # wait until it is really training, then a little more
         if line.startswith("epoch"):
             break
