@@ -103,6 +103,13 @@ def _pool(rec: Recogniser, workers: int) -> ProcessPoolExecutor:
     return _pools[key][1]
 
 
+def close_pools() -> None:
+    """Stop the worker processes (evaluate's main does when it ends; a caller of read_all may too)."""
+    for _, pool in _pools.values():
+        pool.shutdown()
+    _pools.clear()
+
+
 def _set_recogniser(rec: Recogniser) -> None:
     global _worker_recogniser
     _worker_recogniser = rec
@@ -188,6 +195,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    finally:
+        close_pools()
+
+
+def _main(argv: list[str] | None) -> int:
     args = parse_args(argv)
     problem = args.sheet and check_writable(args.sheet, SHEET_BYTES)
     if problem:  # before the work, not after it

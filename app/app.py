@@ -159,6 +159,8 @@ class App:
                     break
                 clock.tick(FPS)
         finally:
+            if self._learn_started():
+                self._learn().shutdown()  # however the loop ended, no training process stays behind
             blas.restore_original_limits()
             pygame.quit()
         return self.exit_code

@@ -48,6 +48,7 @@ def app(model_file: Path, home: Path) -> Iterator[object]:
     pygame.event.clear()
     a.step()
     yield a
+    a.quit()  # as closing the window does: a training job the test started leaves no process
     pygame.quit()
 
 

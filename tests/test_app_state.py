@@ -64,6 +64,7 @@ class AppUnderUse(RuleBasedStateMachine):
         self.app.step()
 
     def teardown(self) -> None:
+        self.app.quit()  # a click may have started a training job in the Learn view: stop it
         pygame.quit()
         self._home.cleanup()
 

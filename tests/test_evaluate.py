@@ -1,5 +1,6 @@
 """evaluate.py: replaying strokes like mouse events, and its report, on files written here."""
 
+import multiprocessing as mp
 import re
 import subprocess
 import sys
@@ -98,6 +99,8 @@ def test_reading_in_worker_processes_equals_reading_in_order(files, monkeypatch)
     one = evaluate.read_all(rec, samples, cond, seed=3, workers=1)
     monkeypatch.setattr(evaluate, "PARALLEL_FROM", 1)  # 12 samples in parallel, as thousands would be
     two = evaluate.read_all(rec, samples, cond, seed=3, workers=2)
+    evaluate.close_pools()
+    assert not mp.active_children(), "the workers are gone once the pools are closed"
     assert np.array_equal(one[0], two[0]) and np.array_equal(one[1], two[1])
     # placements follow the order of the samples: the same samples reversed are placed differently
     reversed_order = evaluate.read_all(rec, samples[::-1], cond, seed=3, workers=1)
