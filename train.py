@@ -51,7 +51,7 @@ from model.trainer import (
     render_samples,
     train,
 )
-from model.weights import Meta, WeightsError, check, load, save
+from model.weights import Meta, WeightsError, check, load, save, trained
 
 RUNS = REPO / "runs"  # ignored by git: where new models go unless --out says otherwise
 
@@ -276,7 +276,7 @@ def run(args: argparse.Namespace, recipe: Recipe, out: Path) -> int:
     say(f"MNIST test accuracy: {test_acc:.4f} ({int((pred == yt).sum())}/{len(yt)})")
     say(confusion_table(yt, pred))
 
-    meta = Meta(
+    meta = trained(
         style=style,
         tta_pens=base.tta_pens,
         recipe={**recipe.to_dict(), "name": args.recipe, "augment_params": Augment().to_dict()},
@@ -284,11 +284,10 @@ def run(args: argparse.Namespace, recipe: Recipe, out: Path) -> int:
         finetuned_from=Path(args.finetune).name if args.finetune else None,
         data=data_meta,
         temperature=temperature,
-        calibration_error={"before": ece_before, "after": ece_after},
-        validation_accuracy=reports[-1].val if reports else {},
         test_accuracy=test_acc,
-        train_seconds=round(time.perf_counter() - started, 1),
-        date=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        started=started,
+        ece=(ece_before, ece_after),
+        val_accuracy=reports[-1].val if reports else {},
     )
     # The loader's own checks, before anything is written: main.py must never refuse what we save.
     check(model, meta, out)

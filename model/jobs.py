@@ -586,10 +586,9 @@ def _finish(model, recipe, base, val, test, reports, out: Path, started: float, 
     `base`: the Meta of the weights it started from (a fresh Meta() for a new network): its style,
     pen widths and origin carry over.
     """
-    import datetime as dt
 
     from model.trainer import calibration, fit_temperature, logits_of
-    from model.weights import Meta, check, save
+    from model.weights import check, save, trained
 
     vx, vy = val
     temperature = fit_temperature(logits_of(model, vx), vy)
@@ -598,7 +597,7 @@ def _finish(model, recipe, base, val, test, reports, out: Path, started: float, 
     if test is not None:
         tx, ty = test
         test_acc = float((logits_of(model, tx).argmax(axis=1) == ty).mean())
-    meta = Meta(
+    meta = trained(
         style=base.style,
         tta_pens=base.tta_pens,
         recipe={**recipe.to_dict(), "name": "learn view"},
@@ -606,11 +605,10 @@ def _finish(model, recipe, base, val, test, reports, out: Path, started: float, 
         finetuned_from=base.finetuned_from,
         data=data_meta,
         temperature=temperature,
-        calibration_error={"before": ece_before, "after": ece_after},
-        validation_accuracy=reports[-1].val if reports else {},
         test_accuracy=test_acc,
-        train_seconds=round(time.perf_counter() - started, 1),
-        date=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        started=started,
+        ece=(ece_before, ece_after),
+        val_accuracy=reports[-1].val if reports else {},
     )
     check(model, meta, out)  # the loader's own checks: the app must never refuse what we write
     save(out, model, meta)
