@@ -28,7 +28,7 @@ import numpy as np
 from tqdm import tqdm
 
 from model.atomic import check_writable
-from model.augment import Augment, Augmenter
+from model.augment import Augmenter
 from model.config import BUNDLED_WEIGHTS, CLASSES, FIELD, INPUTS, REPO
 from model.data import DataError, load_mnist, split_validation
 from model.jsonl import describe_skipped
@@ -44,14 +44,13 @@ from model.trainer import (
     Diverged,
     EpochReport,
     Recipe,
-    calibration,
     confusion_table,
-    fit_temperature,
+    describe,
     logits_of,
     render_samples,
     train,
 )
-from model.weights import Meta, WeightsError, check, load, save, trained
+from model.weights import Meta, WeightsError, check, load, save
 
 RUNS = REPO / "runs"  # ignored by git: where new models go unless --out says otherwise
 
@@ -261,14 +260,6 @@ def run(args: argparse.Namespace, recipe: Recipe, out: Path) -> int:
 
     reports = train(model, recipe, x_tr, y_tr, val, on_epoch=line, progress=not args.quiet)
 
-    # --- honest probabilities: temperature fitted on validation data only ---
-    vx = np.concatenate([v[0] for v in val.values()])
-    vy = np.concatenate([v[1] for v in val.values()])
-    val_logits = logits_of(model, vx)
-    temperature = fit_temperature(val_logits, vy)
-    ece_before, ece_after = calibration(val_logits, vy, temperature)
-    say(f"temperature {temperature:.3f}: validation calibration error {ece_before:.4f} -> {ece_after:.4f}")
-
     # --- the test set, once ---
     yt = y_test.astype(np.int64)
     pred = logits_of(model, mnist_to_input(x_test, style)).argmax(axis=1)
@@ -276,19 +267,16 @@ def run(args: argparse.Namespace, recipe: Recipe, out: Path) -> int:
     say(f"MNIST test accuracy: {test_acc:.4f} ({int((pred == yt).sum())}/{len(yt)})")
     say(confusion_table(yt, pred))
 
-    meta = trained(
-        style=style,
-        tta_pens=base.tta_pens,
-        recipe={**recipe.to_dict(), "name": args.recipe, "augment_params": Augment().to_dict()},
-        seed=recipe.seed,
+    # --- honest probabilities: temperature fitted on validation data only ---
+    vx = np.concatenate([v[0] for v in val.values()])
+    vy = np.concatenate([v[1] for v in val.values()])
+    meta = describe(
+        model, recipe, args.recipe, reports, (vx, vy), test_acc, started,
+        style=style, tta_pens=base.tta_pens, data=data_meta,
         finetuned_from=Path(args.finetune).name if args.finetune else None,
-        data=data_meta,
-        temperature=temperature,
-        test_accuracy=test_acc,
-        started=started,
-        ece=(ece_before, ece_after),
-        val_accuracy=reports[-1].val if reports else {},
     )
+    ece = meta.calibration_error
+    say(f"temperature {meta.temperature:.3f}: validation calibration error {ece['before']:.4f} -> {ece['after']:.4f}")
     # The loader's own checks, before anything is written: main.py must never refuse what we save.
     check(model, meta, out)
     if out.exists() and not args.force:  # it may have appeared while we trained

@@ -587,28 +587,16 @@ def _finish(model, recipe, base, val, test, reports, out: Path, started: float, 
     pen widths and origin carry over.
     """
 
-    from model.trainer import calibration, fit_temperature, logits_of
-    from model.weights import check, save, trained
+    from model.trainer import describe, logits_of
+    from model.weights import check, save
 
-    vx, vy = val
-    temperature = fit_temperature(logits_of(model, vx), vy)
-    ece_before, ece_after = calibration(logits_of(model, vx), vy, temperature)
     test_acc = None
     if test is not None:
         tx, ty = test
         test_acc = float((logits_of(model, tx).argmax(axis=1) == ty).mean())
-    meta = trained(
-        style=base.style,
-        tta_pens=base.tta_pens,
-        recipe={**recipe.to_dict(), "name": "learn view"},
-        seed=recipe.seed,
-        finetuned_from=base.finetuned_from,
-        data=data_meta,
-        temperature=temperature,
-        test_accuracy=test_acc,
-        started=started,
-        ece=(ece_before, ece_after),
-        val_accuracy=reports[-1].val if reports else {},
+    meta = describe(
+        model, recipe, "learn view", reports, val, test_acc, started,
+        style=base.style, tta_pens=base.tta_pens, finetuned_from=base.finetuned_from, data=data_meta,
     )
     check(model, meta, out)  # the loader's own checks: the app must never refuse what we write
     save(out, model, meta)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import time
 from collections.abc import Callable, Iterator
@@ -19,6 +20,7 @@ from model.fast import logits as fast_logits
 from model.mlp import ACTIVATIONS, INITS, LOSSES, MLP, log_softmax, softmax
 from model.preprocess import Style, strokes_to_input
 from model.strokes import Sample
+from model.weights import Meta
 
 
 @dataclass(frozen=True)
@@ -340,4 +342,34 @@ def calibration(logits: np.ndarray, y: np.ndarray, temperature: float) -> tuple[
     return (
         expected_calibration_error(softmax(logits), y),
         expected_calibration_error(softmax(logits / temperature), y),
+    )
+
+
+def describe(
+    model: MLP,
+    recipe: Recipe,
+    name: str,
+    reports: list[EpochReport],
+    val: tuple[np.ndarray, np.ndarray],
+    test_accuracy: float | None,
+    started: float,
+    **fields: object,
+) -> Meta:
+    """The metadata of a network just trained, with its temperature fitted on validation data only
+    (train.py and the Learn view both end this way). `started` is the perf_counter at the start;
+    `fields` are the rest of Meta's fields (style, pen widths, data, origin)."""
+    vx, vy = val
+    val_logits = logits_of(model, vx)  # once: the fit and both calibration errors use it
+    temperature = fit_temperature(val_logits, vy)
+    before, after = calibration(val_logits, vy, temperature)
+    return Meta(
+        recipe={**recipe.to_dict(), "name": name, "augment_params": Augment().to_dict()},
+        seed=recipe.seed,
+        temperature=temperature,
+        calibration_error={"before": before, "after": after},
+        validation_accuracy=reports[-1].val if reports else {},
+        test_accuracy=test_accuracy,
+        train_seconds=round(time.perf_counter() - started, 1),
+        date=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        **fields,
     )

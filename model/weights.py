@@ -13,12 +13,10 @@ it, so nothing it writes can be refused later. Every way a file can be wrong end
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 import os
 import re
-import time
 import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -125,19 +123,6 @@ class Meta:
         names = {f for f in cls.__dataclass_fields__ if f not in ("style", "tta_pens")}
         known = {k: d[k] for k in names if k in d and d[k] is not None}
         return cls(style=Style(**style), tta_pens=tuple(pens), **known)
-
-
-def trained(*, started: float, ece: tuple[float, float], val_accuracy: dict, **fields: object) -> Meta:
-    """The metadata of a network just trained (train.py and the Learn view write it the same way):
-    `started` is the perf_counter at the start, `ece` the calibration error before and after the
-    temperature, `fields` the rest of Meta's fields."""
-    return Meta(
-        calibration_error={"before": ece[0], "after": ece[1]},
-        validation_accuracy=val_accuracy,
-        train_seconds=round(time.perf_counter() - started, 1),
-        date=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        **fields,
-    )
 
 
 def save(path: str | os.PathLike, model: MLP, meta: Meta | dict) -> Path:
