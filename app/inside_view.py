@@ -243,17 +243,10 @@ class _Frame:
         return Rect(rect.x + p, top, rect.w - 2 * p, max(rect.bottom - p - top, 1))
 
     def text_img(self, text: str, size: int, colour: Colour, bold: bool = False, max_w: float = 0) -> pygame.Surface:
-        img = self.v.text.render(text, size, colour, bold)
-        if max_w > 0 and img.get_width() > max_w:
-            size = max(7, int(size * max_w / img.get_width()))
-            img = self.v.text.render(text, size, colour, bold)
-        return img
+        return self.v.text.fit(text, size, colour, bold, max_w)
 
     def put(self, text: str, size: int, colour: Colour, anchor: str, pos, bold: bool = False, max_w: float = 0):
-        img = self.text_img(text, size, colour, bold, max_w)
-        r = img.get_rect(**{anchor: (round(pos[0]), round(pos[1]))})
-        self.s.blit(img, r)
-        return r
+        return self.v.text.put(self.s, text, size, colour, anchor, pos, bold, max_w)
 
     def button(self, name: str, label: str, right: int, cy: int) -> Rect:
         img = self.text_img(label, self.small, self.th.text, bold=True)

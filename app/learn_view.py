@@ -458,17 +458,11 @@ class _Frame:
 
     def img(self, text: str, size: int, colour: Colour, bold: bool = False, max_w: float = 0) -> pygame.Surface:
         """Text at `size`, or smaller until it fits in max_w."""
-        img = self.p.text.render(text, size, colour, bold)
-        if max_w > 0 and img.get_width() > max_w:
-            img = self.p.text.render(text, max(7, int(size * max_w / img.get_width())), colour, bold)
-        return img
+        return self.p.text.fit(text, size, colour, bold, max_w)
 
     def put(self, text: str, size: int, colour: Colour, anchor: str, pos, bold: bool = False,
             max_w: float = 0) -> Rect:
-        img = self.img(text, size, colour, bold, max_w)
-        r = img.get_rect(**{anchor: (round(pos[0]), round(pos[1]))})
-        self.s.blit(img, r)
-        return r
+        return self.p.text.put(self.s, text, size, colour, anchor, pos, bold, max_w)
 
     def card(self, rect: Rect, heading: str, right: str = "") -> Rect:
         """A panel with a heading (and a note on its right if it fits); returns the space under it."""

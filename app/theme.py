@@ -118,3 +118,20 @@ class TextCache:
             surf = self.fonts.get(size, bold).render(text, True, colour)
             self._cache[key] = surf
         return surf
+
+    def fit(self, text: str, size: int, colour: Colour, bold: bool = False, max_w: float = 0,
+            smallest: int = 7) -> pygame.Surface:
+        """Text at `size`, or smaller (not below `smallest`) until it is no wider than max_w (0: any)."""
+        img = self.render(text, size, colour, bold)
+        if max_w > 0 and img.get_width() > max_w:
+            img = self.render(text, max(smallest, int(size * max_w / img.get_width())), colour, bold)
+        return img
+
+    def put(self, surface: pygame.Surface, text: str, size: int, colour: Colour, anchor: str, pos,
+            bold: bool = False, max_w: float = 0) -> pygame.Rect:
+        """Fitted text blitted with its `anchor` (a pygame Rect attribute) at pos; returns where."""
+        img = self.fit(text, size, colour, bold, max_w)
+        r = img.get_rect(**{anchor: (round(pos[0]), round(pos[1]))})
+        surface.blit(img, r)
+        return r
+

@@ -213,12 +213,7 @@ class View:
 
     def _fit(self, text: str, size: int, colour: Colour, max_w: float, bold: bool = False) -> pygame.Surface:
         """Text rendered at `size`, or smaller until it is no wider than max_w."""
-        size = max(size, 8)
-        img = self.text.render(text, size, colour, bold)
-        if img.get_width() > max_w > 0:
-            size = max(8, int(size * max_w / img.get_width()))
-            img = self.text.render(text, size, colour, bold)
-        return img
+        return self.text.fit(text, max(size, 8), colour, bold, max_w, smallest=8)
 
     def _input_preview(self, surface: pygame.Surface, scene: Scene) -> None:
         lay, th, rect = scene.layout, scene.theme, scene.layout.preview
