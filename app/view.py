@@ -24,6 +24,10 @@ from model.inside import Inside, Units
 from model.recognise import Reading
 
 
+# The header's reminder of the key that leaves (or opens) a view, per view mode (app/panels.py).
+HEADER_KEYS = {"plain": "N  look inside", "inside": "N  plain view", "learn": "T  close"}
+
+
 @dataclass
 class Scene:
     """Everything one frame shows."""
@@ -169,7 +173,7 @@ class View:
         # Then the keys on the right and which model is reading (unless the layout put that in the
         # prediction card), in the first wording that fits.
         label = "" if lay.model_label.w else scene.model_label
-        keys = f"{'N  plain view' if scene.panel_open else 'N  look inside'}   \u00b7   H  help"
+        keys = f"{HEADER_KEYS.get(scene.mode, HEADER_KEYS['plain'])}   \u00b7   H  help"
         sizes = (lay.type.body, lay.type.small)
         for hint, size in [(keys, sizes[0]), (keys, sizes[1]), ("H  help", sizes[1]), ("", sizes[1])]:
             right = self.text.render(hint, lay.type.small, th.muted)
