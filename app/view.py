@@ -15,7 +15,7 @@ import pygame.gfxdraw
 from app.ink import InkLayer
 from app.keys import BINDINGS
 from app.layout import Layout
-from app.panels import Panel
+from app.panels import INSIDE, LEARN, PLAIN, Panel
 from app.readout import percentages, verdict
 from app.theme import Colour, Fonts, TextCache, Theme
 from model.config import CLASSES, FIELD
@@ -23,9 +23,8 @@ from model.drawing import Drawing
 from model.inside import Inside, Units
 from model.recognise import Reading
 
-
 # The header's reminder of the key that leaves (or opens) a view, per view mode (app/panels.py).
-HEADER_KEYS = {"plain": "N  look inside", "inside": "N  plain view", "learn": "T  close"}
+HEADER_KEYS = {PLAIN: "N  look inside", INSIDE: "N  plain view", LEARN: "T  close"}
 
 
 @dataclass
@@ -152,7 +151,7 @@ class View:
             "clear": not scene.drawing.is_empty,
         }
         for name, rect in lay.buttons.items():
-            lit = {"inside": "view", "learn": "learn"}.get(scene.mode)  # the open view's button
+            lit = {INSIDE: "view", LEARN: "learn"}.get(scene.mode)  # the open view's button
             on = (name == "eraser" and scene.eraser_mode) or name == lit
             fill = (
                 th.button_on
@@ -173,7 +172,7 @@ class View:
         # Then the keys on the right and which model is reading (unless the layout put that in the
         # prediction card), in the first wording that fits.
         label = "" if lay.model_label.w else scene.model_label
-        keys = f"{HEADER_KEYS.get(scene.mode, HEADER_KEYS['plain'])}   \u00b7   H  help"
+        keys = f"{HEADER_KEYS[scene.mode]}   \u00b7   H  help"
         sizes = (lay.type.body, lay.type.small)
         for hint, size in [(keys, sizes[0]), (keys, sizes[1]), ("H  help", sizes[1]), ("", sizes[1])]:
             right = self.text.render(hint, lay.type.small, th.muted)
