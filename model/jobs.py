@@ -462,9 +462,6 @@ class _Reporter:
     def epoch(self, report) -> None:
         self.send(EpochDone(report.epoch, report.loss, dict(report.val)))
 
-    def stop(self) -> bool:
-        return self.should_stop()
-
     def run(self, x: np.ndarray, y: np.ndarray, val: dict) -> list:
         from model.trainer import Cancelled as TrainingCancelled
         from model.trainer import train
@@ -473,7 +470,7 @@ class _Reporter:
         self.send(Progress(0.0, float("nan"), None, self.predictions()))  # the untrained readings
         try:
             return train(self.model, self.recipe, x, y, val, on_epoch=self.epoch, progress=False,
-                         on_progress=self.progress, should_stop=self.stop)
+                         on_progress=self.progress, should_stop=self.should_stop)
         except TrainingCancelled:
             raise _Stop() from None
 
