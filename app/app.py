@@ -61,8 +61,6 @@ HINT = "H: help   \u00b7   N: look inside   \u00b7   0\u20139: label and save fo
 HINTS = {  # the status line's hint in each view
     PLAIN: HINT,
     INSIDE: "N: plain view   \u00b7   G: gallery   \u00b7   click a unit to see it   \u00b7   H: help",
-    LEARN: "T or Esc: close   \u00b7   Enter: start   \u00b7   \u2190 \u2192 neurons, \u2191 \u2193 epochs"
-    "   \u00b7   keep drawing to try it",
 }
 
 
@@ -556,6 +554,8 @@ class App:
             self._toast = None
         if self.eraser_mode:
             return "Eraser on \u2014 drag over ink to remove it; E switches back to the pen", "info"
+        if self.mode == LEARN:
+            return self._learn().hint, "info"
         return HINTS[self.mode], "info"
 
     # -- window ------------------------------------------------------------------------------------

@@ -367,6 +367,17 @@ class LearnPanel:
         self._say([f"The canvas now reads with {label}"], "good")
         return UseModel(recogniser, label)
 
+    @property
+    def hint(self) -> str:
+        """The status line's keys for what the view shows now."""
+        page = self.page
+        if page == "running":
+            return "Esc: cancel   \u00b7   the canvas still reads with the model in use"
+        if page == "finished":
+            return "Enter: use this model   \u00b7   B: bundled model   \u00b7   T or Esc: close"
+        return ("T or Esc: close   \u00b7   Enter: start   \u00b7   \u2190 \u2192 neurons, \u2191 \u2193 epochs"
+                "   \u00b7   keep drawing to try it")
+
     def model_label(self) -> str:
         r, v = self.result, self.job.view if self.job else None
         if r is None or v is None:
@@ -500,15 +511,15 @@ class _Frame:
         return rect
 
     def row(self, items: list[tuple[str, str, dict]], x: int, y: int, right: int, size: int | None = None) -> int:
-        """Buttons left to right from (x, y), each as wide as its label; returns the row's bottom."""
+        """Buttons left to right from (x, y), each as wide as its label, continuing on a new line
+        when the next one does not fit (a small window); returns the bottom of the last line."""
         size = size or self.body
-        bottom = y
+        left, bottom = x, y
         for name, label, opts in items:
             w, h = self.button_size(label, size)
-            w = min(w, right - x)
-            if w <= 0:
-                break
-            r = self.button(name, label, Rect(x, y, w, h), size, **opts)
+            if x > left and x + w > right:
+                x, y = left, bottom + self.pad
+            r = self.button(name, label, Rect(x, y, min(w, right - x), h), size, **opts)
             x, bottom = r.right + self.pad, max(bottom, r.bottom)
         return bottom
 
@@ -684,7 +695,9 @@ class _Frame:
         r = p.result
         if r is not None:
             y = self.result_lines(r, x, y, area.w)
-            items = [("use", "Use this model", {"primary": True}), ("bundled", "Back to the bundled model", {}),
+            # Lit while it is the next thing to do: not once the canvas already reads with it.
+            in_use = p.in_use is not None and p.in_use == p.model_label()
+            items = [("use", "Use this model", {"primary": not in_use}), ("bundled", "Back to the bundled model", {}),
                      ("save", "Save", {}), ("again", "Start over", {})]
             return self.row(items, x, y + self.pad // 2, area.right) - area.y
         total = started.epochs if started else (p.epochs if p.task == "scratch" else 0)
