@@ -58,7 +58,7 @@ BUTTON_ACTIONS = {
     "view": "toggle_inside", "learn": "toggle_learn", "undo": "undo", "eraser": "toggle_eraser", "clear": "clear"
 }
 HINT = "H: help   \u00b7   N: look inside   \u00b7   0\u20139: label and save for training   \u00b7   S: save picture"
-HINTS = {  # the status line's hint in each view
+HINTS = {  # the status line's hint in each view (the Learn view says its own: LearnPanel.hint)
     PLAIN: HINT,
     INSIDE: "N: plain view   \u00b7   G: gallery   \u00b7   click a unit to see it   \u00b7   H: help",
 }
