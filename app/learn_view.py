@@ -821,13 +821,17 @@ class _Frame:
         line = round(size * 1.35)
         if rect.h < self.small * 2 + line:
             return
-        self.put("validation accuracy (5,000 digits it does not train on)", self.small, self.th.muted, "topleft",
-                 rect.topleft, max_w=rect.w)
+        caption = "validation accuracy (5,000 digits it does not train on)"
+        if self.p.text.fonts.get(self.small).size(caption)[0] > rect.w:
+            caption = "validation accuracy"  # a narrow card: the short form, at a readable size
+        self.put(caption, self.small, self.th.muted, "topleft", rect.topleft, max_w=rect.w)
         y = rect.y + round(self.small * 1.7)
         fit = max((rect.bottom - y) // line, 1)
         for e in epochs[-fit:]:
-            self.put(f"after epoch {e.epoch}", size, self.th.text, "topleft", (rect.x, y))
-            self.put(pct(e.val_accuracy.get("mnist")), size, self.th.good, "topright", (rect.right, y), bold=True)
+            figure = pct(e.val_accuracy.get("mnist"))
+            right = self.put(figure, size, self.th.good, "topright", (rect.right, y), bold=True)
+            self.put(f"after epoch {e.epoch}", size, self.th.text, "topleft", (rect.x, y),
+                     max_w=right.x - rect.x - self.pad)  # a narrow card: the words shrink, the figure stays
             y += line
         if not epochs:
             self.put("after the first epoch\u2026", size, self.th.faint, "topleft", (rect.x, y), max_w=rect.w)
