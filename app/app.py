@@ -196,7 +196,7 @@ class App:
             theme=self.theme,
             drawing=self.drawing,
             reading=self.reading,
-            threshold=self.recogniser.not_sure,
+            thresholds=self.recogniser.thresholds,
             brush_px=self.brush_px,
             eraser_mode=self.eraser_mode,
             erasing_now=self.drawing.erasing,

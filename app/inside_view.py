@@ -712,7 +712,7 @@ class InsidePanel:
         pointer = None if scene.show_help else scene.pointer
         self.view.draw(
             surface, lay.panel, scene.inside, scene.units, scene.theme, lay.scale, self.state,
-            pointer=pointer, threshold=scene.threshold,
+            pointer=pointer, threshold=scene.thresholds.sure,
         )
 
     def click(self, pos: tuple[int, int]) -> bool:

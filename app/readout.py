@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from model.answer import Thresholds
 from model.recognise import Reading
 
 
@@ -34,18 +35,26 @@ def percentages(probs: np.ndarray | list[float], total: int = 100) -> list[int]:
 
 @dataclass(frozen=True)
 class Verdict:
-    headline: str  # shown large: "7", or "4 or 9?" when not sure
+    headline: str  # shown large: "7", "4 or 9?" when not sure, "not a digit"
     caption: str  # shown under it
-    sure: bool
+    kind: str  # "sure", "unsure" or "not-digit" (model/answer.py)
     top: int
     runner_up: int
 
+    @property
+    def sure(self) -> bool:
+        return self.kind == "sure"
 
-def verdict(reading: Reading, threshold: float) -> Verdict:
-    """The headline and caption for a reading; not sure below `threshold`, naming the runner-up."""
+
+def verdict(reading: Reading, thresholds: Thresholds) -> Verdict:
+    """The headline and caption for a reading: sure, not sure (naming the runner-up), or not a digit."""
+    a = reading.answer(thresholds)
     pct = percentages(reading.probs)
-    top, second = reading.top, reading.runner_up
-    if reading.sure(threshold):
-        return Verdict(str(top), f"{pct[top]}% sure", True, top, second)
+    top, second = a.top, a.runner_up
+    if a.kind == "not-digit":
+        why = "too small to read \u2014 draw bigger" if a.too_small else "this does not look like a digit"
+        return Verdict("not a digit", why, a.kind, top, second)
+    if a.sure:
+        return Verdict(str(top), f"{pct[top]}% sure", a.kind, top, second)
     caption = f"not sure \u2014 {pct[top]}% vs {pct[second]}%"
-    return Verdict(f"{top} or {second}?", caption, False, top, second)
+    return Verdict(f"{top} or {second}?", caption, a.kind, top, second)

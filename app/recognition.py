@@ -17,6 +17,7 @@ import time
 from collections import deque
 
 from model import inside
+from model.answer import ink_extent
 from model.drawing import Drawing
 from model.recognise import Reading, Recogniser
 
@@ -72,7 +73,7 @@ class ReadScheduler:
             return True  # nothing readable (e.g. every point erased mid-gesture)
         finally:
             self.read_times.append(time.perf_counter() - t0)
-        self.reading = Reading(image=f.image, probs=f.probs)
+        self.reading = Reading(image=f.image, probs=f.probs, not_digit=f.not_digit, extent=ink_extent(strokes, side))
         if self.explaining:
             self.inside = inside.explain(r.model, f, self.units, strokes, side, r.style)
         return True

@@ -18,6 +18,7 @@ from app.layout import Layout
 from app.panels import INSIDE, LEARN, PLAIN, Panel
 from app.readout import percentages, verdict
 from app.theme import Colour, Fonts, TextCache, Theme
+from model.answer import Thresholds
 from model.config import CLASSES, FIELD
 from model.drawing import Drawing
 from model.inside import Inside, Units
@@ -35,7 +36,7 @@ class Scene:
     theme: Theme
     drawing: Drawing
     reading: Reading | None
-    threshold: float  # below this top probability the headline says "not sure"
+    thresholds: Thresholds  # when a reading is sure, not sure, or not a digit (model/answer.py)
     brush_px: int
     eraser_mode: bool
     erasing_now: bool
@@ -194,7 +195,7 @@ class View:
         if scene.reading is None:
             self._text(surface, "no digit yet", lay.type.body, th.faint, body.center, "center", max_w=body.w)
             return
-        v = verdict(scene.reading, scene.threshold)
+        v = verdict(scene.reading, scene.thresholds)
         caption_size = lay.type.body
         big = round(min(body.h - caption_size * 2.2, body.w * 0.9))
         if not v.sure:
@@ -237,7 +238,7 @@ class View:
         pct = percentages(reading.probs) if reading is not None else None
         highlight: dict[int, Colour] = {}
         if reading is not None:
-            v = verdict(reading, scene.threshold)
+            v = verdict(reading, scene.thresholds)
             if v.sure:
                 highlight[v.top] = th.accent
             else:

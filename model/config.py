@@ -9,6 +9,10 @@ FIELD = 28  # side of the network's square input image, as in MNIST
 INPUTS = FIELD * FIELD  # 784 pixels, one input unit each
 CLASSES = 10  # the digits 0-9, one output unit each
 DIGITS = tuple(range(CLASSES))
+# A network may have one more output, trained on drawings that are no digit at all; its index is the
+# label those drawings get in training. Networks with just the ten digit outputs still load.
+NOT_A_DIGIT = CLASSES
+OUTPUTS = (CLASSES, CLASSES + 1)  # output layer sizes Digitpad accepts
 
 REPO = Path(__file__).resolve().parent.parent
 BUNDLED_WEIGHTS = REPO / "weights" / "digitpad-925.npz"

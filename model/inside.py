@@ -30,6 +30,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 from scipy import ndimage
 
+from model.answer import split
 from model.config import CLASSES, FIELD, INPUTS
 from model.mlp import ACTIVATIONS, MLP, softmax
 from model.preprocess import BOX, Strokes, Style, as_strokes, strokes_to_input
@@ -50,13 +51,14 @@ class Forward(Ranked):
 
     x: np.ndarray  # (784,) float32: the input that is explained (the first rendering)
     hidden: tuple[np.ndarray, ...]  # each hidden layer's activations for x, first layer first
-    logits: np.ndarray  # (10,) for x
+    logits: np.ndarray  # (10,) for x; (11,) for a network with a "not a digit" output
     temperature: float
-    probs: np.ndarray  # (10,) softmax(logits / T), averaged over the renderings if there are several
+    probs: np.ndarray  # (10,) digit probabilities: softmax(logits / T), averaged over the renderings
     raw_probs: np.ndarray | None = None  # (10,) the answer on the raw canvas shrunk to 28x28, if asked
     raw_x: np.ndarray | None = None  # (784,) that raw canvas image
     raw_side: float | None = None  # the canvas side it was shrunk from, when `read` made it
     pen: float | None = None  # the pen width x was rendered with, when `read` made it
+    not_digit: float = 0.0  # P(not a digit), for a network with that output (model/answer.py)
 
     @property
     def image(self) -> np.ndarray:
@@ -87,14 +89,16 @@ def forward(model: MLP, images: np.ndarray, temperature: float = 1.0, raw: np.nd
     *inputs, logits = model.layers(batch)
     probs_all = softmax(logits / temperature)
     probs = probs_all[:n].mean(axis=0)
+    digits, other = split(probs / probs.sum())
     return Forward(
         x=batch[0],
         hidden=tuple(h[0] for h in inputs[1:]),
         logits=logits[0],
         temperature=float(temperature),
-        probs=probs / probs.sum(),
-        raw_probs=None if raw is None else probs_all[n],
+        probs=digits,
+        raw_probs=None if raw is None else split(probs_all[n])[0],
         raw_x=None if raw is None else batch[n],
+        not_digit=float(other),
     )
 
 

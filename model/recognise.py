@@ -11,11 +11,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from model.answer import Answer, Thresholds, answer, ink_extent, split
 from model.mlp import MLP
 from model.preprocess import Strokes, strokes_to_input
 from model.weights import Meta, load
-
-NOT_SURE = 0.6  # below this top probability the app says "not sure" and names the runner-up
 
 
 class Ranked:
@@ -35,10 +34,13 @@ class Ranked:
 @dataclass
 class Reading(Ranked):
     image: np.ndarray  # the 28x28 input the network saw
-    probs: np.ndarray  # 10 probabilities summing to 1
+    probs: np.ndarray  # 10 digit probabilities summing to 1 (what the bars show)
+    not_digit: float = 0.0  # probability that this is no digit at all (networks with that output)
+    extent: float | None = None  # the ink's size as a fraction of the canvas side, when known
 
-    def sure(self, threshold: float = NOT_SURE) -> bool:
-        return bool(self.probs.max() >= threshold)
+    def answer(self, thresholds: Thresholds) -> Answer:
+        """Sure, not sure or not a digit (model/answer.py)."""
+        return answer(self.probs, self.not_digit, self.extent, thresholds)
 
 
 class Recogniser:
@@ -49,16 +51,24 @@ class Recogniser:
         # Pen widths to render and average over: a prediction that holds for slightly thinner and
         # thicker ink is steadier while the user draws. One entry means a single rendering.
         self.pens = list(meta.pens)
-        self.not_sure = NOT_SURE
+        self.thresholds: Thresholds = meta.thresholds
 
     @classmethod
     def from_file(cls, path: str | os.PathLike) -> Recogniser:
         """The recogniser for a weights file; every problem is one `WeightsError` line."""
         return cls(*load(path))
 
-    def read(self, strokes: Strokes) -> Reading:
-        """Probabilities for a drawing (strokes in any units, y down); ValueError if empty."""
+    def read(self, strokes: Strokes, side: float | None = None) -> Reading:
+        """Probabilities for a drawing (strokes in any units, y down); ValueError if empty.
+
+        `side`: the canvas side in the strokes' units. Given, the reading knows how large the ink is
+        on the canvas, which is how a dot or a tick is told from a small digit."""
         images = [strokes_to_input(strokes, replace(self.style, pen=p)) for p in self.pens]
         x = np.stack(images).reshape(len(images), -1)
         probs = self.model.predict_proba(x, self.temperature).mean(axis=0)
-        return Reading(image=images[0], probs=probs / probs.sum())
+        digits, other = split(probs / probs.sum())
+        extent = None if side is None else ink_extent(strokes, side)
+        return Reading(image=images[0], probs=digits, not_digit=float(other), extent=extent)
+
+    def answer(self, reading: Reading) -> Answer:
+        return reading.answer(self.thresholds)

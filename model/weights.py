@@ -23,8 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
+from model.answer import MIN_INK, NOT_DIGIT, SURE, Thresholds
 from model.atomic import atomic_write
-from model.config import CLASSES, FIELD, INPUTS
+from model.config import CLASSES, FIELD, INPUTS, OUTPUTS
 from model.mlp import ACTIVATIONS, MLP
 from model.preprocess import Style, strokes_to_input
 
@@ -64,6 +65,12 @@ class Meta:
     test_accuracy: float | None = None
     train_seconds: float | None = None
     date: str | None = None
+    # When to say "sure", "not sure" and "not a digit" (model/answer.py), chosen on validation
+    # writers after training; `answers` holds what those thresholds gave there.
+    sure_threshold: float = SURE
+    not_digit_threshold: float = NOT_DIGIT
+    min_ink: float = MIN_INK
+    answers: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         s = self.style
@@ -81,7 +88,11 @@ class Meta:
         if not (isinstance(pens, tuple) and len(pens) <= MAX_TTA_PENS and all(_number(p) and 0 < p <= FIELD
                                                                               for p in pens)):
             raise ValueError(f"'tta_pens' must be up to {MAX_TTA_PENS} pen widths in (0, {FIELD}], got {pens!r}")
-        for name in ("recipe", "data", "calibration_error", "validation_accuracy"):
+        try:
+            self.thresholds  # noqa: B018 (constructing it checks the three numbers)
+        except ValueError as e:
+            raise ValueError(str(e)) from None
+        for name in ("recipe", "data", "calibration_error", "validation_accuracy", "answers"):
             if not isinstance(getattr(self, name), dict):
                 raise ValueError(f"{name!r} must be a JSON object, got {getattr(self, name)!r}")
         for name, ok in (("seed", lambda v: type(v) is int), ("test_accuracy", _number),
@@ -90,6 +101,10 @@ class Meta:
             v = getattr(self, name)
             if v is not None and not ok(v):
                 raise ValueError(f"{name!r} has the wrong type: {v!r}")
+
+    @property
+    def thresholds(self) -> Thresholds:
+        return Thresholds(self.sure_threshold, self.not_digit_threshold, self.min_ink)
 
     @property
     def pens(self) -> tuple[float, ...]:
@@ -139,14 +154,16 @@ def save(path: str | os.PathLike, model: MLP, meta: Meta | dict) -> Path:
 def check(model: MLP, meta: Meta, where: str | os.PathLike) -> None:
     """Everything Digitpad needs of a network, for a loaded file or a model about to be saved.
 
-    The network must map INPUTS pixels to CLASSES digits with finite parameters, and it must read a
-    test drawing, rendered as its metadata says, into finite probabilities: a file can be well formed
-    yet useless, and that must surface as a message now, not on a user's first stroke in class.
+    The network must map INPUTS pixels to the CLASSES digits (plus, optionally, "not a digit") with
+    finite parameters, and it must read a test drawing, rendered as its metadata says, into finite
+    probabilities: a file can be well formed yet useless, and that must surface as a message now,
+    not on a user's first stroke in class.
     """
     sizes = model.sizes
-    if sizes[0] != INPUTS or sizes[-1] != CLASSES:
+    if sizes[0] != INPUTS or sizes[-1] not in OUTPUTS:
         raise WeightsError(f"{where}: the network maps {sizes[0]} inputs to {sizes[-1]} classes;"
-                           f" Digitpad needs {INPUTS} ({FIELD}x{FIELD}) inputs and {CLASSES} classes")
+                           f" Digitpad needs {INPUTS} ({FIELD}x{FIELD}) inputs and {CLASSES} classes"
+                           f" (or {CLASSES + 1}, the last one for 'not a digit')")
     for i, p in enumerate(model.params):
         if not np.isfinite(p).all():
             raise WeightsError(f"{where}: {'Wb'[i % 2]}{i // 2} contains NaN or infinite values")
@@ -157,7 +174,7 @@ def check(model: MLP, meta: Meta, where: str | os.PathLike) -> None:
         probs = model.predict_proba(x, meta.temperature).mean(axis=0)
     except (ValueError, FloatingPointError, ArithmeticError) as e:
         raise WeightsError(f"{where}: the model fails on a test drawing ({type(e).__name__}: {e})") from None
-    if probs.shape != (CLASSES,) or not np.isfinite(probs).all():
+    if probs.shape != (sizes[-1],) or not np.isfinite(probs).all():
         raise WeightsError(f"{where}: the model gives invalid probabilities (NaN or wrong shape)")
 
 
