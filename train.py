@@ -29,10 +29,12 @@ from tqdm import tqdm
 
 from model.atomic import check_writable
 from model.augment import Augmenter
-from model.config import BUNDLED_WEIGHTS, CLASSES, FIELD, INPUTS, REPO
+from model.config import BUNDLED_WEIGHTS, CLASSES, FIELD, INPUTS, NOT_A_DIGIT, REPO
+from model.coverage import non_digit_inputs, style_variants
 from model.data import DataError, load_mnist, split_validation
 from model.jsonl import describe_skipped
 from model.mlp import ACTIVATIONS, INITS, LOSSES, MLP
+from model.nondigits import SEEDS
 from model.preprocess import Style, mnist_to_input
 from model.sample import Sample, StrokeDataError
 from model.split import SPLITS, split_samples
@@ -52,11 +54,12 @@ from model.trainer import (
 )
 from model.weights import Meta, WeightsError, check, load, save
 
+NON_DIGIT_VAL_PER_KIND = 40  # validation non-digits per kind: enough to see the rate, quick to render
 RUNS = REPO / "runs"  # ignored by git: where new models go unless --out says otherwise
 
 # One line of help per Recipe field; the flags themselves are generated from the dataclass.
 FIELD_HELP = {
-    "sizes": f"hidden layer sizes (input {INPUTS} and output {CLASSES} are fixed)",
+    "sizes": f"hidden layer sizes (input {INPUTS} is fixed; output {CLASSES}, plus one with --not-digits)",
     "activation": "hidden-layer activation",
     "init": "weight initialisation",
     "loss": "training loss",
@@ -71,6 +74,8 @@ FIELD_HELP = {
     "grad_sum": "sum (not average) batch gradients, as the original project did",
     "augment": "augment MNIST images (elastic, rotate, scale, shear, shift, thickness)",
     "stroke_copies": "renderings per training stroke sample, each with its own pen width",
+    "styles": "add crossbar 7s, flag 1s, one-stroke 4s and curled 9s made from training writers' digits",
+    "not_digits": "generated non-digit drawings per kind, for an 11th output 'not a digit' (0: none)",
     "seed": "random seed (initialisation, shuffling, augmentation)",
 }
 CHOICES = {"activation": list(ACTIVATIONS), "init": list(INITS), "loss": list(LOSSES), "schedule": list(SCHEDULES)}
@@ -109,7 +114,7 @@ def recipe_help(name: str) -> str:
     show = (lambda v: " ".join(map(str, v[1:-1]))) if name == "sizes" else str
     base = getattr(RECIPES["default"], name)
     others = [f"{r} {show(getattr(rec, name))}" for r, rec in RECIPES.items()
-              if r != "default" and getattr(rec, name) != base]
+              if r != "default" and show(getattr(rec, name)) != show(base)]
     return f"{FIELD_HELP[name]} (default {show(base)}{'; ' + ', '.join(others) if others else ''})"
 
 
@@ -153,8 +158,11 @@ def make_recipe(args: argparse.Namespace) -> tuple[Recipe, dict]:
     """The chosen recipe with the flags given on top, and {field: (recipe value, new value)} changed."""
     recipe = RECIPES[args.recipe]
     overrides = {f.name: getattr(args, f.name) for f in fields(Recipe) if getattr(args, f.name) is not None}
-    if "sizes" in overrides:
-        overrides["sizes"] = (INPUTS, *overrides["sizes"], CLASSES)
+    # The output layer follows --not-digits: ten digits, plus "not a digit" when it is trained.
+    hidden = overrides.get("sizes", recipe.sizes[1:-1])
+    outputs = CLASSES + (overrides.get("not_digits", recipe.not_digits) > 0)
+    if "sizes" in overrides or outputs != recipe.sizes[-1]:
+        overrides["sizes"] = (INPUTS, *hidden, outputs)
     changed = {k: (getattr(recipe, k), v) for k, v in overrides.items() if getattr(recipe, k) != v}
     return replace(recipe, **overrides), changed
 
@@ -206,7 +214,12 @@ def run(args: argparse.Namespace, recipe: Recipe, out: Path) -> int:
     if args.finetune:
         model, base = load(args.finetune)
         style = base.style
-        recipe = replace(recipe, sizes=tuple(model.sizes), activation=model.activation)
+        has_other = model.sizes[-1] > CLASSES
+        if has_other and not recipe.not_digits:
+            raise ValueError(f"{args.finetune} has a 'not a digit' output: fine-tuning it needs --not-digits above 0"
+                             " (non-digit drawings keep that output working)")
+        recipe = replace(recipe, sizes=tuple(model.sizes), activation=model.activation,
+                         not_digits=recipe.not_digits if has_other else 0)
     else:
         model = MLP(list(recipe.sizes), recipe.activation, recipe.init, seed=recipe.seed)
         style = Style(deskew=args.deskew)
@@ -240,6 +253,13 @@ def run(args: argparse.Namespace, recipe: Recipe, out: Path) -> int:
     val = {"mnist": (x_va, y_va)}
     data_meta: dict = {"mnist": {"train": len(tr), "validation": len(va), "test": len(x_test)}, "strokes": stroke_meta}
 
+    if recipe.styles and train_samples:
+        # Styles MNIST hardly has, made from the training writers' own digits (model/coverage.py).
+        variants = style_variants(train_samples, seed=recipe.seed)
+        say(f"style variants: {len(variants)} made from training writers' 7s, 1s, 4s and 9s")
+        train_samples = train_samples + variants
+        if val_samples:
+            val["styles"] = render_samples(style_variants(val_samples, seed=SEEDS["val"]), style)
     if train_samples:
         xs, ys = render_samples(train_samples, style, recipe.stroke_copies, seed=recipe.seed)
         if args.finetune:
@@ -250,6 +270,13 @@ def run(args: argparse.Namespace, recipe: Recipe, out: Path) -> int:
         x_tr, y_tr = np.concatenate([x_tr, xs]), np.concatenate([y_tr, ys])
     if val_samples:
         val["strokes"] = render_samples(val_samples, style)
+    non_digit_val = None
+    if recipe.not_digits:
+        xn, yn = non_digit_inputs(recipe.not_digits, SEEDS["train"], style, recipe.stroke_copies)
+        x_tr, y_tr = np.concatenate([x_tr, xn]), np.concatenate([y_tr, yn])
+        non_digit_val, _ = non_digit_inputs(NON_DIGIT_VAL_PER_KIND, SEEDS["val"], style)
+        val["non-digits"] = (non_digit_val, np.full(len(non_digit_val), NOT_A_DIGIT))
+        say(f"non-digits: {len(xn)} training drawings ({recipe.not_digits} per kind x {recipe.stroke_copies} pens)")
 
     say(f"training {'-'.join(map(str, recipe.sizes))} {recipe.activation} on {len(x_tr)} images for "
         f"{recipe.epochs} epochs (recipe {args.recipe}, seed {recipe.seed})")
@@ -272,11 +299,18 @@ def run(args: argparse.Namespace, recipe: Recipe, out: Path) -> int:
     vy = np.concatenate([v[1] for v in val.values()])
     meta = describe(
         model, recipe, args.recipe, reports, (vx, vy), test_acc, started,
+        answers_on=val.get("strokes"), non_digits=non_digit_val,
         style=style, tta_pens=base.tta_pens, data=data_meta,
         finetuned_from=Path(args.finetune).name if args.finetune else None,
     )
     ece = meta.calibration_error
     say(f"temperature {meta.temperature:.3f}: validation calibration error {ece['before']:.4f} -> {ece['after']:.4f}")
+    if meta.answers:
+        a = meta.answers
+        say(f"answers chosen on {a['on']}: sure from {meta.sure_threshold:.3f}, 'not a digit' from "
+            f"{meta.not_digit_threshold:.3f}; there {a['wrong_and_sure']:.2%} wrong and sure, "
+            f"{a['right_but_unsure']:.2%} of right answers not sure, {a['flagged']:.2%} of digits flagged"
+            + (f", {a['non_digits_flagged']:.2%} of non-digits flagged" if "non_digits_flagged" in a else ""))
     # The loader's own checks, before anything is written: main.py must never refuse what we save.
     check(model, meta, out)
     if out.exists() and not args.force:  # it may have appeared while we trained

@@ -488,8 +488,9 @@ def _scratch(spec: ScratchSpec, send, should_stop) -> None:
     (x, y), (vx, vy), (tx, ty) = _load_mnist(spec.data, spec.limit, Style())
     if should_stop():
         raise _Stop()
-    recipe = replace(RECIPES[spec.recipe], sizes=(INPUTS, spec.hidden, CLASSES), seed=spec.seed)
+    recipe = replace(RECIPES[spec.recipe], sizes=(INPUTS, spec.hidden, RECIPES[spec.recipe].outputs), seed=spec.seed)
     recipe = replace(recipe, epochs=spec.epochs or recipe.epochs)
+    x, y = _with_non_digits(x, y, recipe, Style())
     model = MLP(list(recipe.sizes), recipe.activation, recipe.init, seed=recipe.seed)
     grid = grid_indices(vy)
     send(Started("scratch", model.sizes, recipe.epochs, len(x), vx[grid].reshape(-1, FIELD, FIELD), vy[grid]))
@@ -543,7 +544,9 @@ def _finetune(spec: FinetuneSpec, send, should_stop) -> None:
     if should_stop():
         raise _Stop()
 
-    recipe = replace(RECIPES["finetune"], sizes=tuple(model.sizes), activation=model.activation, seed=spec.seed)
+    finetune = RECIPES["finetune"]
+    recipe = replace(finetune, sizes=tuple(model.sizes), activation=model.activation, seed=spec.seed,
+                     not_digits=finetune.not_digits if model.sizes[-1] > CLASSES else 0)
     recipe = replace(recipe, epochs=spec.epochs or recipe.epochs)
     held_samples = [samples[i] for i in held]
     # "Before" and "after" read the held-out drawings exactly as the app will: same rendering, same
@@ -565,6 +568,7 @@ def _finetune(spec: FinetuneSpec, send, should_stop) -> None:
         # Drawings alone: repeat them to a sensible epoch so a few hundred still take a few hundred steps.
         reps = int(np.clip(round(5000 / max(len(xs), 1)), 1, 50))
         x, y, test = np.tile(xs, (reps, 1)), np.tile(ys, reps), None
+    x, y = _with_non_digits(x, y, recipe, style)
     grid = grid_indices(hy)
     send(Started("finetune", model.sizes, recipe.epochs, len(x), hx[grid].reshape(-1, FIELD, FIELD), hy[grid]))
     reporter = _Reporter(model, recipe, send, should_stop, hx[grid])
@@ -575,6 +579,18 @@ def _finetune(spec: FinetuneSpec, send, should_stop) -> None:
     send(held_out_accuracy("after", after, labels[held]))
     data_meta = {"drawings": {"file": Path(spec.drawings).name, "train": len(tr), "held_out": len(held)}}
     _finish(model, recipe, tuned_meta, val.get("mnist", (hx, hy)), test, reports, out, started, send, data_meta)
+
+
+def _with_non_digits(x: np.ndarray, y: np.ndarray, recipe, style) -> tuple[np.ndarray, np.ndarray]:
+    """The training data plus generated non-digits when the network has a "not a digit" output (as
+    train.py does): without them that output would fade while the class's digits are learnt."""
+    if not recipe.not_digits:
+        return x, y
+    from model.coverage import non_digit_inputs
+    from model.nondigits import SEEDS
+
+    xn, yn = non_digit_inputs(recipe.not_digits, SEEDS["train"], style, recipe.stroke_copies)
+    return np.concatenate([x, xn]), np.concatenate([y, yn])
 
 
 def _finish(model, recipe, base, val, test, reports, out: Path, started: float, send, data_meta: dict) -> None:

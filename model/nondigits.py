@@ -121,6 +121,11 @@ def make(kind: str, rng: np.random.Generator) -> Strokes:
     return _wobble(KINDS[kind](rng), rng)
 
 
+# The seeds of the three uses, kept apart like writers are: training draws from one, the thresholds
+# are chosen on another, and evaluate.py tests on a third that neither ever saw.
+SEEDS = {"train": 0, "val": 1, "test": 2}
+
+
 def non_digits(per_kind: int, seed: int = 0) -> list[tuple[str, Strokes]]:
     """`per_kind` drawings of every kind, reproducible for a seed: [(kind, strokes), ...]."""
     rng = np.random.default_rng(seed)

@@ -13,6 +13,7 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 from tqdm import tqdm
 
+from model.answer import Thresholds, choose, honesty, split
 from model.augment import Augment, Augmenter
 from model.config import CLASSES, INPUTS
 from model.fast import FusedSGD
@@ -25,7 +26,7 @@ from model.weights import Meta
 
 @dataclass(frozen=True)
 class Recipe:
-    sizes: tuple[int, ...] = (INPUTS, 925, CLASSES)
+    sizes: tuple[int, ...] = (INPUTS, 925, CLASSES + 1)  # the last output: "not a digit"
     activation: str = "relu"
     init: str = "he"
     loss: str = "xent"
@@ -40,6 +41,8 @@ class Recipe:
     grad_sum: bool = False  # the original project summed (not averaged) batch gradients
     augment: bool = True
     stroke_copies: int = 2  # renderings per training stroke sample, each with its own pen width
+    styles: bool = True  # add crossbar 7s, flag 1s, one-stroke 4s, curled 9s made from training writers
+    not_digits: int = 300  # non-digit drawings per kind for the extra output (0: ten outputs only)
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -47,6 +50,14 @@ class Recipe:
             value = getattr(self, name)
             if not ok(value):
                 raise ValueError(f"recipe {name} must be {what}, got {value!r}")
+        if self.sizes[-1] != self.outputs:
+            raise ValueError(f"recipe sizes must end in {self.outputs} outputs with not_digits {self.not_digits}"
+                             f" (an 11th output only when there are non-digits to train it), got {self.sizes}")
+
+    @property
+    def outputs(self) -> int:
+        """Ten digits, plus "not a digit" when the recipe trains it."""
+        return CLASSES + (self.not_digits > 0)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -75,6 +86,7 @@ RULES: dict[str, tuple[Callable[[object], bool], str]] = {
     "weight_decay": (lambda v: _finite(v) and v >= 0, "zero or more"),
     "dropout": (lambda v: _finite(v) and 0 <= v < 1, "in [0, 1)"),
     "stroke_copies": (lambda v: v >= 1, "at least 1"),
+    "not_digits": (lambda v: v >= 0, "zero or more"),
     "seed": (lambda v: v >= 0, "zero or more"),
 }
 
@@ -84,12 +96,15 @@ RECIPES = {
     "default": Recipe(),
     # The school project this started from: 98.51% on MNIST.
     "original": Recipe(
-        epochs=15, batch=50, lr=0.01, schedule="exp", decay=0.9, momentum=0.0, grad_sum=True, augment=False
+        sizes=(INPUTS, 925, CLASSES), epochs=15, batch=50, lr=0.01, schedule="exp", decay=0.9, momentum=0.0,
+        grad_sum=True, augment=False, styles=False, not_digits=0,
     ),
     # Retraining live in a lesson: about a minute on a 2-core laptop, >= 98% on MNIST.
-    "quick": Recipe(epochs=8, batch=100, lr=0.1, augment=False, stroke_copies=1),
-    # Adapting a trained model to a class's handwriting, starting from its weights.
-    "finetune": Recipe(epochs=4, batch=100, lr=0.01, stroke_copies=4),
+    "quick": Recipe(sizes=(INPUTS, 925, CLASSES), epochs=8, batch=100, lr=0.1, augment=False, stroke_copies=1,
+                    styles=False, not_digits=0),
+    # Adapting a trained model to a class's handwriting, starting from its weights (their output
+    # count wins: non-digits are mixed in only for a network that has the extra output).
+    "finetune": Recipe(epochs=4, batch=100, lr=0.01, stroke_copies=4, styles=False, not_digits=100),
 }
 
 
@@ -329,11 +344,13 @@ def expected_calibration_error(probs: np.ndarray, y: np.ndarray, bins: int = 15)
 
 
 def confusion_table(y: np.ndarray, pred: np.ndarray) -> str:
-    """The 10x10 confusion matrix as text: rows are true digits, columns predictions."""
-    m = np.zeros((10, 10), np.int64)
+    """The confusion matrix as text: rows are true digits, columns predictions (a last column "none"
+    when some drawings were answered "not a digit" by a network with that output)."""
+    cols = CLASSES + 1 if len(pred) and pred.max() >= CLASSES else CLASSES
+    m = np.zeros((CLASSES, cols), np.int64)
     np.add.at(m, (y, pred), 1)
-    head = "      " + "".join(f"{c:>6}" for c in range(10))
-    rows = [f"{r:>6}" + "".join(f"{v:>6}" for v in m[r]) for r in range(10)]
+    head = "      " + "".join(f"{c:>6}" for c in [*range(CLASSES), "none"][:cols])
+    rows = [f"{r:>6}" + "".join(f"{v:>6}" for v in m[r]) for r in range(CLASSES)]
     return "\n".join(["confusion matrix (rows: true digit, columns: predicted)", head, *rows])
 
 
@@ -345,6 +362,21 @@ def calibration(logits: np.ndarray, y: np.ndarray, temperature: float) -> tuple[
     )
 
 
+def choose_answers(model: MLP, temperature: float, digits: tuple[np.ndarray, np.ndarray],
+                   non_digits: np.ndarray | None = None) -> tuple[Thresholds, dict]:
+    """When to say sure / not sure / not a digit, chosen on validation writers' digits (`digits`:
+    inputs and labels), with what the thresholds give there (and on validation non-digits)."""
+    x, y = digits
+    d, other = split(softmax(logits_of(model, x) / temperature))
+    th = choose(d, other, y)
+    figures = {"on": f"{len(y)} validation digits", **honesty(d, other, y, None, th)}
+    if non_digits is not None and len(non_digits) and model.sizes[-1] > CLASSES:
+        _, other_n = split(softmax(logits_of(model, non_digits) / temperature))
+        figures["non_digits_flagged"] = float((other_n >= th.not_digit).mean())
+        figures["non_digits_on"] = f"{len(non_digits)} validation non-digits (the network's kinds)"
+    return th, figures
+
+
 def describe(
     model: MLP,
     recipe: Recipe,
@@ -353,15 +385,23 @@ def describe(
     val: tuple[np.ndarray, np.ndarray],
     test_accuracy: float | None,
     started: float,
+    answers_on: tuple[np.ndarray, np.ndarray] | None = None,
+    non_digits: np.ndarray | None = None,
     **fields: object,
 ) -> Meta:
     """The metadata of a network just trained, with its temperature fitted on validation data only
     (train.py and the Learn view both end this way). `started` is the perf_counter at the start;
-    `fields` are the rest of Meta's fields (style, pen widths, data, origin)."""
+    `answers_on`: validation writers' digits to choose the answer thresholds on (with `non_digits`,
+    validation non-digits to report on); `fields` are the rest of Meta's fields (style, pen
+    widths, data, origin)."""
     vx, vy = val
     val_logits = logits_of(model, vx)  # once: the fit and both calibration errors use it
     temperature = fit_temperature(val_logits, vy)
     before, after = calibration(val_logits, vy, temperature)
+    if answers_on is not None and len(answers_on[1]):
+        th, figures = choose_answers(model, temperature, answers_on, non_digits)
+        fields = {"sure_threshold": th.sure, "not_digit_threshold": th.not_digit, "min_ink": th.min_ink,
+                  "answers": figures, **fields}
     return Meta(
         recipe={**recipe.to_dict(), "name": name, "augment_params": Augment().to_dict()},
         seed=recipe.seed,

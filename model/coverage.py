@@ -1,0 +1,49 @@
+"""Training data beyond MNIST's hands: the styles it lacks, and drawings that are no digit at all.
+
+- `style_variants`: for every training writer's 7, 1, 4 and 9, the same digit in the style that
+  MNIST-trained networks misread (crossbar 7, flag 1, one-stroke 4, curled 9; see model/styles.py).
+  Only ever applied to *training* writers: evaluate.py tests on variants of held-out writers.
+- `non_digit_inputs`: rendered drawings of model/nondigits.py's kinds, labelled NOT_A_DIGIT, for the
+  network's 11th output. Dots and short marks are left out: preprocessing scales every drawing to the
+  same size, so a tick would look like a 1; those are caught by their size on the canvas instead
+  (model/answer.py MIN_INK), before the network is asked.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.config import NOT_A_DIGIT
+from model.nondigits import KINDS, make
+from model.preprocess import Style
+from model.sample import Sample
+from model.styles import STYLES
+
+SIZE_CAUGHT = ("dot", "short-mark")  # kinds answered by ink size, not by the network
+TRAINED_KINDS = tuple(k for k in KINDS if k not in SIZE_CAUGHT)
+
+
+def style_variants(samples: list[Sample], seed: int = 0) -> list[Sample]:
+    """One variant in each style of every sample of that style's digit (same writer, new strokes)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for name, (digit, restyle) in STYLES.items():
+        for s in samples:
+            if s.label == digit:
+                strokes = restyle([np.asarray(p, np.float64) for p in s.strokes], rng)
+                out.append(Sample(digit, [p.astype(np.float32) for p in strokes], s.writer, f"style:{name}"))
+    return out
+
+
+def non_digit_samples(per_kind: int, seed: int, kinds: tuple[str, ...] = TRAINED_KINDS) -> list[Sample]:
+    """`per_kind` drawings of each kind as samples labelled NOT_A_DIGIT (reproducible for a seed)."""
+    rng = np.random.default_rng(seed)
+    return [Sample(NOT_A_DIGIT, [p.astype(np.float32) for p in make(kind, rng)], "", f"non-digit:{kind}")
+            for kind in kinds for _ in range(per_kind)]
+
+
+def non_digit_inputs(per_kind: int, seed: int, style: Style, copies: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Rendered non-digits and their labels, through the app's own preprocessing (as render_samples)."""
+    from model.trainer import render_samples  # (the trainer imports this module's users, not this module)
+
+    return render_samples(non_digit_samples(per_kind, seed), style, copies, seed=seed)
