@@ -160,8 +160,9 @@ def configurations(args: argparse.Namespace) -> list[dict]:
         args.widths, args.depths, args.epochs, args.lr, args.activation, args.loss, args.dropout,
         args.weight_decay, range(args.seeds),
     ):
+        # MNIST alone, ten outputs: a sweep measures the network's size, not the data's coverage.
         recipe = replace(base, sizes=sizes_for([width] * depth), epochs=epochs, lr=lr, activation=act,
-                         loss=loss, dropout=dropout, weight_decay=wd, seed=seed)
+                         loss=loss, dropout=dropout, weight_decay=wd, seed=seed, styles=False, not_digits=0)
         # Through JSON and back, so a configuration equals its cached copy (tuples become lists).
         runs.append(json.loads(json.dumps({"recipe_name": args.recipe, "limit": args.limit, **recipe.to_dict()})))
     return runs
