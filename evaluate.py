@@ -316,7 +316,8 @@ def _count(text: str) -> int:
     except ValueError:
         n = 0
     if n < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+        raise argparse.ArgumentTypeError(f"must be a whole number of drawings per kind, at least 1, got {text!r}"
+                                         " (a stroke FILE goes before --non-digits)")
     return n
 
 
