@@ -227,3 +227,30 @@ def test_the_contact_sheet_shows_wrong_and_sure_first(tmp_path):
     with Image.open(tmp_path / "s.png") as im:
         frames = [im.getpixel((k * (28 * 3 + 4), 16)) for k in range(3)]  # each tile's top-left frame corner
     assert frames == [evaluate.MARKS[k][1] for k in ("sure", "unsure", "not-digit")]
+
+
+def test_real_pen_digits_with_the_bundled_model_give_every_section(tmp_path, capsys):
+    """The first 120 digits of the UNIPEN release (a few writers), through the whole report."""
+    import gzip
+    import itertools
+    import os
+
+    folder = os.environ.get("DIGITPAD_UNIPEN")
+    source = Path(folder or "-") / "unipen1a-digits.jsonl.gz"
+    if not source.is_file():
+        pytest.skip("UNIPEN not on this machine (set DIGITPAD_UNIPEN to the unipen1a folder)")
+    data = tmp_path / "real.jsonl"
+    with gzip.open(source, "rt") as f:
+        data.write_text("".join(itertools.islice(f, 120)))
+    assert evaluate.main([str(data), "--split", "all", "--styles", "--non-digits", "2"]) == 0
+    out = capsys.readouterr().out
+    samples = read_strokes(data)
+    y = np.array([s.label for s in samples])
+    rec = Recogniser.from_file(BUNDLED_WEIGHTS)
+    r = read_all(rec, samples, Condition("standard"), seed=0)
+    assert figures(out) == tally(r.probs, r.not_digit, y, r.extent, rec.thresholds)
+    for style, (digit, _) in STYLES.items():
+        assert row_of(out, style)[4] == str((y == digit).sum())
+    assert re.search(r"answered 'not a digit': \d\.\d{4} \(\d+/26\)", out)
+    right = int((r.probs.argmax(1) == y).sum())
+    assert out.strip().splitlines()[-1] == f"accuracy: {right / 120:.4f} ({right}/120)"
