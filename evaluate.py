@@ -3,6 +3,8 @@
     python evaluate.py ../shared/datasets/unipen1a/unipen1a-digits.jsonl.gz --sizes --sheet errors.png
     python evaluate.py my-digits.jsonl --weights mine.npz
     python evaluate.py --mnist [DIR]
+    python evaluate.py ../shared/datasets/unipen1a/unipen1a-digits.jsonl.gz --styles --non-digits
+    python evaluate.py --non-digits 50
 
 Each stroke sample is replayed as a user would draw it: scaled to a realistic size on a canvas,
 placed somewhere on it, its points rounded to whole pixels as mouse events are, fed into the app's
@@ -10,7 +12,14 @@ own `Drawing` (which joins consecutive events into segments and drops jitter), a
 own `Recogniser`. Data sets with writer ids are scored on their held-out test writers only (those
 that training and tuning never see); `--split` chooses another part.
 
-The last line is always `accuracy: 0.9731 (3404/3498)`.
+Besides accuracy it reports how honest the answers are (model/answer.py): at the thresholds stored
+in the weights, how many drawings are wrong yet shown sure, how many right answers are shown "not
+sure", how many real digits are answered "not a digit", and the first two over a range of
+thresholds. `--styles` scores the handwriting styles of model/styles.py, made from the same
+writers' strokes; `--non-digits` scores drawings that are no digit (model/nondigits.py), also on
+their own, without a stroke file.
+
+The last line of a digit report is always `accuracy: 0.9731 (3404/3498)`.
 """
 
 from __future__ import annotations
@@ -20,22 +29,27 @@ import atexit
 import multiprocessing
 import os
 import sys
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
+from model.answer import CURVE, Thresholds, curve, kinds, split, tally
 from model.atomic import atomic_write, check_writable
-from model.config import BUNDLED_WEIGHTS, CLASSES, FIELD
+from model.config import BUNDLED_WEIGHTS, CLASSES, FIELD, NOT_A_DIGIT
 from model.data import DataError, load_mnist
 from model.drawing import Drawing
 from model.jsonl import describe_skipped
+from model.nondigits import SEEDS, non_digits
 from model.preprocess import mnist_to_input
 from model.recognise import Recogniser
 from model.sample import Sample, StrokeDataError
 from model.split import split_samples
 from model.strokes import read_strokes
+from model.styles import STYLES, variants
 from model.trainer import confusion_table, expected_calibration_error
 from model.weights import WeightsError
 
@@ -43,21 +57,29 @@ SHEET_BYTES = 4 << 20  # a generous size for the contact sheet PNG
 CANVAS = 560  # pixels: the app's canvas on a laptop screen
 SIZES = (0.2, 0.4, 0.6, 0.9)  # digit height as a fraction of the canvas
 PENS = {"thin": 0.012, "normal": 0.035, "thick": 0.07}  # ink width as a fraction of the canvas
+STYLE_SEED = 0  # the style variants' random choices (bar length, flag angle, ...), fixed for comparisons
+NON_DIGITS = 100  # drawings of each kind for --non-digits
 
 
 @dataclass
 class Condition:
     name: str
-    height: float = 0.6
+    height: float = 0.6  # as a fraction of the canvas: the ink's height, or with `box` the frame's
     pen: float = PENS["normal"]
+    # None: every drawing is scaled so that its ink is `height` tall, as a digit is written. A number:
+    # the drawings were made in a frame this tall (1.0 for model/nondigits.py's unit box), and the
+    # frame is drawn `height` tall, so each keeps its own size within it: a dot stays a dot.
+    box: float | None = None
 
 
 def replay(sample: Sample, cond: Condition, rng: np.random.Generator, side: int = CANVAS) -> Drawing:
-    """Draw `sample` on a fresh canvas as mouse events would: whole pixels, one stroke per drag."""
+    """Draw `sample` on a fresh canvas as mouse events would: whole pixels, one stroke per drag,
+    somewhere on the canvas."""
     pts = np.concatenate(sample.strokes)
     lo, hi = pts.min(axis=0), pts.max(axis=0)
     w, h = np.maximum(hi - lo, 1e-9)
-    scale = min(cond.height * side / h, 0.95 * side / w)  # a wide digit must still fit
+    frame = h if cond.box is None else cond.box
+    scale = min(cond.height * side / frame, 0.95 * side / w, 0.95 * side / h)  # a wide drawing must still fit
     size = (hi - lo) * scale
     offset = rng.uniform(0.02 * side, np.maximum(side - size - 0.02 * side, 0.02 * side + 1e-9))
     drawing = Drawing()
@@ -70,20 +92,29 @@ def replay(sample: Sample, cond: Condition, rng: np.random.Generator, side: int 
     return drawing
 
 
+class Readings(NamedTuple):
+    """What the recogniser read from each of n replayed drawings, in the samples' order."""
+
+    images: np.ndarray  # (n, 28, 28): the inputs the network saw
+    probs: np.ndarray  # (n, 10): digit probabilities, renormalised (what the bars show)
+    not_digit: np.ndarray  # (n,): probability of "not a digit" (0 for a network without that output)
+    extent: np.ndarray  # (n,): the ink's size as a fraction of the canvas side
+
+
 def read_all(rec: Recogniser, samples: list[Sample], cond: Condition, seed: int = 0,
-             workers: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Replay and read every sample: (inputs the network saw, probabilities), in the samples' order.
+             workers: int | None = None) -> Readings:
+    """Replay and read every sample, in the samples' order.
 
     Thousands of samples are shared out between worker processes (one per core); the result is the
     same as reading them one after another in this process, placements included.
     """
     workers = min(os.cpu_count() or 1, 4) if workers is None else workers
     if workers < 2 or len(samples) < PARALLEL_FROM:
-        return _read_range(rec, samples, cond, seed, 0)
+        return Readings(*_read_range(rec, samples, cond, seed, 0))
     size = -(-len(samples) // (4 * workers))  # a few parts per worker, so none waits for a slow one
     starts = range(0, len(samples), size)
     parts = list(_pool(rec, workers).map(_read_part, [(samples[k : k + size], cond, seed, k) for k in starts]))
-    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+    return Readings(*(np.concatenate(column) for column in zip(*parts)))
 
 
 PARALLEL_FROM = 1500  # samples; fewer are read in this process (starting workers costs about a second)
@@ -115,26 +146,58 @@ def _set_recogniser(rec: Recogniser) -> None:
     _worker_recogniser = rec
 
 
-def _read_part(task: tuple[list[Sample], Condition, int, int]) -> tuple[np.ndarray, np.ndarray]:
+def _read_part(task: tuple[list[Sample], Condition, int, int]) -> tuple[np.ndarray, ...]:
     return _read_range(_worker_recogniser, *task)
 
 
-def _read_range(rec: Recogniser, samples: list[Sample], cond: Condition, seed: int, start: int):
-    """Read samples[start:] of a sequence whose placements are drawn from `seed` in order."""
+def _read_range(rec: Recogniser, samples: list[Sample], cond: Condition, seed: int,
+                start: int) -> tuple[np.ndarray, ...]:
+    """Read samples[start:] of a sequence whose placements are drawn from `seed` in order.
+
+    A plain tuple, not Readings: a class of the main script cannot come back from a worker process."""
     rng = np.random.default_rng(seed)
     rng.random(PLACEMENT_DRAWS * start)  # skip the placements of the samples before this part
-    images = np.empty((len(samples), 28, 28), np.float32)
-    probs = np.empty((len(samples), 10))
+    images = np.empty((len(samples), FIELD, FIELD), np.float32)
+    probs = np.empty((len(samples), CLASSES))
+    not_digit, extent = np.empty(len(samples)), np.empty(len(samples))
     for k, s in enumerate(samples):
-        reading = rec.read(replay(s, cond, rng).point_arrays(CANVAS))
-        images[k], probs[k] = reading.image, reading.probs
-    return images, probs
+        reading = rec.read(replay(s, cond, rng).point_arrays(CANVAS), side=CANVAS)
+        images[k], probs[k], not_digit[k], extent[k] = reading.image, reading.probs, reading.not_digit, reading.extent
+    return images, probs, not_digit, extent
 
 
 PLACEMENT_DRAWS = 2  # random numbers `replay` draws per sample (x and y offset)
 
 
-def report(y: np.ndarray, probs: np.ndarray) -> str:
+def percent(count: int, total: int) -> str:
+    return f"{count / total:7.2%}" if total else "    -  "
+
+
+def honest_lines(y: np.ndarray, probs: np.ndarray, not_digit: np.ndarray, extent: np.ndarray | None,
+                 th: Thresholds) -> list[str]:
+    """How honest the answers are at the model's own thresholds, and the curve over sure thresholds."""
+    t = tally(probs, not_digit, y, extent, th)
+    small = "" if extent is None else f", ink under {th.min_ink:.0%} of the canvas too small"
+    lines = [f"answers at the model's thresholds (sure from {th.sure:.3f},"
+             f" not a digit from {th.not_digit:.3f}{small}):"]
+    for key, name, of in (("accuracy", "right", "drawings"),
+                          ("wrong_and_sure", "wrong and shown sure", "drawings"),
+                          ("right_but_unsure", "right but shown not sure", "right answers"),
+                          ("flagged", "real digits answered 'not a digit'", "drawings")):
+        count, total = t[key]
+        lines.append(f"  {name:<36} {percent(count, total)}  ({count}/{total} {of})")
+    lines.append("sure from   wrong and sure   right but not sure")
+    for sure, wrong_sure, right_unsure in curve(probs, not_digit, y, extent, th, CURVE):
+        mark = "*" if sure == th.sure else " "
+        lines.append(f"{mark} {sure:7.3f}   {wrong_sure:14.2%}   {right_unsure:18.2%}")
+    lines.append("(* the model's own threshold)")
+    return lines
+
+
+def report(y: np.ndarray, probs: np.ndarray, not_digit: np.ndarray | None = None,
+           extent: np.ndarray | None = None, th: Thresholds | None = None) -> str:
+    """Per-digit accuracy, the confusion matrix, calibration and (given thresholds) the answers'
+    honesty; the last line is always the accuracy."""
     pred = probs.argmax(axis=1)
     lines = ["digit  accuracy      n"]
     for c in range(CLASSES):
@@ -142,37 +205,120 @@ def report(y: np.ndarray, probs: np.ndarray) -> str:
         lines.append(f"{c:>5}  {(pred[m] == c).mean() if m.any() else float('nan'):8.4f}  {m.sum():5d}")
     lines.append(confusion_table(y, pred))
     lines.append(f"expected calibration error: {expected_calibration_error(probs, y):.4f}")
+    if th is not None:
+        lines += honest_lines(y, probs, np.zeros(len(y)) if not_digit is None else not_digit, extent, th)
     lines.append(f"accuracy: {(pred == y).mean():.4f} ({int((pred == y).sum())}/{len(y)})")
     return "\n".join(lines)
 
 
-def contact_sheet(path: Path, images: np.ndarray, y: np.ndarray, probs: np.ndarray, limit: int = 300) -> int:
-    """Tiles of the misread inputs, labelled 'true>predicted pp%'. Returns how many are shown."""
+def style_samples(samples: list[Sample], seed: int = STYLE_SEED) -> list[tuple[str, Sample]]:
+    """Every style's variants of the samples' digits of its class: [(style, variant)], style by style."""
+    pairs = [(s.label, s.strokes) for s in samples]
+    return [(style, Sample(digit, strokes))
+            for style, (digit, _) in STYLES.items() for strokes in variants(pairs, style, seed)]
+
+
+def style_report(rec: Recogniser, samples: list[Sample], seed: int, whose: str) -> str:
+    """Accuracy and honesty on each handwriting style, made from these writers' digits of its class."""
+    made = style_samples(samples)
+    r = read_all(rec, [v for _, v in made], Condition("styles"), seed)
+    names = np.array([name for name, _ in made], dtype=object)
+    y = np.array([v.label for _, v in made], dtype=np.int64)
+    answered = kinds(r.probs, r.not_digit, r.extent, rec.thresholds)
+    pred = r.probs.argmax(axis=1)
+    lines = [f"handwriting styles, made from the digits of {whose} (model/styles.py, seed {STYLE_SEED}):",
+             "style          accuracy  wrong and sure  not a digit      n  misread mostly as"]
+    for style in STYLES:
+        m = names == style
+        n = int(m.sum())
+        if not n:
+            lines.append(f"{style:<13}         -               -            -      0")
+            continue
+        right = pred[m] == y[m]
+        wrong_sure = int((~right & (answered[m] == "sure")).sum())
+        misread = Counter(pred[m][~right].tolist()).most_common(1)
+        mostly = f"{misread[0][0]} ({misread[0][1] / (~right).sum():.0%} of errors)" if misread else "-"
+        lines.append(f"{style:<13}  {right.mean():8.4f}  {percent(wrong_sure, n):>14}  "
+                     f"{percent(int((answered[m] == 'not-digit').sum()), n):>11}  {n:5d}  {mostly}")
+    return "\n".join(lines)
+
+
+def non_digit_report(rec: Recogniser, per_kind: int, seed: int) -> str:
+    """How often each kind of non-digit drawing is answered "not a digit", and what else it is answered.
+
+    Each drawing keeps its own size: its unit box is drawn 60% of the canvas high, like a digit, so a
+    dot stays a dot and a scribble fills the digit's space."""
+    made = non_digits(per_kind, seed=SEEDS["test"])
+    r = read_all(rec, [Sample(NOT_A_DIGIT, strokes, source=kind) for kind, strokes in made],
+                 Condition("non-digits", box=1.0), seed)
+    names = np.array([kind for kind, _ in made], dtype=object)
+    answered = kinds(r.probs, r.not_digit, r.extent, rec.thresholds)
+    pred = r.probs.argmax(axis=1)
+    lines = [f"drawings that are no digit ({per_kind} of each kind, model/nondigits.py seed {SEEDS['test']}),"
+             f" in a frame {Condition('').height:.0%} of the canvas high:",
+             "kind          not a digit  otherwise mostly  shown sure"]
+    for kind in dict.fromkeys(names):
+        m = names == kind
+        flagged = answered[m] == "not-digit"
+        shown = Counter(pred[m][~flagged].tolist()).most_common(1)
+        mostly = f"{shown[0][0]} ({shown[0][1] / m.sum():.0%})" if shown else "-"
+        lines.append(f"{kind:<13}  {flagged.mean():10.1%}  {mostly:>16}  {(answered[m] == 'sure').mean():10.1%}")
+    flagged = int((answered == "not-digit").sum())
+    lines.append(f"answered 'not a digit': {flagged / len(made):.4f} ({flagged}/{len(made)})")
+    return "\n".join(lines)
+
+
+# How the contact sheet marks each misread digit: the letter after its label, and its frame's colour.
+MARKS = {"sure": ("S", (230, 60, 60)), "unsure": ("?", (240, 180, 40)), "not-digit": ("X", (90, 150, 240))}
+
+
+def contact_sheet(path: Path, images: np.ndarray, y: np.ndarray, probs: np.ndarray, answered: np.ndarray,
+                  confidence: np.ndarray, limit: int = 300) -> int:
+    """Tiles of the misread inputs, labelled 'true>predicted pp% S': the dangerous ones, shown sure
+    (S, red frame), first and most confident first, then those shown not sure (?, amber) and those
+    answered not a digit (X, blue). Returns how many are shown."""
     from PIL import Image, ImageDraw
 
-    wrong = np.flatnonzero(probs.argmax(axis=1) != y)[:limit]
-    cols, zoom, label = 15, 3, 14
+    wrong = np.flatnonzero(probs.argmax(axis=1) != y)
+    rank = np.array([list(MARKS).index(k) for k in answered[wrong]], np.int64)
+    wrong = wrong[np.lexsort((-confidence[wrong], rank))][:limit]
+    cols, zoom, label, legend = 15, 3, 14, 16
     rows = max(1, -(-len(wrong) // cols))
     tile = FIELD * zoom
-    sheet = Image.new("L", (cols * (tile + 4), rows * (tile + label + 4)), 40)
+    sheet = Image.new("RGB", (cols * (tile + 4), legend + rows * (tile + label + 4)), (40, 40, 40))
     draw = ImageDraw.Draw(sheet)
+    draw.text((4, 2), "S: wrong and shown sure    ?: shown not sure    X: answered not a digit", fill=(255, 255, 255))
     for k, i in enumerate(wrong):
-        x, yy = (k % cols) * (tile + 4) + 2, (k // cols) * (tile + label + 4) + 2
+        x, yy = (k % cols) * (tile + 4) + 2, legend + (k // cols) * (tile + label + 4) + 2
+        letter, colour = MARKS[answered[i]]
+        draw.rectangle((x - 2, yy - 2, x + tile + 1, yy + tile + 1), fill=colour)
         img = Image.fromarray((images[i] * 255).astype(np.uint8)).resize((tile, tile), Image.Resampling.NEAREST)
-        sheet.paste(img, (x, yy))
-        p = probs[i]
-        draw.text((x + 2, yy + tile + 1), f"{y[i]}>{p.argmax()} {p.max():.0%}", fill=255)
+        sheet.paste(img.convert("RGB"), (x, yy))
+        draw.text((x + 2, yy + tile + 1), f"{y[i]}>{probs[i].argmax()} {confidence[i]:.0%} {letter}", fill=colour)
     atomic_write(path, lambda f: sheet.save(f, format="PNG"))
     return len(wrong)
 
 
-def write_sheet(path: str, images: np.ndarray, y: np.ndarray, probs: np.ndarray) -> str:
+def write_sheet(path: str, images: np.ndarray, y: np.ndarray, probs: np.ndarray, not_digit: np.ndarray,
+                extent: np.ndarray | None, th: Thresholds) -> str:
     """The contact sheet, or one line saying why it could not be written (the scores still print)."""
+    answered = kinds(probs, not_digit, extent, th)
     try:
-        return str(contact_sheet(Path(path), images, y, probs))
+        return str(contact_sheet(Path(path), images, y, probs, answered, probs.max(axis=1) * (1 - not_digit)))
     except OSError as e:
         print(f"evaluate.py: could not write {path}: {(e.strerror or str(e)).lower()}", file=sys.stderr)
         return "none (not written)"
+
+
+def _count(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of drawings per kind, at least 1, got {text!r}"
+                                         " (a stroke FILE goes before --non-digits)")
+    return n
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -186,11 +332,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--split", choices=["test", "val", "train", "all"], default="test",
                    help="which writers of a writer-split data set (default: the held-out test writers)")
     p.add_argument("--sizes", action="store_true", help="repeat at 20/40/60/90%% of the canvas and thin/thick pens")
+    p.add_argument("--styles", action="store_true",
+                   help="also score crossbar 7s, flag 1s, one-stroke 4s and curled 9s made from the same writers")
+    p.add_argument("--non-digits", nargs="?", type=_count, const=NON_DIGITS, metavar="N",
+                   help=f"also score N generated drawings of each kind of non-digit (default {NON_DIGITS});"
+                        " works without FILE too")
     p.add_argument("--sheet", metavar="PNG", help="write a contact sheet of the misread digits")
-    p.add_argument("--seed", type=int, default=0, help="seed for where digits are placed on the canvas")
+    p.add_argument("--seed", type=int, default=0, help="seed for where drawings are placed on the canvas")
     args = p.parse_args(argv)
-    if (args.file is None) == (args.mnist is None):
+    if args.file is not None and args.mnist is not None:
         p.error("give a stroke data set FILE or --mnist [DIR], not both")
+    if args.file is None and args.mnist is None and args.non_digits is None:
+        p.error("give a stroke data set FILE, --mnist [DIR] or --non-digits [N]")
+    if args.mnist is not None and (args.styles or args.non_digits is not None):
+        p.error("--styles and --non-digits replay pen strokes: use them with a stroke data set FILE, not --mnist")
+    if args.file is None and args.mnist is None:
+        for name in ("styles", "sizes", "sheet"):
+            if getattr(args, name):
+                p.error(f"--{name} needs a stroke data set FILE")
     return args
 
 
@@ -208,26 +367,33 @@ def _main(argv: list[str] | None) -> int:
         print(f"evaluate.py: cannot write the sheet: {problem}", file=sys.stderr)
         return 2
     skipped: list[tuple[int, str]] = []
+    samples: list[Sample] = []
     try:
         rec = Recogniser.from_file(args.weights)
         if args.mnist is not None:
             _, _, x, y = load_mnist(args.mnist or None)
             inputs = mnist_to_input(x, rec.style)
             imgs = inputs.reshape(-1, FIELD, FIELD)
-            probs = rec.model.predict_proba(inputs, rec.temperature)
+            probs, not_digit = split(rec.model.predict_proba(inputs, rec.temperature))
             y = y.astype(np.int64)
             if args.sheet:
-                print(f"misread digits shown in {args.sheet}: {write_sheet(args.sheet, imgs, y, probs)}")
+                sheet = write_sheet(args.sheet, imgs, y, probs, not_digit, None, rec.thresholds)
+                print(f"misread digits shown in {args.sheet}: {sheet}")
             print(f"MNIST test set, {args.weights}")
-            print(report(y, probs))
+            print(report(y, probs, not_digit, None, rec.thresholds))
             return 0
-        samples = read_strokes(args.file, "skip" if args.skip_bad else "strict", skipped)
+        if args.file is not None:
+            samples = read_strokes(args.file, "skip" if args.skip_bad else "strict", skipped)
         if skipped:
             print(describe_skipped(args.file, skipped))
     except (WeightsError, DataError, StrokeDataError, OSError) as e:
         print(f"evaluate.py: {e}", file=sys.stderr)
         return 2
-    if args.split != "all" and any(s.writer for s in samples):
+    if args.file is None:  # --non-digits alone
+        print(non_digit_report(rec, args.non_digits, args.seed))
+        return 0
+    writers = any(s.writer for s in samples)
+    if args.split != "all" and writers:
         samples = split_samples(samples, args.split)
     if not samples:
         print(f"evaluate.py: {args.file}: no samples to evaluate", file=sys.stderr)
@@ -239,13 +405,19 @@ def _main(argv: list[str] | None) -> int:
         conditions += [Condition(f"pen {name}", pen=w) for name, w in PENS.items() if name != "normal"]
         print("condition       accuracy")
         for cond in conditions:
-            _, probs = read_all(rec, samples, cond, args.seed)
+            probs = read_all(rec, samples, cond, args.seed).probs
             print(f"{cond.name:<14}  {(probs.argmax(1) == y).mean():.4f}")
-    images, probs = read_all(rec, samples, Condition("standard"), args.seed)
+    if args.styles:
+        whose = "the file" if not writers else "all writers" if args.split == "all" else f"the {args.split} writers"
+        print(style_report(rec, samples, args.seed, whose))
+    if args.non_digits is not None:
+        print(non_digit_report(rec, args.non_digits, args.seed))
+    r = read_all(rec, samples, Condition("standard"), args.seed)
     if args.sheet:
-        print(f"misread digits shown in {args.sheet}: {write_sheet(args.sheet, images, y, probs)}")
+        sheet = write_sheet(args.sheet, r.images, y, r.probs, r.not_digit, r.extent, rec.thresholds)
+        print(f"misread digits shown in {args.sheet}: {sheet}")
     print(f"{args.file}: {len(samples)} samples ({args.split} writers), drawn at 60% of a {CANVAS} px canvas")
-    print(report(y, probs))
+    print(report(y, r.probs, r.not_digit, r.extent, rec.thresholds))
     return 0
 
 

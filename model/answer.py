@@ -16,7 +16,7 @@ weights, so a model says itself how far to trust it. Pure NumPy, no pygame.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -142,17 +142,49 @@ def choose(digits: np.ndarray, not_digit: np.ndarray, labels: np.ndarray,
     return Thresholds(sure=sure, not_digit=flag, min_ink=MIN_INK)
 
 
+def tally(digits: np.ndarray, not_digit: np.ndarray, labels: np.ndarray, extent: np.ndarray | None,
+          th: Thresholds) -> dict[str, tuple[int, int]]:
+    """The counts behind `honesty`, as (how many, out of how many): right answers of all drawings,
+    wrong and shown sure of all drawings, right but not shown sure of the right answers, and real
+    digits answered "not a digit" of all drawings."""
+    k = kinds(digits, not_digit, extent, th)
+    right = digits.argmax(axis=1) == labels
+    n, r = len(labels), int(right.sum())
+    return {
+        "accuracy": (r, n),
+        "wrong_and_sure": (int((~right & (k == "sure")).sum()), n),
+        "right_but_unsure": (int((right & (k != "sure")).sum()), r),
+        "flagged": (int((k == "not-digit").sum()), n),
+    }
+
+
 def honesty(digits: np.ndarray, not_digit: np.ndarray, labels: np.ndarray, extent: np.ndarray | None,
             th: Thresholds) -> dict[str, float]:
     """How honest the answers are for real digits at these thresholds, as fractions:
     accuracy (top digit), wrong_and_sure (of all drawings), right_but_unsure (of the right answers),
     flagged (real digits answered "not a digit")."""
-    k = kinds(digits, not_digit, extent, th)
-    right = digits.argmax(axis=1) == labels
-    n = max(len(labels), 1)
+    t = tally(digits, not_digit, labels, extent, th)
+    n = len(labels)
     return {
-        "accuracy": float(right.mean()) if len(labels) else float("nan"),
-        "wrong_and_sure": float((~right & (k == "sure")).sum() / n),
-        "right_but_unsure": float((right & (k != "sure")).sum() / max(right.sum(), 1)),
-        "flagged": float((k == "not-digit").mean()) if len(labels) else float("nan"),
+        "accuracy": t["accuracy"][0] / n if n else float("nan"),
+        "wrong_and_sure": t["wrong_and_sure"][0] / max(n, 1),
+        "right_but_unsure": t["right_but_unsure"][0] / max(t["right_but_unsure"][1], 1),
+        "flagged": t["flagged"][0] / n if n else float("nan"),
     }
+
+
+# Sure thresholds `evaluate.py` shows the trade-off at: wide steps where little changes, fine ones
+# near the top, where most wrong answers and a few right ones lie.
+CURVE = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.99)
+
+
+def curve(digits: np.ndarray, not_digit: np.ndarray, labels: np.ndarray, extent: np.ndarray | None,
+          th: Thresholds, sures: tuple[float, ...] = CURVE) -> list[tuple[float, float, float]]:
+    """The price of each sure threshold, the others kept: [(sure threshold, wrong_and_sure,
+    right_but_unsure)], ascending, `th.sure` itself included. Raising the threshold can only lower
+    the first figure and raise the second."""
+    out = []
+    for t in sorted({*map(float, sures), th.sure}):
+        h = honesty(digits, not_digit, labels, extent, replace(th, sure=t))
+        out.append((t, h["wrong_and_sure"], h["right_but_unsure"]))
+    return out

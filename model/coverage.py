@@ -4,9 +4,10 @@
   MNIST-trained networks misread (crossbar 7, flag 1, one-stroke 4, curled 9; see model/styles.py).
   Only ever applied to *training* writers: evaluate.py tests on variants of held-out writers.
 - `non_digit_inputs`: rendered drawings of model/nondigits.py's kinds, labelled NOT_A_DIGIT, for the
-  network's 11th output. Dots and short marks are left out: preprocessing scales every drawing to the
-  same size, so a tick would look like a 1; those are caught by their size on the canvas instead
-  (model/answer.py MIN_INK), before the network is asked.
+  network's 11th output. Short marks are left out: preprocessing scales every drawing to the same
+  size, so a tick would look like a 1; they are caught by their size on the canvas instead
+  (model/answer.py MIN_INK), before the network is asked. Dots stay: a single dab is caught by its
+  size too, but a few dabs spread over the canvas are as wide as a digit.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from model.preprocess import Style
 from model.sample import Sample
 from model.styles import STYLES
 
-SIZE_CAUGHT = ("dot", "short-mark")  # kinds answered by ink size, not by the network
+SIZE_CAUGHT = ("short-mark",)  # kinds answered by ink size alone, not by the network
 TRAINED_KINDS = tuple(k for k in KINDS if k not in SIZE_CAUGHT)
 
 
