@@ -81,7 +81,7 @@ def verdict(reading: Reading, thresholds: Thresholds) -> Verdict:
     # Not sure. The doubt is whichever is likelier: the runner-up digit, or no digit at all (a network
     # with that output): "90% vs 5%" would make no sense as "not sure" when the doubt is the latter.
     if a.not_digit > 0 and a.not_digit >= float(reading.probs[second]) * (1.0 - a.not_digit):
-        return Verdict(f"{top}?", "not sure \u2014 it may not be a digit", a.kind, top, second, "not-digit",
+        return Verdict(f"{top}?", "not sure \u2014 maybe not a digit", a.kind, top, second, "not-digit",
                        {top: HATCHED, NOT_A_DIGIT: HATCHED})
     caption = f"not sure \u2014 {pct[top]}% vs {pct[second]}%"
     return Verdict(f"{top} or {second}?", caption, a.kind, top, second, "digit", {top: HATCHED, second: HATCHED})
