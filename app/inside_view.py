@@ -537,13 +537,14 @@ class _Frame:
         """Says what the map explains without pretending a digit won when none did."""
         if e is None:
             return "Why this answer?"
+        other = "not a digit" if e.other == NOT_A_DIGIT else str(e.other)
         if e.top == NOT_A_DIGIT:
-            return f"Why not a digit, rather than {e.other}?"
+            return f"Why not a digit, rather than {other}?"
         if self.verdict.kind == "not-digit":
-            return f"What pushes to {e.top}, what to {e.other}"
+            return f"What pushes to {e.top}, what to {other}"
         if not self.verdict.sure:
-            return f"{e.top} or {e.other}? What pushes which way"
-        return f"Why {e.top} and not {e.other}?"
+            return f"{e.top} or {other}? What pushes which way"
+        return f"Why {e.top} and not {other}?"
 
     def mark_colour(self, mark_or_kind: str) -> Colour:
         """The colour of an answer's mark: the accent for sure, the "not sure" colour, else the text's."""

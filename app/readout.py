@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from model.answer import Thresholds
+from model.answer import Thresholds, doubt
 from model.config import CLASSES, DIGITS, NOT_A_DIGIT
 from model.recognise import Reading
 
@@ -78,9 +78,8 @@ def verdict(reading: Reading, thresholds: Thresholds) -> Verdict:
         return Verdict("not a digit", why, a.kind, top, second, marks={NOT_A_DIGIT: SOLID}, too_small=a.too_small)
     if a.sure:
         return Verdict(str(top), f"{pct[top]}% sure", a.kind, top, second, marks={top: SOLID})
-    # Not sure. The doubt is whichever is likelier: the runner-up digit, or no digit at all (a network
-    # with that output): "90% vs 5%" would make no sense as "not sure" when the doubt is the latter.
-    if a.not_digit > 0 and a.not_digit >= float(reading.probs[second]) * (1.0 - a.not_digit):
+    # Not sure: of what instead, the runner-up digit or no digit at all (model/answer.py).
+    if doubt(a, reading.probs) == NOT_A_DIGIT:
         return Verdict(f"{top}?", "not sure \u2014 maybe not a digit", a.kind, top, second, "not-digit",
                        {top: HATCHED, NOT_A_DIGIT: HATCHED})
     caption = f"not sure \u2014 {pct[top]}% vs {pct[second]}%"

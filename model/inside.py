@@ -30,7 +30,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 from scipy import ndimage
 
-from model.answer import Answer, split
+from model.answer import Answer, doubt, split
 from model.config import FIELD, INPUTS, NOT_A_DIGIT
 from model.mlp import ACTIVATIONS, MLP, softmax
 from model.preprocess import BOX, Strokes, Style, as_strokes, strokes_to_input
@@ -395,16 +395,19 @@ def explain(
     return Inside(f, v, evidence(model, f, top, other), steps, model, u)
 
 
-def explained(a: Answer, outputs: int) -> tuple[int, int]:
+def explained(a: Answer, outputs: int, digits: np.ndarray | None = None) -> tuple[int, int]:
     """Which output the inside view explains, and against which: (explained, other).
 
     For the answer "not a digit" from a network with that output, that output is explained (its
     voters, and the pixels that push to it rather than to the best digit): explaining the top digit
     would pretend a digit won. Otherwise the top digit against the runner-up; for "not a digit" from
     a ten-output network (ink too small) that is the network's best digit, which the view says did
-    not win."""
+    not win. When not sure whether it is a digit at all (`digits`, the ten digit probabilities,
+    given), the top digit against "not a digit"."""
     if a.kind == "not-digit" and outputs > NOT_A_DIGIT:
         return NOT_A_DIGIT, a.top
+    if digits is not None and outputs > NOT_A_DIGIT and doubt(a, digits) == NOT_A_DIGIT:
+        return a.top, NOT_A_DIGIT
     return a.top, a.runner_up
 
 

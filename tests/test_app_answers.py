@@ -242,3 +242,13 @@ def test_the_inside_view_follows_the_same_answer(models, home, user_of, kind: st
         app.step()
     app.quit()
     pygame.quit()
+
+
+def test_not_sure_whether_it_is_a_digit_is_explained_against_not_a_digit(tmp_path: Path, home, user_of) -> None:
+    # The 4 and "not a digit" nearly tie: not sure, and the doubt is the 11th output, not a digit.
+    app = started(eleven(tmp_path / "w.npz", d4=5.0, x=4.9), user_of, view="inside")
+    v = verdict(app.reading, app.recogniser.thresholds)
+    assert (v.kind, v.doubt, v.headline) == ("unsure", "not-digit", "4?")
+    assert (app.inside.votes.cls, app.inside.evidence.other) == (4, NOT_A_DIGIT)
+    app.quit()
+    pygame.quit()
