@@ -228,7 +228,7 @@ class View:
     def _not_a_digit(self, big: int, caption_size: int, width: int, colour: Colour) -> list[pygame.Surface]:
         """The "not a digit" headline: a large cross over the words where the card has the height,
         else the cross and the words on one line."""
-        cross, words = round(big * 0.5), round(big * 0.27)
+        cross, words = round(big * 0.42), round(big * 0.38)
         if words >= caption_size:
             return [self._fit(CROSS, cross, colour, width, bold=True),
                     self._fit("not a digit", words, colour, width, bold=True)]
