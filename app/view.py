@@ -256,7 +256,7 @@ class View:
         reading = scene.reading
         v = verdict(reading, scene.thresholds) if reading is not None else None
         # "Not a digit": the tracks stay empty and no percentage is shown; a note says why.
-        pct = percentages(reading.probs) if reading is not None and v is not None and v.scores else None
+        pct = percentages(reading.probs) if v is not None and v.scores else None
         mark_colour = {SOLID: th.accent, HATCHED: th.unsure}
         highlight = {d: mark_colour[m] for d, m in v.marks.items() if d < CLASSES} if pct is not None else {}
         th_text = th.text if pct is not None else th.faint
@@ -274,8 +274,8 @@ class View:
                 continue
             fill = slot.fill(float(reading.probs[d]))
             if min(fill.size) >= 2:
-                mark = v.marks.get(d, SOLID) if v is not None else SOLID
-                marks.bar(surface, fill, highlight.get(d, th.bar), mark, th.track, min(fill.w, fill.h) // 2)
+                radius = min(fill.w, fill.h) // 2
+                marks.bar(surface, fill, highlight.get(d, th.bar), v.marks.get(d, SOLID), th.track, radius)
             self._text(
                 surface,
                 f"{pct[d]}%",
