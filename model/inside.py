@@ -98,10 +98,10 @@ def forward(model: MLP, images: np.ndarray, temperature: float = 1.0, raw: np.nd
         logits=logits[0],
         temperature=float(temperature),
         probs=digits,
-        raw_probs=None if raw is None else raw_split[0],
+        raw_probs=None if raw_split is None else raw_split[0],
         raw_x=None if raw is None else batch[n],
         not_digit=float(other),
-        raw_not_digit=0.0 if raw is None else float(raw_split[1]),
+        raw_not_digit=0.0 if raw_split is None else float(raw_split[1]),
     )
 
 
