@@ -22,11 +22,12 @@ from pygame import Rect  # noqa: E402
 
 from app.inside_view import InsideState, InsideView  # noqa: E402
 from app.layout import compute_layout  # noqa: E402
-from app.readout import percentages  # noqa: E402
+from app.readout import Verdict, verdict  # noqa: E402
 from app.theme import CLASSROOM, DESK, Theme  # noqa: E402
 from model import inside  # noqa: E402
+from model.answer import ink_extent  # noqa: E402
 from model.config import BUNDLED_WEIGHTS  # noqa: E402
-from model.recognise import Recogniser  # noqa: E402
+from model.recognise import Reading, Recogniser  # noqa: E402
 from model.sketches import Sketch, sketch  # noqa: E402
 
 SIZES = ((1280, 800, False), (1920, 1080, True), (1280, 720, True))
@@ -68,8 +69,13 @@ def render(
     surface.fill(theme.background)
     strokes = [p * canvas.w for p in drawing]
     ins = explained(recogniser, units, strokes, canvas.w)
-    _canvas(surface, canvas, drawing, theme, scale, ins, lay.prediction)
-    (view or InsideView()).draw(surface, rect, ins, units, theme, scale, state or InsideState())
+    v = None
+    if ins is not None:
+        f = ins.forward
+        v = verdict(Reading(f.image, f.probs, f.not_digit, ink_extent(strokes, canvas.w)), recogniser.thresholds)
+    _canvas(surface, canvas, drawing, theme, scale, v, lay.prediction)
+    (view or InsideView()).draw(surface, rect, ins, units, theme, scale, state or InsideState(), verdict=v,
+                                thresholds=recogniser.thresholds)
     return surface
 
 
@@ -80,11 +86,13 @@ def explained(recogniser: Recogniser, units: inside.Units, strokes, side: float)
         f = inside.read(r.model, strokes, r.style, r.temperature, r.pens, raw_side=side)
     except ValueError:
         return None
-    return inside.explain(r.model, f, units, strokes, side, r.style)
+    a = Reading(f.image, f.probs, f.not_digit, ink_extent(strokes, side)).answer(r.thresholds)
+    classes = inside.explained(a, len(f.logits), f.probs)  # as the app does (app/recognition.py)
+    return inside.explain(r.model, f, units, strokes, side, r.style, classes=classes)
 
 
 def _canvas(
-    surface: pygame.Surface, rect: Rect, drawing: Sketch, theme: Theme, scale: float, ins, answer: Rect
+    surface: pygame.Surface, rect: Rect, drawing: Sketch, theme: Theme, scale: float, v: Verdict | None, answer: Rect
 ) -> None:
     pygame.draw.rect(surface, theme.canvas, rect)
     pygame.draw.rect(surface, theme.border, rect.inflate(2, 2), width=1)
@@ -95,11 +103,11 @@ def _canvas(
             pygame.draw.lines(surface, theme.ink, False, pts, width)
         for p in pts:
             pygame.draw.circle(surface, theme.ink, p, width / 2)
-    if ins is None:
+    if v is None:
         return
-    f = ins.forward
     font = pygame.font.Font(str(Path(__file__).parent / "DejaVuSans-Bold.ttf"), round(30 * scale))
-    text = font.render(f"{f.top}   {percentages(f.probs)[f.top]}%", True, theme.accent)
+    colour = {"sure": theme.accent, "unsure": theme.unsure}.get(v.kind, theme.text)
+    text = font.render(f"{v.headline}   {v.caption}", True, colour)
     surface.blit(text, text.get_rect(center=answer.center))
 
 

@@ -23,10 +23,14 @@ import numpy as np
 import pygame
 from pygame import Rect
 
-from app.readout import percentages
+from app import marks
+from app.readout import CROSS, HATCHED, SOLID, Verdict, output_rows, percentages
+from app.readout import verdict as judge
 from app.theme import Colour, Fonts, TextCache, Theme
-from model.config import CLASSES, FIELD
+from model.answer import Thresholds
+from model.config import CLASSES, FIELD, NOT_A_DIGIT
 from model.inside import DIVERGING, Inside, Units, to_rgb
+from model.recognise import Reading
 
 ORANGE: Colour = tuple(int(c) for c in DIVERGING[int(len(DIVERGING) * 0.80)])  # "pushes towards"
 BLUE: Colour = tuple(int(c) for c in DIVERGING[int(len(DIVERGING) * 0.20)])  # "pushes against"
@@ -102,18 +106,24 @@ class InsideView:
         scale: float,
         state: InsideState,
         pointer: tuple[int, int] | None = None,
-        threshold: float | None = None,
+        verdict: Verdict | None = None,
+        thresholds: Thresholds | None = None,
     ) -> None:
         """Paint the inside view into `rect`. `inside` is None while nothing is drawn; `pointer`
         (the mouse position, if over the window) lights the button under it and labels the unit;
-        below a top probability of `threshold` the output marks the top two as "not sure"."""
+        `verdict` is the answer the app shows for this reading (app/readout.py), which the view marks
+        as the plain view does (None: judged with `thresholds`, default: model/answer.py's)."""
+        thresholds = thresholds or Thresholds()
         if units is not self._units:  # another model (the Learn view trained one): start afresh
             self._units, self._weights, self._static = units, {}, {}
             if state.selected is not None and not 0 <= state.selected < units.count:
                 state.selected = None
         if inside is not self._for:
             self._for, self._pictures = inside, {}
-        f = _Frame(self, surface, rect, inside, units, theme, scale, state, pointer, threshold)
+        if verdict is None and inside is not None:
+            f = inside.forward
+            verdict = judge(Reading(f.image, f.probs, f.not_digit), thresholds)
+        f = _Frame(self, surface, rect, inside, units, theme, scale, state, pointer, verdict, thresholds)
         state._buttons, state._units = {}, []
         f.paint()
         if pointer is not None and (unit := state.unit_at(pointer)) is not None:
@@ -169,6 +179,11 @@ def picture(rgb: np.ndarray, side: int) -> pygame.Surface:
     return pygame.transform.scale(small, (side, side))
 
 
+def name(output: int) -> str:
+    """An output's short name: its digit, or the cross for "not a digit"."""
+    return CROSS if output == NOT_A_DIGIT else str(output)
+
+
 def grey(image: np.ndarray) -> np.ndarray:
     g = np.clip(np.asarray(image) * 255 + 0.5, 0, 255).astype(np.uint8)
     return np.repeat(g[:, :, None], 3, axis=2)
@@ -177,9 +192,12 @@ def grey(image: np.ndarray) -> np.ndarray:
 class _Frame:
     """One frame of the inside view: sizes from the scale, then each panel in turn."""
 
-    def __init__(self, view, surface, rect, inside, units, theme, scale, state, pointer=None, threshold=None) -> None:
+    def __init__(
+        self, view, surface, rect, inside, units, theme, scale, state, pointer=None, verdict=None, thresholds=None
+    ) -> None:
         self.v, self.s, self.r = view, surface, Rect(rect)
-        self.threshold = threshold
+        self.verdict: Verdict | None = verdict
+        self.thresholds: Thresholds = thresholds or Thresholds()
         self.ins: Inside | None = inside
         self.u: Units = units
         self.th: Theme = theme
@@ -321,10 +339,18 @@ class _Frame:
         raw_top, top = f.raw_top, f.top
         raw_pct, pct = percentages(f.raw_probs), percentages(f.probs)
         y = ans.y
-        colour = self.th.warn if raw_top != top else self.th.text
+        # With the steps: the app's answer, worded and coloured as in the prediction card. Without
+        # them: what the network says of the raw canvas, "not a digit" included (ink size aside).
+        v = self.verdict
+        nd = f"{CROSS} not a digit"
+        with_them = {"sure": f"{top}  ({pct[top]}%)", "unsure": v.headline}.get(v.kind, nd)
+        raw = judge(Reading(f.raw_x, f.raw_probs, f.raw_not_digit), self.thresholds)
+        without = nd if raw.kind == "not-digit" else f"{raw_top}  ({raw_pct[raw_top]}%)"
+        colour = self.th.warn if (raw.kind == "not-digit") != (v.kind == "not-digit") or (
+            v.scores and raw_top != top) else self.th.text
         for label, answer, c in (
-            ("without the steps:", f"{raw_top}  ({raw_pct[raw_top]}%)", colour),
-            ("with them:", f"{top}  ({pct[top]}%)", self.th.accent),
+            ("without the steps:", without, colour),
+            ("with them:", with_them, self.mark_colour(v.kind)),
         ):
             y = self.put(label, self.small, self.th.muted, "topleft", (ans.x, y), max_w=ans.w).bottom
             y = self.put(answer, self.title, c, "topleft", (ans.x, y), bold=True, max_w=ans.w).bottom + self.pad
@@ -392,8 +418,16 @@ class _Frame:
     # -- 3. the voters ------------------------------------------------------------------------------
 
     def voters(self, rect: Rect) -> None:
-        top = self.ins.votes.cls if self.ins else None
-        heading = f"Who votes for {top}" if top is not None else "Who votes for the answer"
+        cls = self.ins.votes.cls if self.ins else None
+        top = None if cls is None else name(cls)
+        if cls is None:
+            heading = "Who votes for the answer"
+        elif cls == NOT_A_DIGIT:
+            heading = "Who votes for \u201cnot a digit\u201d"
+        elif self.verdict.kind == "not-digit":  # ink too small: the network's best digit did not win
+            heading = f"Votes for {top}, its best digit"
+        else:
+            heading = f"Who votes for {top}"
         body = self.card(rect, heading, "vote = fires \u00d7 weight")
         if not self.ins:
             self.empty(body)
@@ -465,16 +499,17 @@ class _Frame:
 
     def evidence(self, rect: Rect) -> None:
         e = self.ins.evidence if self.ins else None
-        heading = f"Why {e.top} and not {e.other}?" if e else "Why this answer?"
-        body = self.card(rect, heading)
+        body = self.card(rect, self._evidence_heading(e))
         if e is None:
             self.empty(body)
             return
         line = round(self.small * 1.45)
+        top, other = name(e.top), name(e.other)
+        won = self.verdict.sure or e.top == NOT_A_DIGIT  # the explained output is the answer
         legend = [
-            (ORANGE, f"pushes to {e.top}"),
-            (BLUE, f"pushes to {e.other}"),
-            (None, f"{e.top} wins by {e.difference:.1f}:"),
+            (ORANGE, f"pushes to {top}"),
+            (BLUE, f"pushes to {other}"),
+            (None, f"{top} {'wins' if won else 'leads'} by {e.difference:.1f}:"),
             (None, f"pixels {e.map.sum():+.1f}"),
             (None, f"biases {e.baseline:+.1f}"),
         ]
@@ -498,6 +533,24 @@ class _Frame:
             self.put(text, self.small, self.th.text if colour else self.th.muted, "topleft", (tx, y), max_w=room)
             y += line
 
+    def _evidence_heading(self, e) -> str:
+        """Says what the map explains without pretending a digit won when none did."""
+        if e is None:
+            return "Why this answer?"
+        other = "not a digit" if e.other == NOT_A_DIGIT else str(e.other)
+        if e.top == NOT_A_DIGIT:
+            return f"Why not a digit, rather than {other}?"
+        if self.verdict.kind == "not-digit":
+            return f"What pushes to {e.top}, what to {other}"
+        if not self.verdict.sure:
+            return f"{e.top} or {other}? What pushes which way"
+        return f"Why {e.top} and not {other}?"
+
+    def mark_colour(self, mark_or_kind: str) -> Colour:
+        """The colour of an answer's mark: the accent for sure, the "not sure" colour, else the text's."""
+        return {SOLID: self.th.accent, "sure": self.th.accent, HATCHED: self.th.unsure,
+                "unsure": self.th.unsure}.get(mark_or_kind, self.th.text)
+
     def _evidence_rgb(self) -> np.ndarray:
         e = self.ins.evidence
         # Saturate at the 98th percentile of the ink's |evidence|: a few strong pixels would
@@ -516,16 +569,18 @@ class _Frame:
     def output(self, rect: Rect) -> None:
         f = self.ins.forward if self.ins else None
         t = f"{f.temperature:.2f}" if f else "T"
-        body = self.card(rect, f"Output: logit \u00f7 {t} \u2192 softmax", "= the bars")
+        v = self.verdict
+        extra = f is not None and len(f.logits) > CLASSES  # an 11th output: "not a digit"
+        right = "" if v is not None and not v.scores else "digits \u2192 the bars" if extra else "= the bars"
+        body = self.card(rect, f"Output: logit \u00f7 {t} \u2192 softmax", right)
         if f is None:
             self.empty(body)
             return
-        pct = percentages(f.probs)
-        # The answer in the accent colour; when the network is not sure, the top two in the
-        # "not sure" colour, as in the prediction card and the plain view's bars.
-        sure = self.threshold is None or float(f.probs[f.top]) >= self.threshold
-        marked = {f.top: self.th.accent} if sure else {f.top: self.th.unsure, f.runner_up: self.th.unsure}
-        row_h = body.h / CLASSES
+        # The answer marked as in the prediction card and the plain view's bars (app/readout.py):
+        # solid for sure, hatched top two for not sure; for "not a digit" no digit is marked.
+        rows = output_rows(f.logits, f.probs, f.not_digit, v)
+        plain = self.th.muted if v.kind == "not-digit" else self.th.text
+        row_h = body.h / len(rows)
         size = max(7, min(self.body, round(row_h * 0.85)))
         label_w = round(size * 1.2)
         value_w = self.v.text.fonts.get(size).size("-00.0")[0] + 4
@@ -538,22 +593,27 @@ class _Frame:
         limit = max(float(np.abs(f.logits).max()), 1e-6)
         px = lx + logit_w + value_w + 2 * self.pad
         thick = max(3, round(row_h * 0.55))
-        for d in range(CLASSES):
-            cy = round(body.y + row_h * (d + 0.5))
-            hl = d in marked
-            colour = marked.get(d, self.th.text)
-            self.put(str(d), size, colour, "midleft", (body.x, cy), bold=hl)
-            z = float(f.logits[d])
+        for k, row in enumerate(rows):
+            cy = round(body.y + row_h * (k + 0.5))
+            hl = bool(row.mark)
+            # "Not a digit" is marked in the text's colour, like the card's cross: a plain answer.
+            colour = (self.mark_colour(row.mark) if v.kind != "not-digit" else self.th.text) if hl else plain
+            self.put(row.label, size, colour, "midleft", (body.x, cy), bold=hl)
+            z = row.logit
             w = round(abs(z) / limit * (logit_w // 2))
             bar = Rect(zero if z >= 0 else zero - w, cy - thick // 2, max(w, 1), thick)
             pygame.draw.rect(self.s, ORANGE if z >= 0 else BLUE, bar)
             self.put(f"{z:+.1f}", size, colour, "midright", (lx + logit_w + self.pad + value_w, cy), bold=hl)
             track = Rect(px, cy - thick // 2, prob_w, thick)
             pygame.draw.rect(self.s, self.th.track, track)
-            fill = round(prob_w * float(f.probs[d]))
+            fill = round(prob_w * row.share)
             if fill:
-                pygame.draw.rect(self.s, marked.get(d, self.th.bar), Rect(px, track.y, fill, thick))
-            self.put(f"{pct[d]}%", size, colour, "midright", (body.right, cy), bold=hl)
+                paint = colour if hl else self.th.bar
+                marks.bar(self.s, Rect(px, track.y, fill, thick), paint, row.mark, self.th.track)
+            self.put(f"{row.pct}%", size, colour, "midright", (body.right, cy), bold=hl)
+            if k == NOT_A_DIGIT:  # the extra output: set apart from the digits by a line
+                y = round(body.y + row_h * k)
+                pygame.draw.line(self.s, self.th.border, (body.x, y), (body.right, y))
         pygame.draw.line(self.s, self.th.muted, (zero, body.y), (zero, body.bottom - 1))
 
     # -- 6. the gallery -----------------------------------------------------------------------------
@@ -710,9 +770,10 @@ class InsidePanel:
     def draw(self, surface: pygame.Surface, scene) -> None:
         lay = scene.layout
         pointer = None if scene.show_help else scene.pointer
+        v = judge(scene.reading, scene.thresholds) if scene.reading is not None else None
         self.view.draw(
             surface, lay.panel, scene.inside, scene.units, scene.theme, lay.scale, self.state,
-            pointer=pointer, threshold=scene.thresholds.sure,
+            pointer=pointer, verdict=v, thresholds=scene.thresholds,
         )
 
     def click(self, pos: tuple[int, int]) -> bool:

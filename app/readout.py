@@ -1,12 +1,14 @@
-"""What to say about a reading: whole percentages and the headline. Pure functions, no pygame."""
+"""What to say about a reading: whole percentages, the headline, and how each answer is marked.
+Pure functions, no pygame: the views only draw what these return."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from model.answer import Thresholds
+from model.answer import Thresholds, doubt
+from model.config import CLASSES, DIGITS, NOT_A_DIGIT
 from model.recognise import Reading
 
 
@@ -33,28 +35,76 @@ def percentages(probs: np.ndarray | list[float], total: int = 100) -> list[int]:
     return [int(v) for v in floors]
 
 
+# How the three answers look, wherever an answer is shown (the plain view's card and bars, the inside
+# view's output panel): never by colour alone, so each has its own shape and words too.
+#   sure        the digit, big; a solid frame round the card; the digit's bar solid
+#   not sure    "4 or 9?"; a dashed frame; the two candidates' bars hatched
+#   not a digit a cross and the words; no frame; no bar filled and no percentage at all
+SOLID, HATCHED = "solid", "hatched"
+CROSS = "\u2716"  # the "not a digit" mark (a heavy cross): the card's symbol, the 11th output row
+
+
 @dataclass(frozen=True)
 class Verdict:
     headline: str  # shown large: "7", "4 or 9?" when not sure, "not a digit"
     caption: str  # shown under it
     kind: str  # "sure", "unsure" or "not-digit" (model/answer.py)
-    top: int
+    top: int  # the most probable digit (also when the answer is "not a digit": then it did not win)
     runner_up: int
+    doubt: str = ""  # when not sure, what the top digit might be instead: "digit" or "not-digit"
+    # How each output is marked: digits 0-9 and NOT_A_DIGIT (10) -> SOLID or HATCHED; others plain.
+    marks: dict[int, str] = field(default_factory=dict)
+    too_small: bool = False
 
     @property
     def sure(self) -> bool:
         return self.kind == "sure"
 
+    @property
+    def scores(self) -> bool:
+        """Whether the digits' bars and percentages are shown: not for "not a digit", where a bar
+        would pretend some digit had a claim."""
+        return self.kind != "not-digit"
+
 
 def verdict(reading: Reading, thresholds: Thresholds) -> Verdict:
-    """The headline and caption for a reading: sure, not sure (naming the runner-up), or not a digit."""
+    """The headline, caption and marks for a reading: sure, not sure (naming the runner-up, or that
+    it may be no digit at all), or not a digit. The decision itself is model/answer.py's."""
     a = reading.answer(thresholds)
     pct = percentages(reading.probs)
     top, second = a.top, a.runner_up
     if a.kind == "not-digit":
         why = "too small to read \u2014 draw bigger" if a.too_small else "this does not look like a digit"
-        return Verdict("not a digit", why, a.kind, top, second)
+        return Verdict("not a digit", why, a.kind, top, second, marks={NOT_A_DIGIT: SOLID}, too_small=a.too_small)
     if a.sure:
-        return Verdict(str(top), f"{pct[top]}% sure", a.kind, top, second)
+        return Verdict(str(top), f"{pct[top]}% sure", a.kind, top, second, marks={top: SOLID})
+    # Not sure: of what instead, the runner-up digit or no digit at all (model/answer.py).
+    if doubt(a, reading.probs) == NOT_A_DIGIT:
+        return Verdict(f"{top}?", "not sure \u2014 maybe not a digit", a.kind, top, second, "not-digit",
+                       {top: HATCHED, NOT_A_DIGIT: HATCHED})
     caption = f"not sure \u2014 {pct[top]}% vs {pct[second]}%"
-    return Verdict(f"{top} or {second}?", caption, a.kind, top, second)
+    return Verdict(f"{top} or {second}?", caption, a.kind, top, second, "digit", {top: HATCHED, second: HATCHED})
+
+
+@dataclass(frozen=True)
+class OutputRow:
+    """One output unit in the inside view's output panel."""
+
+    label: str  # "0".."9", or CROSS for "not a digit"
+    logit: float
+    share: float  # its part of the softmax (the probability bar's length)
+    pct: int  # the same in whole percent; the rows add up to 100
+    mark: str  # SOLID, HATCHED or "" (model/answer.py's answer, marked as in the plain view)
+
+
+def output_rows(logits: np.ndarray, probs: np.ndarray, not_digit: float, v: Verdict) -> list[OutputRow]:
+    """The network's outputs as the inside view lists them: the ten digits, then "not a digit" for a
+    network with that output. With it, the shares are the whole softmax (the digits' part is
+    `probs` scaled by 1 - not_digit), so the rows are exactly "logit / T -> softmax"; the plain
+    view's bars are the digit rows rescaled to 100%."""
+    z = np.asarray(logits, np.float64).ravel()
+    p = np.asarray(probs, np.float64).ravel()
+    shares = p if len(z) <= CLASSES else np.append(p * (1.0 - not_digit), not_digit)
+    pct = percentages(shares)
+    labels = [str(d) for d in DIGITS] + [CROSS]
+    return [OutputRow(labels[k], float(z[k]), float(shares[k]), pct[k], v.marks.get(k, "")) for k in range(len(z))]

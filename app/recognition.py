@@ -75,5 +75,7 @@ class ReadScheduler:
             self.read_times.append(time.perf_counter() - t0)
         self.reading = Reading(image=f.image, probs=f.probs, not_digit=f.not_digit, extent=ink_extent(strokes, side))
         if self.explaining:
-            self.inside = inside.explain(r.model, f, self.units, strokes, side, r.style)
+            # The explanation follows the answer the app shows: "not a digit" is explained as such.
+            classes = inside.explained(r.answer(self.reading), len(f.logits), f.probs)
+            self.inside = inside.explain(r.model, f, self.units, strokes, side, r.style, classes=classes)
         return True

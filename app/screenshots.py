@@ -2,7 +2,8 @@
 
 Runs the real app in a real window (on Xvfb when there is no display: it starts one if the Xvfb
 binary is installed), drives it with posted mouse and key events exactly as a user would, and saves
-what was rendered: empty.png, drawing-3.png, classroom.png and help.png, and the inside view
+what was rendered: empty.png, drawing-3.png, classroom.png and help.png; the other answers,
+not-sure.png (also in classroom mode at 1280x720) and not-a-digit.png; and the inside view
 (inside-*.png): a 3 at 1280x800, its gallery, an ambiguous 4 / 9, a 1 turned into a 7 in classroom mode fullscreen at
 1920x1080, a small 3 in the corner in classroom mode at 1280x720, and the smallest window, 560x420.
 
@@ -115,9 +116,61 @@ def _capture(weights: Path, out: Path) -> int:
     shoot(app, "classroom.png")
     pygame.quit()
 
+    _answers(fresh, shoot, draw)
+
     _inside(fresh, shoot, draw)
     print(note)
     return 0
+
+
+def four_or_nine() -> list[list[tuple[float, float]]]:
+    """A 4 with its top nearly closed, in canvas units: the bundled model is not sure, 4 or 9."""
+    lid = [(0.495 - 0.135 * t, 0.22 + 0.02 * t) for t in (i / 20 for i in range(21))]
+    body = (lid + [(0.36 - 0.05 * t, 0.24 + 0.28 * t) for t in (i / 30 for i in range(1, 31))]
+            + [(0.31 + 0.35 * t, 0.52 - 0.02 * t) for t in (i / 40 for i in range(1, 41))])
+    return [body, [(0.62 - 0.01 * t, 0.20 + 0.62 * t) for t in (i / 60 for i in range(61))]]
+
+
+def scribble() -> list[tuple[float, float]]:
+    """A crossing-out across the canvas: no digit at all."""
+    return [(0.15 + 0.7 * (i % 2) + 0.02 * (i % 3), 0.12 + 0.075 * i) for i in range(11)]
+
+
+def _expect(app, name: str, kind: str) -> None:
+    """Warn when a screenshot does not show the answer its name promises (another model, say)."""
+    from app.readout import verdict
+
+    got = verdict(app.reading, app.recogniser.thresholds).kind if app.reading is not None else "nothing"
+    if got != kind:
+        print(f"WARNING: {name} shows {got!r}, not {kind!r}, with this model", file=sys.stderr)
+
+
+def _answers(fresh, shoot, draw) -> None:
+    """The plain view's three answers besides "sure" (drawing-3.png): not sure, and not a digit."""
+    import pygame
+
+    from model.config import CLASSES
+
+    app = fresh(size=(1280, 800))
+    for stroke in four_or_nine():
+        draw(app, stroke)
+    shoot(app, "not-sure.png")
+    _expect(app, "not-sure.png", "unsure")
+    app.drawing.clear()
+    # A network with the 11th output says "not a digit" of a crossing-out; one without can only
+    # say it of ink too small to read (a dot).
+    eleven = len(app.recogniser.model.biases[-1]) > CLASSES
+    draw(app, scribble() if eleven else [(0.5, 0.5), (0.505, 0.505)])
+    shoot(app, "not-a-digit.png")
+    _expect(app, "not-a-digit.png", "not-digit")
+    pygame.quit()
+
+    app = fresh(classroom=True, fullscreen=False, size=(1280, 720))
+    for stroke in four_or_nine():
+        draw(app, stroke)
+    shoot(app, "not-sure-classroom-1280x720.png")
+    _expect(app, "not-sure-classroom-1280x720.png", "unsure")
+    pygame.quit()
 
 
 def _inside(fresh, shoot, draw) -> None:
@@ -148,11 +201,10 @@ def _inside(fresh, shoot, draw) -> None:
     # An ambiguous 4 / 9 (a 4 with its top nearly closed): "not sure", the top two marked.
     state.gallery = False
     app.drawing.clear()
-    lid = [(0.495 - 0.135 * t, 0.22 + 0.02 * t) for t in (i / 20 for i in range(21))]
-    draw(app, lid + [(0.36 - 0.05 * t, 0.24 + 0.28 * t) for t in (i / 30 for i in range(1, 31))]
-         + [(0.31 + 0.35 * t, 0.52 - 0.02 * t) for t in (i / 40 for i in range(1, 41))])
-    draw(app, [(0.62 - 0.01 * t, 0.20 + 0.62 * t) for t in (i / 60 for i in range(61))])
+    for stroke in four_or_nine():
+        draw(app, stroke)
     shoot(app, "inside-not-sure.png")
+    _expect(app, "inside-not-sure.png", "unsure")
     pygame.quit()
 
     app = fresh(classroom=True)  # fullscreen, 1920x1080 on the virtual screen

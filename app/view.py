@@ -12,11 +12,12 @@ import numpy as np
 import pygame
 import pygame.gfxdraw
 
+from app import marks
 from app.ink import InkLayer
 from app.keys import BINDINGS
 from app.layout import Layout
 from app.panels import INSIDE, LEARN, PLAIN, Panel
-from app.readout import percentages, verdict
+from app.readout import CROSS, HATCHED, SOLID, percentages, verdict
 from app.theme import Colour, Fonts, TextCache, Theme
 from model.answer import Thresholds
 from model.config import CLASSES, FIELD
@@ -196,24 +197,42 @@ class View:
             self._text(surface, "no digit yet", lay.type.body, th.faint, body.center, "center", max_w=body.w)
             return
         v = verdict(scene.reading, scene.thresholds)
+        # The card's frame is the first thing that tells the answers apart, colour or not: solid
+        # for sure, dashed for not sure, none for "not a digit" (app/readout.py).
+        frame = max(2, round(3 * lay.scale))
+        if v.sure:
+            marks.solid_frame(surface, rect, th.accent, frame, lay.radius)
+        elif v.kind == "unsure":
+            marks.dashed_frame(surface, rect, th.unsure, frame, lay.radius)
         caption_size = lay.type.body
-        big = round(min(body.h - caption_size * 2.2, body.w * 0.9))
-        if not v.sure:
-            big = round(big * 0.55)  # "4 or 9?" is four glyphs wide: smaller, and less shouty
-        headline = self._fit(v.headline, big, th.accent if v.sure else th.unsure, body.w, bold=True)
         gap = round(4 * lay.scale)
-        total = headline.get_height() + gap + caption_size
-        top = body.centery - total // 2
-        surface.blit(headline, headline.get_rect(midtop=(body.centerx, top)))
-        self._text(
-            surface,
-            v.caption,
-            caption_size,
-            th.text if v.sure else th.unsure,
-            (body.centerx, top + headline.get_height() + gap),
-            "midtop",
-            max_w=body.w,
-        )
+        big = round(min(body.h - caption_size * 2.2, body.w * 0.9))
+        # A short card (a small window): the headline takes all the height the caption leaves.
+        short = big < caption_size * 2
+        if short:
+            big = max(body.h - round(caption_size * 1.2) - gap, caption_size)
+        colour = {"sure": th.accent, "unsure": th.unsure}.get(v.kind, th.text)
+        if v.kind == "not-digit":
+            lines = self._not_a_digit(big, caption_size, body.w, th.text)
+        else:
+            if not v.sure and not short:
+                big = round(big * 0.55)  # "4 or 9?" is four glyphs wide: smaller, and less shouty
+            lines = [self._fit(v.headline, big, colour, body.w, bold=True)]
+        caption_colour = {"sure": th.text, "unsure": th.unsure}.get(v.kind, th.muted)
+        lines.append(self._fit(v.caption, caption_size, caption_colour, body.w))
+        y = body.centery - (sum(img.get_height() for img in lines) + gap * (len(lines) - 1)) // 2
+        for img in lines:
+            surface.blit(img, img.get_rect(midtop=(body.centerx, y)))
+            y += img.get_height() + gap
+
+    def _not_a_digit(self, big: int, caption_size: int, width: int, colour: Colour) -> list[pygame.Surface]:
+        """The "not a digit" headline: a large cross over the words where the card has the height,
+        else the cross and the words on one line."""
+        cross, words = round(big * 0.42), round(big * 0.38)
+        if words >= caption_size:
+            return [self._fit(CROSS, cross, colour, width, bold=True),
+                    self._fit("not a digit", words, colour, width, bold=True)]
+        return [self._fit(f"{CROSS}  not a digit", max(big, caption_size), colour, width, bold=True)]
 
     def _fit(self, text: str, size: int, colour: Colour, max_w: float, bold: bool = False) -> pygame.Surface:
         """Text rendered at `size`, or smaller until it is no wider than max_w."""
@@ -235,14 +254,11 @@ class View:
     def _bars(self, surface: pygame.Surface, scene: Scene) -> None:
         lay, th = scene.layout, scene.theme
         reading = scene.reading
-        pct = percentages(reading.probs) if reading is not None else None
-        highlight: dict[int, Colour] = {}
-        if reading is not None:
-            v = verdict(reading, scene.thresholds)
-            if v.sure:
-                highlight[v.top] = th.accent
-            else:
-                highlight[v.top] = highlight[v.runner_up] = th.unsure
+        v = verdict(reading, scene.thresholds) if reading is not None else None
+        # "Not a digit": the tracks stay empty and no percentage is shown; a note says why.
+        pct = percentages(reading.probs) if v is not None and v.scores else None
+        mark_colour = {SOLID: th.accent, HATCHED: th.unsure}
+        highlight = {d: mark_colour[m] for d, m in v.marks.items() if d < CLASSES} if pct is not None else {}
         th_text = th.text if pct is not None else th.faint
         for slot in lay.bar_slots:
             d = slot.digit
@@ -253,12 +269,13 @@ class View:
             radius = min(slot.track.w, slot.track.h) // 2
             pygame.draw.rect(surface, th.track, slot.track, border_radius=radius)
             if reading is None or pct is None:
-                if not slot.vertical:
+                if not slot.vertical and reading is None:  # nothing drawn yet; "not a digit" shows no numbers
                     self._text(surface, "\u2013", lay.pct_size, th.faint, slot.pct_at, slot.pct_anchor)
                 continue
             fill = slot.fill(float(reading.probs[d]))
             if min(fill.size) >= 2:
-                pygame.draw.rect(surface, highlight.get(d, th.bar), fill, border_radius=min(fill.w, fill.h) // 2)
+                radius = min(fill.w, fill.h) // 2
+                marks.bar(surface, fill, highlight.get(d, th.bar), v.marks.get(d, SOLID), th.track, radius)
             self._text(
                 surface,
                 f"{pct[d]}%",
@@ -269,6 +286,26 @@ class View:
                 bold=bold,
                 max_w=lay.bars.w / CLASSES if slot.vertical else None,
             )
+        if v is not None and not v.scores:
+            self._no_scores(surface, scene)
+
+    def _no_scores(self, surface: pygame.Surface, scene: Scene) -> None:
+        """Over the empty bars: why they are empty. Over the tracks only, never the percentages'
+        column, which stays blank."""
+        lay, th = scene.layout, scene.theme
+        slots = lay.bar_slots
+        tracks = slots[0].track.unionall([s.track for s in slots[1:]])
+        size = lay.type.body
+        pad = round(size * 0.7)
+        words = (f"{CROSS}  not a digit, so no digit gets a score", f"{CROSS}  not a digit: no scores")
+        img = next((img for t in words if (img := self.text.render(t, size, th.text)).get_width() + 2 * pad
+                    <= tracks.w), None)
+        if img is None:
+            img = self._fit(words[-1], size, th.text, tracks.w - 2 * pad)
+        box = img.get_rect(center=tracks.center).inflate(2 * pad, pad)
+        pygame.draw.rect(surface, th.panel, box, border_radius=lay.radius)
+        pygame.draw.rect(surface, th.border, box, width=1, border_radius=lay.radius)
+        surface.blit(img, img.get_rect(center=box.center))
 
     def _status(self, surface: pygame.Surface, scene: Scene) -> None:
         lay, th, r = scene.layout, scene.theme, scene.layout.status

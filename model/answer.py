@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from model.config import CLASSES
+from model.config import CLASSES, NOT_A_DIGIT
 
 SURE = 0.6  # a model that stores no thresholds: below this top probability, "not sure"
 NOT_DIGIT = 0.5  # ... and at or above this probability of the extra output, "not a digit"
@@ -188,3 +188,14 @@ def curve(digits: np.ndarray, not_digit: np.ndarray, labels: np.ndarray, extent:
         h = honesty(digits, not_digit, labels, extent, replace(th, sure=t))
         out.append((t, h["wrong_and_sure"], h["right_but_unsure"]))
     return out
+
+
+def doubt(a: Answer, digits: np.ndarray) -> int | None:
+    """When the answer is "not sure", what the top digit might be instead: the runner-up digit, or
+    NOT_A_DIGIT (10) when no digit at all is likelier than the runner-up (a network with that
+    output: "4 or 7? 90% vs 1%" would then name the wrong doubt). None for the other answers."""
+    if a.kind != "unsure":
+        return None
+    if a.not_digit > 0 and a.not_digit >= float(digits[a.runner_up]) * (1.0 - a.not_digit):
+        return NOT_A_DIGIT
+    return a.runner_up

@@ -30,8 +30,8 @@ import numpy as np
 from PIL import Image, ImageDraw
 from scipy import ndimage
 
-from model.answer import split
-from model.config import CLASSES, FIELD, INPUTS
+from model.answer import Answer, doubt, split
+from model.config import FIELD, INPUTS, NOT_A_DIGIT
 from model.mlp import ACTIVATIONS, MLP, softmax
 from model.preprocess import BOX, Strokes, Style, as_strokes, strokes_to_input
 from model.recognise import Ranked
@@ -59,6 +59,7 @@ class Forward(Ranked):
     raw_side: float | None = None  # the canvas side it was shrunk from, when `read` made it
     pen: float | None = None  # the pen width x was rendered with, when `read` made it
     not_digit: float = 0.0  # P(not a digit), for a network with that output (model/answer.py)
+    raw_not_digit: float = 0.0  # the same for the raw canvas, when asked
 
     @property
     def image(self) -> np.ndarray:
@@ -90,15 +91,17 @@ def forward(model: MLP, images: np.ndarray, temperature: float = 1.0, raw: np.nd
     probs_all = softmax(logits / temperature)
     probs = probs_all[:n].mean(axis=0)
     digits, other = split(probs / probs.sum())
+    raw_split = None if raw is None else split(probs_all[n])
     return Forward(
         x=batch[0],
         hidden=tuple(h[0] for h in inputs[1:]),
         logits=logits[0],
         temperature=float(temperature),
         probs=digits,
-        raw_probs=None if raw is None else split(probs_all[n])[0],
+        raw_probs=None if raw_split is None else raw_split[0],
         raw_x=None if raw is None else batch[n],
         not_digit=float(other),
+        raw_not_digit=0.0 if raw_split is None else float(raw_split[1]),
     )
 
 
@@ -230,7 +233,8 @@ class Evidence:
 
 
 def evidence(model: MLP, f: Forward, top: int | None = None, other: int | None = None) -> Evidence:
-    """Input x gradient of logit[top] - logit[other] (defaults: top class vs runner-up).
+    """Input x gradient of logit[top] - logit[other] (defaults: top digit vs runner-up). Either may be
+    NOT_A_DIGIT (10) for a network with that output.
 
     Backpropagating a +1/-1 direction through the layers with each unit's local slope gives the
     gradient; for piecewise-linear activations the network *is* linear around x (each unit either
@@ -240,7 +244,7 @@ def evidence(model: MLP, f: Forward, top: int | None = None, other: int | None =
     top = f.top if top is None else int(top)
     other = f.runner_up if other is None else int(other)
     act_grad = ACTIVATIONS[model.activation][1]
-    direction = np.zeros(CLASSES, np.float32)
+    direction = np.zeros(len(f.logits), np.float32)  # 10 outputs, or 11 with "not a digit"
     direction[top] += 1.0
     direction[other] -= 1.0
     layers = list(zip(model.weights, model.biases))
@@ -377,15 +381,34 @@ def explain(
     side: float,
     style: Style = DEFAULT_STYLE,
     n_voters: int = 6,
+    classes: tuple[int, int] | None = None,
 ) -> Inside:
     """All the inside view's numbers for a drawing already read with `read` (no further forward pass);
-    `style` is the one `read` rendered with."""
-    v = votes(f, u, model.biases[-1], n=n_voters)
+    `style` is the one `read` rendered with. `classes`: the output explained and the one it is told
+    from (default: the top digit and the runner-up; see `explained`)."""
+    top, other = classes if classes is not None else (f.top, f.runner_up)
+    v = votes(f, u, model.biases[-1], cls=top, n=n_voters)
     # Reuse the renderings `read` made when they are the same pictures: saves two of five renders.
     the_input = f.x if f.pen == style.pen else None
     as_drawn = f.raw_x if f.raw_side == side else None
     steps = way_in(strokes, side, style, as_drawn, the_input)
-    return Inside(f, v, evidence(model, f), steps, model, u)
+    return Inside(f, v, evidence(model, f, top, other), steps, model, u)
+
+
+def explained(a: Answer, outputs: int, digits: np.ndarray | None = None) -> tuple[int, int]:
+    """Which output the inside view explains, and against which: (explained, other).
+
+    For the answer "not a digit" from a network with that output, that output is explained (its
+    voters, and the pixels that push to it rather than to the best digit): explaining the top digit
+    would pretend a digit won. Otherwise the top digit against the runner-up; for "not a digit" from
+    a ten-output network (ink too small) that is the network's best digit, which the view says did
+    not win. When not sure whether it is a digit at all (`digits`, the ten digit probabilities,
+    given), the top digit against "not a digit"."""
+    if a.kind == "not-digit" and outputs > NOT_A_DIGIT:
+        return NOT_A_DIGIT, a.top
+    if digits is not None and outputs > NOT_A_DIGIT and doubt(a, digits) == NOT_A_DIGIT:
+        return a.top, NOT_A_DIGIT
+    return a.top, a.runner_up
 
 
 @dataclass(frozen=True)
