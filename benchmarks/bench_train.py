@@ -1,6 +1,6 @@
 """Training speed of the 784-925-10 network on 60,000 images: prints figures, asserts nothing.
 
-    python benchmarks/bench_train.py [--repeat 3]
+    python benchmarks/bench_train.py [--repeat 3] [--only augmenter]
 
 For each configuration: seconds per epoch (median of the repeats), samples per second, and the share
 of the time that is the unavoidable matrix work (this machine's measured BLAS throughput on the same
@@ -24,10 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dataclasses import replace  # noqa: E402
 
+from model.augment import Augment, Augmenter  # noqa: E402
 from model.fast import matmul  # noqa: E402
 from model.mlp import MLP  # noqa: E402
 from model.preprocess import mnist_to_input  # noqa: E402
-from model.trainer import RECIPES, Recipe, train  # noqa: E402
+from model.trainer import AUGMENT_WORKERS, CHUNK, RECIPES, Recipe, train  # noqa: E402
 
 N, SIZES = 60_000, [784, 925, 10]
 
@@ -88,11 +89,34 @@ def matmul_floor(x, batch: int) -> float:
     return time.perf_counter() - t
 
 
+def augmenter_seconds(x: np.ndarray, workers: int, repeat: int) -> tuple[float, float]:
+    """Median (wall, CPU) seconds the augmenter takes for 10,000 images (one training chunk)."""
+    aug = Augmenter(Augment(), seed=1, workers=workers)
+    chunk = x[:CHUNK]
+    aug(chunk)  # the first call allocates the buffers
+    walls, cpus = [], []
+    for _ in range(max(repeat, 5)):
+        t, c = time.perf_counter(), _own_cpu()
+        aug(chunk)
+        walls.append(time.perf_counter() - t)
+        cpus.append(_own_cpu() - c)
+    aug.close()
+    return statistics.median(walls), statistics.median(cpus)
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--only", choices=["augmenter"], help="time only the augmenter")
     args = p.parse_args()
     x, y = images()
+    for workers in sorted({1, AUGMENT_WORKERS}):
+        with Busy() as busy:
+            wall, cpu = augmenter_seconds(x, workers, args.repeat)
+        print(f"augmenter alone, {workers} thread{'s' if workers > 1 else ''}: {wall:.3f} s per 10,000 images "
+              f"(CPU {cpu:.3f} s; other processes {busy.others:.0%} CPU)")
+    if args.only:
+        return
     original, default = RECIPES["original"], RECIPES["default"]
     configs = [
         ("original recipe: batch 50, plain SGD", original),
@@ -111,14 +135,18 @@ def main() -> None:
             floors[batch] = statistics.median(matmul_floor(x, batch) for _ in range(args.repeat))
         print(f"matmul work alone, batch {batch}: {floors[batch]:.2f} s per epoch "
               f"({flops / floors[batch] / 1e9:.0f} GFLOP/s; other processes {busy.others:.0%} CPU)")
+    medians = {}
     for name, recipe in configs:
         with Busy() as busy:
             times = [epoch(x, y, recipe) for _ in range(args.repeat)]
-        med = statistics.median(times)
+        med = medians[name] = statistics.median(times)
         print(f"{name:<42} {med:6.2f} s/epoch  {N / med:8.0f} samples/s  "
               f"matmul share {floors[recipe.batch] / med:4.0%}  (runs {', '.join(f'{t:.2f}' for t in times)}; "
               f"other processes {busy.others:.0%} CPU)")
-
+    for base in ("original", "default", "quick"):
+        plain = next(n for n in medians if n.startswith(f"{base} recipe:"))
+        print(f"augmentation costs {medians[f'{base} recipe + augmentation'] / medians[plain]:.2f}x the plain "
+              f"epoch ({base} recipe; medians of runs in turn, not pairs)")
 
 if __name__ == "__main__":
     main()

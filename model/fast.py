@@ -62,7 +62,7 @@ class FusedSGD(SGD):
         h = np.asarray(x, dtype=model.weights[0].dtype)
         for i, (w, b) in enumerate(zip(model.weights, model.biases)):
             inputs.append(h)
-            h = matmul(h, w)
+            h = self._product(i, h, w)
             h += b
             if i < last:
                 h = act(h)
@@ -85,9 +85,12 @@ class FusedSGD(SGD):
             d = below
         return value
 
+    def _product(self, i: int, h: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """Layer i's input times its weights (a hook for SkipBlankSGD)."""
+        return matmul(h, w)
+
     def _update(self, i: int, xi: np.ndarray, d: np.ndarray, lr: float) -> None:
-        w, b = self.model.weights[i], self.model.biases[i]
-        vw, vb = self.velocity[2 * i], self.velocity[2 * i + 1]
+        w, vw = self.model.weights[i], self.velocity[2 * i]
         xt = np.ascontiguousarray(xi).T
         wd, mu = self.weight_decay, self.momentum
         if mu:
@@ -102,6 +105,67 @@ class FusedSGD(SGD):
             if wd:
                 w *= 1 - lr * wd
             self._gemm(-lr, d.T, xt, beta=1.0, c=w.T, trans_b=1, overwrite_c=1)
-        vb *= mu
+        self._update_bias(i, d, lr)
+
+    def _update_bias(self, i: int, d: np.ndarray, lr: float) -> None:
+        b, vb = self.model.biases[i], self.velocity[2 * i + 1]
+        vb *= self.momentum
         vb -= lr * d.sum(axis=0)
         b += vb
+
+
+class SkipBlankSGD(FusedSGD):
+    """FusedSGD whose first layer skips the input pixels that are blank in the whole batch.
+
+    A speed trick, equal to FusedSGD up to float rounding (the products sum in another order):
+    in a batch of 100 MNIST digits only about two thirds of the 784 pixels have ink in any image.
+    The rows of the first layer's weights that meet only zeros add nothing to the forward product,
+    and their gradient is exactly zero, so both big products run over the inked columns alone:
+    those rows of W0 (and of its velocity) are gathered into a buffer, multiplied, and written back.
+    Momentum still decays every row (v *= momentum for the rows the batch does not touch) and weight
+    decay still shrinks every row. Batches inked almost everywhere (augmented images) take the dense
+    path: the gathers would cost more than the skipped work.
+    """
+
+    DENSE_ABOVE = 0.8  # fraction of inked columns from which the dense path is used
+
+    def __init__(self, model: MLP, *args, **kwargs) -> None:
+        super().__init__(model, *args, **kwargs)
+        self._w_rows = np.empty_like(model.weights[0])  # W0's rows for the batch's inked columns
+        self._v_rows = np.empty_like(model.weights[0])  # the same rows of its velocity
+        self._cols: np.ndarray | None = None  # the inked columns of this step, None on the dense path
+        self._x_inked: np.ndarray | None = None
+
+    def _product(self, i: int, h: np.ndarray, w: np.ndarray) -> np.ndarray:
+        if i > 0:
+            return matmul(h, w)
+        cols = np.flatnonzero(h.any(axis=0))
+        if not 0 < len(cols) <= self.DENSE_ABOVE * len(w):
+            self._cols = None
+            return matmul(h, w)
+        self._cols, self._x_inked = cols, h[:, cols]
+        rows = np.take(w, cols, axis=0, out=self._w_rows[: len(cols)], mode="clip")  # "clip": no extra copy
+        return matmul(self._x_inked, rows)
+
+    def _update(self, i: int, xi: np.ndarray, d: np.ndarray, lr: float) -> None:
+        if i > 0 or self._cols is None:
+            return super()._update(i, xi, d, lr)
+        cols, xt = self._cols, self._x_inked.T
+        w, vw = self.model.weights[0], self.velocity[0]
+        wd, mu = self.weight_decay, self.momentum
+        if mu:
+            if wd:  # every row, pre-divided by mu as in FusedSGD._update
+                self._axpy(w.reshape(-1), vw.reshape(-1), a=-lr * wd / mu)
+            rows = np.take(vw, cols, axis=0, out=self._v_rows[: len(cols)], mode="clip")
+            self._gemm(-lr, d.T, xt, beta=mu, c=rows.T, trans_b=1, overwrite_c=1)
+            vw *= mu  # the rows without ink: zero gradient, momentum only
+            vw[cols] = rows
+            w += vw
+        else:
+            rows = self._w_rows[: len(cols)]  # gathered by _product, unchanged since
+            if wd:
+                w *= 1 - lr * wd
+                rows *= 1 - lr * wd
+            self._gemm(-lr, d.T, xt, beta=1.0, c=rows.T, trans_b=1, overwrite_c=1)
+            w[cols] = rows
+        self._update_bias(0, d, lr)

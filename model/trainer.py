@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
@@ -117,6 +117,7 @@ def lr_at(recipe: Recipe, epoch: float) -> float:
 
 
 CHUNK = 10_000  # samples per chunk: big enough to vectorise augmentation, small enough for cache
+AUGMENT_WORKERS = min(os.cpu_count() or 1, 4)  # threads augmenting a chunk (same images however many)
 
 
 class Diverged(RuntimeError):
@@ -182,7 +183,7 @@ def train(
     KeyboardInterrupt propagates after the current batch. Either way the model stays consistent.
     """
     rng = np.random.default_rng(recipe.seed)
-    augmenter = Augmenter(Augment(), seed=recipe.seed + 1) if recipe.augment else None
+    augmenter = Augmenter(Augment(), seed=recipe.seed + 1, workers=AUGMENT_WORKERS) if recipe.augment else None
     # Dropout draws from its own stream, so switching it on leaves the shuffling and augmentation alone.
     opt = FusedSGD(model, recipe.momentum, recipe.weight_decay, recipe.dropout, np.random.default_rng([recipe.seed, 7]))
     scale = recipe.batch if recipe.grad_sum else 1  # summed gradients = mean gradients * batch size
@@ -250,53 +251,30 @@ class DivergenceWatch:
 class Chunks:
     """An epoch as chunks of at most CHUNK shuffled samples: (offset in the epoch, inputs, labels).
 
-    With augmentation, a background thread prepares the next chunk while the network trains on the
-    current one (NumPy and BLAS release the GIL, so the two overlap). The chunks, and the random
-    numbers drawn for them, come in the same order either way: a seed gives the same weights.
+    With augmentation a chunk is augmented when training reaches it, its blocks shared between the
+    augmenter's threads (one per core) while BLAS waits. Augmenting in a background thread during
+    training was tried: on two cores its thread took a core from BLAS's two, and every product then
+    waited for its descheduled half (an augmented epoch cost 1.75-1.9x a plain one on a quiet machine).
     """
 
     def __init__(self, x: np.ndarray, y: np.ndarray, recipe: Recipe, rng: np.random.Generator,
                  augmenter: Augmenter | None) -> None:
         self.x, self.y, self.rng, self.augmenter = x, y, rng, augmenter
-        self._epochs_left = recipe.epochs
-        self._upcoming: list[tuple[int, np.ndarray]] | None = None  # the next epoch's shuffle, if drawn
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="augment") if augmenter else None
-        self._next: Future | None = None  # the next chunk, being augmented in the background
-
-    def _plan(self) -> list[tuple[int, np.ndarray]]:
-        order = self.rng.permutation(len(self.x))
-        return [(c, order[c : c + CHUNK]) for c in range(0, len(self.x), CHUNK)]
 
     def epoch(self) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
-        plan, self._upcoming = self._upcoming or self._plan(), None
-        self._epochs_left -= 1
-        if self.augmenter is None:
-            # Gathering batch by batch avoids copying 30 MB per chunk (large fresh arrays cost page
-            # faults, not just copying): a lazy view that gathers rows when sliced.
-            for c, idx in plan:
+        order = self.rng.permutation(len(self.x))
+        for c in range(0, len(self.x), CHUNK):
+            idx = order[c : c + CHUNK]
+            if self.augmenter is None:
+                # Gathering batch by batch avoids copying 30 MB per chunk (large fresh arrays cost page
+                # faults, not just copying): a lazy view that gathers rows when sliced.
                 yield c, _Rows(self.x, idx), self.y[idx]
-            return
-        for k, (c, idx) in enumerate(plan):
-            current = self._next.result() if self._next is not None else self.augmenter(self.x[idx])
-            self._next = None
-            # Start on the next chunk, drawing the next epoch's shuffle early if this is the last one:
-            # the shuffle has its own generator, so drawing it early changes nothing.
-            if k + 1 < len(plan):
-                following = plan[k + 1][1]
-            elif self._epochs_left > 0:
-                self._upcoming = self._plan()
-                following = self._upcoming[0][1]
             else:
-                following = None
-            if following is not None:
-                self._next = self._pool.submit(self.augmenter, self.x[following])
-            yield c, current, self.y[idx]
+                yield c, self.augmenter(self.x[idx]), self.y[idx]
 
     def close(self) -> None:
-        if self._next is not None:
-            self._next.cancel()
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
+        if self.augmenter is not None:
+            self.augmenter.close()
 
 
 class _Rows:

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from model.fast import FusedSGD, logits, matmul
+from model.fast import FusedSGD, SkipBlankSGD, logits, matmul
 from model.mlp import MLP, SGD
 
 
@@ -58,3 +58,56 @@ def test_batched_logits_equal_the_model_logits():
     x = np.random.default_rng(1).normal(size=(23, 12))
     np.testing.assert_allclose(logits(model, x, batch=5), model.logits(x), rtol=1e-12)
     assert logits(model, x[:0]).shape == (0, 4)
+
+
+def blank_columns(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """x with a random half of the input columns zero in every row, plus a few zero pixels elsewhere."""
+    x = x.copy()
+    x[:, rng.random(x.shape[1]) < 0.5] = 0
+    x[rng.random(x.shape) < 0.2] = 0
+    return x
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+@pytest.mark.parametrize(
+    "momentum,weight_decay,dropout", [(0.0, 0.0, 0.0), (0.0, 0.01, 0.0), (0.9, 0.0, 0.0), (0.9, 0.01, 0.0),
+                                      (0.9, 0.0, 0.3), (0.5, 0.001, 0.2)]
+)
+def test_skipping_blank_inputs_equals_the_textbook_step(activation, momentum, weight_decay, dropout):
+    rng = np.random.default_rng(0)
+    sparse_x = blank_columns(rng.normal(size=(16, 30)), rng)
+    # Ink everywhere: the dense path, in the same run; the sparse steps after it must still move the
+    # rows they do not ink by momentum (and shrink them by weight decay), or the weights part ways.
+    dense_x = rng.normal(size=(16, 30))
+    y = rng.integers(0, 3, 16)
+    fast = MLP([30, 7, 5, 3], activation=activation, seed=1, dtype=np.float64)
+    slow = MLP([30, 7, 5, 3], activation=activation, seed=1, dtype=np.float64)
+    skip = SkipBlankSGD(fast, momentum, weight_decay, dropout, np.random.default_rng(3))
+    plain = SGD(slow, momentum, weight_decay, dropout, np.random.default_rng(3))
+    paths = []
+    for step in range(8):
+        x = dense_x if step in (3, 6) else sparse_x
+        b = slice(4 * (step % 3), 4 * (step % 3) + 8)
+        lr = 0.1 / (1 + step)
+        assert skip.step(x[b], y[b], lr) == pytest.approx(plain.step(x[b], y[b], lr), rel=1e-12)
+        paths.append(skip._cols is not None)
+    assert paths == [True, True, True, False, True, True, False, True]  # both paths were taken
+    for a, b in zip(fast.params, slow.params):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_skipping_blank_inputs_in_float32_on_digits_stays_close_to_the_textbook_step():
+    from tests.fakedata import digits
+
+    x = digits(100, 4)[0].reshape(100, -1).astype(np.float32) / 255
+    x[x < 0.2] = 0  # the noise off: blank margins, as in MNIST
+    y = np.random.default_rng(0).integers(0, 10, 100)
+    fast, slow = MLP([784, 64, 10], seed=1), MLP([784, 64, 10], seed=1)
+    skip = SkipBlankSGD(fast, 0.9, 1e-4, 0.1, np.random.default_rng(0))
+    plain = SGD(slow, 0.9, 1e-4, 0.1, np.random.default_rng(0))
+    for b in range(0, 100, 20):
+        skip.step(x[b : b + 20], y[b : b + 20], 0.05)
+        plain.step(x[b : b + 20], y[b : b + 20], 0.05)
+        assert skip._cols is not None
+    for a, b in zip(fast.params, slow.params):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)

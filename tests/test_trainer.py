@@ -1,4 +1,4 @@
-"""The training loop: divergence stops at once, cancel and progress hooks, reproducible background
+"""The training loop: divergence stops at once, cancel and progress hooks, reproducible threaded
 augmentation and dropout."""
 
 import os
@@ -76,10 +76,10 @@ def test_progress_comes_at_least_every_chunk():
     assert len(seen) == 3 and np.all(np.diff([0, *seen]) * len(x) <= CHUNK + 1)
 
 
-def test_background_augmentation_gives_the_chunks_of_the_plain_sequential_loop():
+def test_threaded_augmentation_gives_the_chunks_of_the_plain_sequential_loop():
     x, y = data(2 * CHUNK + 500)
     recipe = replace(SMALL, epochs=2, augment=True)
-    chunks = Chunks(x, y, recipe, np.random.default_rng(0), Augmenter(Augment(), seed=1))
+    chunks = Chunks(x, y, recipe, np.random.default_rng(0), Augmenter(Augment(), seed=1, workers=2))
     got = [(c, xc.copy(), yc) for _ in range(2) for c, xc, yc in chunks.epoch()]
     chunks.close()
     rng, aug = np.random.default_rng(0), Augmenter(Augment(), seed=1)
