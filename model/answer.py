@@ -115,6 +115,8 @@ def kinds(digits: np.ndarray, not_digit: np.ndarray, extent: np.ndarray | None, 
 MAX_RIGHT_UNSURE = 0.02
 MAX_DIGITS_FLAGGED = 0.005
 GRID = np.round(np.arange(0.05, 0.996, 0.005), 3)
+# "Not a digit" may sit lower: a network trained with that output gives real digits almost none of it.
+NOT_DIGIT_GRID = np.round(np.concatenate([np.arange(0.01, 0.05, 0.0025), GRID]), 4)
 
 
 def choose(digits: np.ndarray, not_digit: np.ndarray, labels: np.ndarray,
@@ -130,8 +132,8 @@ def choose(digits: np.ndarray, not_digit: np.ndarray, labels: np.ndarray,
     not_digit = np.asarray(not_digit, np.float64)
     flag = NOT_DIGIT
     if not_digit.any():
-        ok = [t for t in GRID if (not_digit >= t).mean() <= max_flagged]
-        flag = float(min(ok)) if ok else float(GRID[-1])
+        ok = [t for t in NOT_DIGIT_GRID if (not_digit >= t).mean() <= max_flagged]
+        flag = float(min(ok)) if ok else float(NOT_DIGIT_GRID[-1])
     shown = not_digit < flag
     conf = (digits.max(axis=1) * (1.0 - not_digit))[shown]
     right = (digits.argmax(axis=1) == labels)[shown]

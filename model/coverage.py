@@ -24,12 +24,18 @@ SIZE_CAUGHT = ("short-mark",)  # kinds answered by ink size alone, not by the ne
 TRAINED_KINDS = tuple(k for k in KINDS if k not in SIZE_CAUGHT)
 
 
+# Variants made of each sample, per style: the flag 1 gets two (two flags of their own length and
+# angle), as it is the style validation writers' variants were least often read right in.
+VARIANTS = {"crossbar-7": 1, "flag-1": 2, "one-stroke-4": 1, "curl-9": 1}
+
+
 def style_variants(samples: list[Sample], seed: int = 0) -> list[Sample]:
-    """One variant in each style of every sample of that style's digit (same writer, new strokes)."""
+    """VARIANTS[style] variants in each style of every sample of that style's digit (same writer,
+    new strokes)."""
     rng = np.random.default_rng(seed)
     out = []
     for name, (digit, restyle) in STYLES.items():
-        for s in samples:
+        for s in samples * VARIANTS[name]:
             if s.label == digit:
                 strokes = restyle([np.asarray(p, np.float64) for p in s.strokes], rng)
                 out.append(Sample(digit, [p.astype(np.float32) for p in strokes], s.writer, f"style:{name}"))
