@@ -74,6 +74,7 @@ FIELD_HELP = {
     "grad_sum": "sum (not average) batch gradients, as the original project did",
     "augment": "augment MNIST images (elastic, rotate, scale, shear, shift, thickness)",
     "stroke_copies": "renderings per training stroke sample, each with its own pen width",
+    "mnist_copies": "times each MNIST training image is in an epoch (each augmented anew)",
     "styles": "add crossbar 7s, flag 1s, one-stroke 4s and curled 9s made from training writers' digits",
     "not_digits": "generated non-digit drawings per kind, for an 11th output 'not a digit' (0: none)",
     "seed": "random seed (initialisation, shuffling, augmentation)",
@@ -249,6 +250,8 @@ def run(args: argparse.Namespace, recipe: Recipe, out: Path) -> int:
     if args.limit:
         tr = tr[: args.limit]
     x_tr, y_tr = mnist_to_input(x_all[tr], style), y_all[tr].astype(np.int64)
+    if recipe.mnist_copies > 1:  # MNIST's share of an epoch, against the stroke data and non-digits
+        x_tr, y_tr = np.tile(x_tr, (recipe.mnist_copies, 1)), np.tile(y_tr, recipe.mnist_copies)
     x_va, y_va = mnist_to_input(x_all[va], style), y_all[va].astype(np.int64)
     val = {"mnist": (x_va, y_va)}
     data_meta: dict = {"mnist": {"train": len(tr), "validation": len(va), "test": len(x_test)}, "strokes": stroke_meta}

@@ -41,6 +41,7 @@ class Recipe:
     grad_sum: bool = False  # the original project summed (not averaged) batch gradients
     augment: bool = True
     stroke_copies: int = 2  # renderings per training stroke sample, each with its own pen width
+    mnist_copies: int = 1  # times each MNIST training image is in an epoch (each augmented anew)
     styles: bool = False  # add crossbar 7s, flag 1s, one-stroke 4s, curled 9s made from training writers
     not_digits: int = 0  # non-digit drawings per kind for an 11th output, "not a digit" (0: ten outputs)
     seed: int = 0
@@ -86,6 +87,7 @@ RULES: dict[str, tuple[Callable[[object], bool], str]] = {
     "weight_decay": (lambda v: _finite(v) and v >= 0, "zero or more"),
     "dropout": (lambda v: _finite(v) and 0 <= v < 1, "in [0, 1)"),
     "stroke_copies": (lambda v: v >= 1, "at least 1"),
+    "mnist_copies": (lambda v: v >= 1, "at least 1"),
     "not_digits": (lambda v: v >= 0, "zero or more"),
     "seed": (lambda v: v >= 0, "zero or more"),
 }
