@@ -1,4 +1,4 @@
-"""How fast the app responds: python benchmarks/bench_app.py [--weights PATH] [--runs N]
+"""How fast the app responds: python benchmarks/bench_app.py [--weights PATH] [--runs N] [--only long]
 
 Prints figures (this is not a test):
 
@@ -51,6 +51,7 @@ WINDOW = (1280, 800)
 EVENTS_PER_FRAME = 2
 SPACING_PX = 4.0
 LONG_DRAWINGS = (250, 2_000, 20_000)
+ROW = "  {:<32}: median {:6.2f} ms   p99 {:6.2f} ms   ({})"
 
 
 def replay(app: App, path: list[tuple[float, float]], button: int = 1) -> list[float]:
@@ -131,6 +132,7 @@ def main() -> int:
     p.add_argument("--weights", type=Path, default=BUNDLED)
     p.add_argument("--runs", type=int, default=5, help="repeat every measurement this many times")
     p.add_argument("--train-seconds", type=float, default=20, help="how long to draw while a model trains")
+    p.add_argument("--only", choices=["long"], help="only the long-drawing reads (no window, no training)")
     args = p.parse_args()
 
     with tempfile.TemporaryDirectory() as home:
@@ -145,6 +147,10 @@ def main() -> int:
         # As App.run does: one BLAS thread in the app's process (see APP_BLAS_THREADS).
         threadpool_limits(limits=APP_BLAS_THREADS)
         print(f"BLAS threads in the app: {APP_BLAS_THREADS}, as App.run sets them")
+        if args.only == "long":
+            for n, (median, p99) in read_latencies(rec, args.runs).items():
+                print(ROW.format(f"read a {n:,}-point scribble", median, p99, "target median <= 2, p99 <= 5"))
+            return 0
 
         app = App(rec, size=WINDOW)
         path = demo.three(SPACING_PX, app.layout.canvas.w, wobble=0)
@@ -205,7 +211,7 @@ def main() -> int:
     med = [statistics.median(r[i] for r in per_run) for i in range(6)]
     inside_med = [statistics.median(r[i] for r in inside_runs) for i in range(2)]
     print(f"\nmedians over {args.runs} runs:")
-    row = "  {:<32}: median {:6.2f} ms   p99 {:6.2f} ms   ({})"
+    row = ROW
     print(row.format("preprocess + predict per update", med[0], med[1], "target median <= 2"))
     print(row.format("frame while drawing", med[2], med[3], "target p99 <= 16.7"))
     print(row.format("frame while erasing through it", med[4], med[5], "target p99 <= 16.7"))

@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_train import Busy, epoch, images, matmul_floor  # noqa: E402
 
 from model.augment import Augment, Augmenter  # noqa: E402
-from model.trainer import AUGMENT_WORKERS, CHUNK, RECIPES, Recipe, lr_at  # noqa: E402
+from model.trainer import CHUNK, RECIPES, Recipe, augment_workers, lr_at  # noqa: E402
 
 INSTALL = "pip install torch --index-url https://download.pytorch.org/whl/cpu"
 
@@ -46,7 +46,7 @@ def torch_epoch(torch, x: np.ndarray, y: np.ndarray, recipe: Recipe) -> float:
     opt = torch.optim.SGD(net.parameters(), lr=recipe.lr, momentum=recipe.momentum, weight_decay=recipe.weight_decay)
     loss_fn = torch.nn.CrossEntropyLoss(reduction="sum" if recipe.grad_sum else "mean")
     rng = np.random.default_rng(recipe.seed)
-    augmenter = Augmenter(Augment(), seed=recipe.seed + 1, workers=AUGMENT_WORKERS) if recipe.augment else None
+    augmenter = Augmenter(Augment(), seed=recipe.seed + 1, workers=augment_workers()) if recipe.augment else None
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
     t0 = time.perf_counter()
     order = torch.from_numpy(rng.permutation(len(x)))

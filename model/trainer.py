@@ -11,12 +11,13 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 from scipy.optimize import minimize_scalar
+from threadpoolctl import threadpool_info
 from tqdm import tqdm
 
 from model.answer import Thresholds, choose, honesty, split
 from model.augment import Augment, Augmenter
 from model.config import CLASSES, INPUTS
-from model.fast import FusedSGD
+from model.fast import SkipBlankSGD
 from model.fast import logits as fast_logits
 from model.mlp import ACTIVATIONS, INITS, LOSSES, MLP, log_softmax, softmax
 from model.preprocess import Style, strokes_to_input
@@ -122,7 +123,13 @@ def lr_at(recipe: Recipe, epoch: float) -> float:
 
 
 CHUNK = 10_000  # samples per chunk: big enough to vectorise augmentation, small enough for cache
-AUGMENT_WORKERS = min(os.cpu_count() or 1, 4)  # threads augmenting a chunk (same images however many)
+
+
+def augment_workers() -> int:
+    """Threads to augment a chunk with: as many as BLAS may use here (OPENBLAS_NUM_THREADS=1, or a
+    limit set by the app, means one), at most 4. The images are the same however many."""
+    threads = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+    return max(1, min(max(threads, default=os.cpu_count() or 1), 4))
 
 
 class Diverged(RuntimeError):
@@ -188,9 +195,11 @@ def train(
     KeyboardInterrupt propagates after the current batch. Either way the model stays consistent.
     """
     rng = np.random.default_rng(recipe.seed)
-    augmenter = Augmenter(Augment(), seed=recipe.seed + 1, workers=AUGMENT_WORKERS) if recipe.augment else None
+    augmenter = Augmenter(Augment(), seed=recipe.seed + 1, workers=augment_workers()) if recipe.augment else None
     # Dropout draws from its own stream, so switching it on leaves the shuffling and augmentation alone.
-    opt = FusedSGD(model, recipe.momentum, recipe.weight_decay, recipe.dropout, np.random.default_rng([recipe.seed, 7]))
+    # SkipBlankSGD: model/mlp.py's SGD step, fused, skipping the input pixels blank in a whole batch.
+    dropout_rng = np.random.default_rng([recipe.seed, 7])
+    opt = SkipBlankSGD(model, recipe.momentum, recipe.weight_decay, recipe.dropout, dropout_rng)
     scale = recipe.batch if recipe.grad_sum else 1  # summed gradients = mean gradients * batch size
     steps = math.ceil(len(x) / recipe.batch)
     watch = DivergenceWatch(recipe)

@@ -102,3 +102,19 @@ def test_same_seed_same_weights_with_augmentation_or_dropout(changes):
     train(plain, SMALL, x, y, {}, progress=False)
     assert all(np.array_equal(p, q) for p, q in zip(a.params, b.params))
     assert not np.array_equal(a.weights[0], plain.weights[0])
+
+
+def test_training_skips_blank_pixels_reproducibly_and_as_the_dense_step_would(monkeypatch):
+    import model.trainer as trainer
+    from model.fast import FusedSGD
+
+    x, y = data(600)
+    x[x < 0.2] = 0  # the noise off: blank margins, as in MNIST, so the skipping path runs
+    a, b, dense = MLP([784, 16, 10]), MLP([784, 16, 10]), MLP([784, 16, 10])
+    train(a, SMALL, x, y, {}, progress=False)
+    train(b, SMALL, x, y, {}, progress=False)
+    monkeypatch.setattr(trainer, "SkipBlankSGD", FusedSGD)
+    train(dense, SMALL, x, y, {}, progress=False)
+    assert all(np.array_equal(p, q) for p, q in zip(a.params, b.params))
+    for p, q in zip(a.params, dense.params):
+        np.testing.assert_allclose(p, q, rtol=1e-3, atol=1e-5)
