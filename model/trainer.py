@@ -359,10 +359,12 @@ def choose_answers(model: MLP, temperature: float, digits: tuple[np.ndarray, np.
     inputs and labels), with what the thresholds give there (and on validation non-digits)."""
     x, y = digits
     d, other = split(softmax(logits_of(model, x) / temperature))
-    th = choose(d, other, y)
-    figures = {"on": f"{len(y)} validation digits", **honesty(d, other, y, None, th)}
+    other_n = None
     if non_digits is not None and len(non_digits) and model.sizes[-1] > CLASSES:
         _, other_n = split(softmax(logits_of(model, non_digits) / temperature))
+    th = choose(d, other, y, non_digits=other_n)
+    figures = {"on": f"{len(y)} validation digits", **honesty(d, other, y, None, th)}
+    if other_n is not None:
         figures["non_digits_flagged"] = float((other_n >= th.not_digit).mean())
         figures["non_digits_on"] = f"{len(non_digits)} validation non-digits (the network's kinds)"
     return th, figures

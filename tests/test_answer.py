@@ -170,3 +170,18 @@ def test_curve_trades_wrong_and_sure_for_right_but_unsure():
     wrong_sure, right_unsure = np.array([g[1] for g in got]), np.array([g[2] for g in got])
     assert np.all(np.diff(wrong_sure) <= 0) and np.all(np.diff(right_unsure) >= 0)
     assert wrong_sure[0] > wrong_sure[-1] and right_unsure[0] < right_unsure[-1]
+
+
+def test_choose_with_validation_non_digits_sets_not_a_digit_as_high_as_catching_them_allows():
+    digits = np.stack([row(k % 10, 0.9) for k in range(100)])
+    labels = np.arange(100) % 10
+    not_digit = np.zeros(100)
+    not_digit[:3] = [0.05, 0.2, 0.3]  # three real digits with some doubt
+    caught = np.linspace(0.3, 1.0, 100)  # the network's "not a digit" for 100 validation non-digits
+    th = choose(digits, not_digit, labels, non_digits=caught, min_caught=0.96)
+    assert (caught >= th.not_digit).mean() >= 0.96
+    higher = NOT_DIGIT_GRID[th.not_digit < NOT_DIGIT_GRID][0]
+    assert (caught >= higher).mean() < 0.96  # one grid step higher misses too many
+    assert (not_digit >= th.not_digit).sum() == 0  # so none of the real digits is flagged
+    # Without non-digits to look at, the digits alone decide: as low as 1% flagged allows.
+    assert choose(digits, not_digit, labels, max_flagged=0.01).not_digit < 0.05

@@ -8,7 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from model.answer import Thresholds
+from model.augment import Augment
 from model.data import DataError, load_mnist
+from model.trainer import RECIPES, Recipe
 from model.weights import load
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,9 +35,18 @@ def mnist():
 
 def test_bundled_weights_are_the_925_model_with_full_metadata():
     model, meta = load(WEIGHTS)
-    assert model.sizes == [784, 925, 10] and model.activation == "relu"
+    assert model.sizes == [784, 925, 11] and model.activation == "relu"  # ten digits and "not a digit"
     assert meta.recipe["name"] == "default" and meta.temperature > 0
     assert {"style", "tta_pens"} <= set(meta.to_dict()["input"]) and meta.tta_pens == (meta.style.pen,)
+    # train.py's defaults are the recipe the bundled weights were trained with, augmentation included.
+    stored = {k: v for k, v in meta.recipe.items() if k in Recipe.__dataclass_fields__}
+    fields = {k: tuple(v) if isinstance(v, list) else v for k, v in stored.items()}
+    assert Recipe(**fields) == RECIPES["default"]
+    assert meta.recipe["augment_params"] == Augment().to_dict()
+    # Its answer thresholds were chosen on validation writers, and say what they gave there.
+    assert meta.answers["on"].endswith("validation digits")
+    assert meta.answers["wrong_and_sure"] <= 0.01 and meta.answers["right_but_unsure"] <= 0.03
+    assert meta.thresholds != Thresholds()  # chosen, not the defaults for models that store none
 
 
 def test_bundled_model_scores_at_least_99_percent_on_mnist_test(mnist):
@@ -54,3 +66,11 @@ def test_bundled_model_reads_held_out_unipen_writers_through_the_app_path():
     last = r.stdout.strip().splitlines()[-1]
     assert last.startswith("accuracy: ")
     assert float(last.split()[1]) >= 0.96, last
+
+
+def test_bundled_model_answers_not_a_digit_to_drawings_that_are_none():
+    r = subprocess.run([sys.executable, "evaluate.py", "--non-digits", "10"], cwd=ROOT, capture_output=True,
+                       text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    last = r.stdout.strip().splitlines()[-1]
+    assert last.startswith("answered 'not a digit': ") and float(last.split()[3]) >= 0.9, last
