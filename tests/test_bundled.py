@@ -73,4 +73,4 @@ def test_bundled_model_answers_not_a_digit_to_drawings_that_are_none():
                        text=True, timeout=600)
     assert r.returncode == 0, r.stderr
     last = r.stdout.strip().splitlines()[-1]
-    assert last.startswith("answered 'not a digit': ") and float(last.split()[3]) >= 0.9, last
+    assert last.startswith("answered 'not a digit': ") and float(last.split()[4]) >= 0.9, last

@@ -114,9 +114,12 @@ def test_probabilities_are_the_bars(bundled: Recogniser) -> None:
     strokes = on_canvas(sketch(9, shear=0.2))
     f, reading = read(bundled, strokes), bundled.read(strokes)
     np.testing.assert_allclose(f.probs, reading.probs, rtol=1e-6, atol=1e-7)
-    # With one rendering the bars are the softmax of the logits over the temperature.
+    # With one rendering the bars are the softmax of the logits over the temperature: its digit
+    # entries renormalised, the 11th output ("not a digit", when the network has it) set apart.
     z = f.logits / f.temperature
-    np.testing.assert_allclose(f.probs, np.exp(z - z.max()) / np.exp(z - z.max()).sum(), rtol=1e-5, atol=1e-7)
+    p = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+    np.testing.assert_allclose(f.probs, p[:10] / p[:10].sum(), rtol=1e-5, atol=1e-7)
+    assert f.not_digit == pytest.approx(p[10] if len(p) > 10 else 0.0, abs=1e-7)
     assert f.temperature == bundled.temperature != 1.0
     assert (f.top, f.runner_up) == (reading.top, reading.runner_up) == (9, f.runner_up)
     np.testing.assert_array_equal(f.image, reading.image)
