@@ -97,9 +97,18 @@ BINDINGS: tuple[Binding, ...] = (
         "learn: train a network while the class watches, or adapt it to the class's labelled drawings",
         (Trigger("toggle_learn", (_K.K_t,)),),
     ),
+    # Handled by the Learn view itself (app/learn_view.py), listed here so that help and README say so.
+    Binding(
+        "`Enter`, `←` `→` / `↑` `↓`, `B`",
+        "learn view: start, or use the new model; fewer / more neurons and epochs; back to the bundled model",
+    ),
     Binding("`F11` or `F`", "fullscreen", (Trigger("toggle_fullscreen", (_K.K_F11, _K.K_f)),)),
     Binding("`H` or `?`", "help", (Trigger("open_help", (_K.K_h, _K.K_F1), ("?",)),)),
-    Binding("`Esc` or `Q`", "quit", (Trigger("quit", (_K.K_ESCAPE, _K.K_q)),)),
+    Binding(
+        "`Esc` or `Q`",
+        "quit (Esc first closes the help or the Learn view, or cancels a training)",
+        (Trigger("quit", (_K.K_ESCAPE, _K.K_q)),),
+    ),
 )
 
 

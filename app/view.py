@@ -64,6 +64,7 @@ class View:
         self._preview_key: tuple | None = None
         self._preview: pygame.Surface | None = None
         self._shade: pygame.Surface | None = None
+        self.help_rect: pygame.Rect | None = None  # where the help card was last drawn, if it was
 
     # -- the frame ---------------------------------------------------------------------------------
 
@@ -83,8 +84,7 @@ class View:
         self._status(surface, scene)
         if panel is not None:
             panel.draw(surface, scene)
-        if scene.show_help:
-            self._help(surface, scene)
+        self.help_rect = self._help(surface, scene) if scene.show_help else None
 
     def canvas_pixels(self, drawing: Drawing, side: int, theme: Theme) -> np.ndarray:
         """The canvas with `drawing` on it, (side, side, 3) uint8: what 'save picture' writes."""
@@ -316,44 +316,57 @@ class View:
         room = r.w - right_img.get_width() - round(20 * lay.scale)
         self._text(surface, scene.status, lay.type.body, colour, (r.x, r.centery), "midleft", max_w=room)
 
-    def _help(self, surface: pygame.Surface, scene: Scene) -> None:
+    def _help(self, surface: pygame.Surface, scene: Scene) -> pygame.Rect:
+        """The help card over a shaded frame; returns where it went (always inside the window)."""
         lay, th = scene.layout, scene.theme
         w, h = surface.get_size()
         if self._shade is None or self._shade.get_size() != (w, h):
             self._shade = pygame.Surface((w, h), pygame.SRCALPHA)
             self._shade.fill((0, 0, 0, 190))
         surface.blit(self._shade, (0, 0))
-        # Shrink the type until the card fits the window: the help must never be cut off.
+        # The help must never be cut off: lines wrap to the window's width, and the type shrinks
+        # until the card is no taller than the window.
         size = lay.type.body
         while True:
-            card = self._help_card(scene, size)
-            if (card.get_width() <= w * 0.94 and card.get_height() <= h * 0.94) or size <= 9:
+            card = self._help_card(scene, size, round(w * 0.94))
+            if card.get_height() <= h * 0.94 or size <= 8:
                 break
             size -= 1
-        rect = card.get_rect(center=(w // 2, h // 2))
+        rect = card.get_rect(center=(w // 2, h // 2)).clamp(surface.get_rect())
         surface.blit(card, rect)
         pygame.draw.rect(surface, th.border, rect, width=1, border_radius=lay.radius)
+        return rect
 
-    def _help_card(self, scene: Scene, size: int) -> pygame.Surface:
+    def _help_card(self, scene: Scene, size: int, max_w: int) -> pygame.Surface:
         th = scene.theme
         pad, line = round(size * 1.4), round(size * 1.75)
+        key_font, font, foot_font = self.fonts.get(size, True), self.fonts.get(size), self.fonts.get(round(size * 0.85))
+        room = max_w - 2 * pad
         rows = [(b.plain_keys, b.does) for b in BINDINGS]  # the same table the key handler reads
-        keys_w = max(self.fonts.get(size, True).size(k)[0] for k, _ in rows) + round(size * 1.5)
-        desc_w = max(self.fonts.get(size).size(d)[0] for _, d in rows)
+        gap = round(size * 1.5)
+        # The keys take what they need up to two fifths of the room; the rest is the words' column.
+        keys_w = min(max(key_font.size(k)[0] for k, _ in rows), round(room * 0.4)) + gap
+        desc_w = min(max(font.size(d)[0] for _, d in rows), room - keys_w)
+        cells = [(_wrap(key_font, k, keys_w - gap), _wrap(font, d, desc_w)) for k, d in rows]
         title_h = round(size * 1.5 * 1.6)
-        footer = [f"Drawings are saved in {scene.data_dir}", "Press any key or click to close"]
-        foot_w = max(self.fonts.get(round(size * 0.85)).size(f)[0] for f in footer)
+        footer = [part for text in (f"Drawings are saved in {scene.data_dir}", "Press any key or click to close")
+                  for part in _wrap(foot_font, text, room)]
+        foot_w = max(foot_font.size(f)[0] for f in footer)
         width = max(keys_w + desc_w, foot_w) + 2 * pad
-        height = pad + title_h + line * len(rows) + round(size * 0.8) + 2 * round(size * 1.4) + pad
+        body_h = sum(line * max(len(k), len(d)) for k, d in cells)
+        height = pad + title_h + body_h + round(size * 0.8) + len(footer) * round(size * 1.4) + pad
         card = pygame.Surface((width, height))
         card.fill(th.panel)
         y = pad
-        self._text(card, "Keys and mouse", round(size * 1.5), th.text, (pad, y), "topleft", bold=True)
+        self._text(card, "Keys and mouse", round(size * 1.5), th.text, (pad, y), "topleft", bold=True,
+                   max_w=room)
         y += title_h
-        for key, desc in rows:
-            self._text(card, key, size, th.accent, (pad, y), "topleft", bold=True)
-            self._text(card, desc, size, th.text, (pad + keys_w, y), "topleft")
-            y += line
+        for key_lines, desc_lines in cells:
+            for i, text in enumerate(key_lines):
+                self._text(card, text, size, th.accent, (pad, y + i * line), "topleft", bold=True)
+            for i, text in enumerate(desc_lines):
+                self._text(card, text, size, th.text, (pad + keys_w, y + i * line), "topleft")
+            y += line * max(len(key_lines), len(desc_lines))
         y += round(size * 0.8)
         for text in footer:
             self._text(card, text, round(size * 0.85), th.muted, (pad, y), "topleft")
@@ -403,3 +416,14 @@ def _magnify(image: np.ndarray | None, side: int, grid: Colour) -> pygame.Surfac
             pygame.draw.line(big, grid, (i * k, 0), (i * k, side - 1))
             pygame.draw.line(big, grid, (0, i * k), (side - 1, i * k))
     return big
+
+
+def _wrap(font: pygame.font.Font, text: str, width: int) -> list[str]:
+    """`text` broken at spaces into lines no wider than `width` (a single long word stays whole)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and font.size(f"{lines[-1]} {word}")[0] <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines or [""]

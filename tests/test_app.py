@@ -21,10 +21,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from app import keys
 from app.app import App
 from app.layout import compute_layout
 from app.readout import percentages
 from app.startup import load_recogniser
+from app.view import _wrap
 from model.config import BUNDLED_WEIGHTS
 from model.drawing import Drawing, Stroke, erase_disc
 from model.mlp import MLP
@@ -553,3 +555,24 @@ def test_trained_model_reads_a_one_and_a_zero(home: Path) -> None:
         assert a.reading.top == 0, a.reading.probs
     finally:
         pygame.quit()
+
+
+@pytest.mark.parametrize("size", [(560, 420), (1280, 720), (1920, 1080)])
+def test_the_help_card_fits_every_window_with_every_row(app: App, size: tuple[int, int]) -> None:
+    app.resize(*size)
+    press_key(pygame.K_h, "h")
+    app.step()
+    rect = app.view.help_rect
+    assert rect is not None and app.screen.get_rect().contains(rect), (rect, app.screen.get_size())
+    # Every row is there: the card is at least one line per binding tall, whatever wraps.
+    assert rect.h >= len(keys.BINDINGS) * 8
+
+
+def test_help_lines_wrap_at_spaces_to_the_width() -> None:
+    pygame.font.init()
+    font = pygame.font.Font(None, 20)
+    text = "learn view: start, or use the new model; fewer / more neurons and epochs; back to the bundled model"
+    lines = _wrap(font, text, 150)
+    assert len(lines) > 1 and " ".join(lines) == text
+    assert all(font.size(line)[0] <= 150 for line in lines if " " in line)
+    assert _wrap(font, "unbreakable", 5) == ["unbreakable"] and _wrap(font, "", 100) == [""]
