@@ -303,7 +303,9 @@ def run(args: argparse.Namespace, recipe: Recipe, out: Path) -> int:
     vy = np.concatenate([v[1] for v in val.values()])
     meta = describe(
         model, recipe, args.recipe, reports, (vx, vy), test_acc, started,
-        answers_on=val.get("strokes"), non_digits=non_digit_val,
+        # Thresholds on the validation writers' digits; without any (fine-tuning on one's own
+        # drawings), on MNIST's validation digits.
+        answers_on=val.get("strokes", val["mnist"]), non_digits=non_digit_val,
         style=style, tta_pens=base.tta_pens, data=data_meta,
         finetuned_from=Path(args.finetune).name if args.finetune else None,
     )

@@ -131,22 +131,23 @@ def choose(digits: np.ndarray, not_digit: np.ndarray, labels: np.ndarray,
            min_caught: float = MIN_NON_DIGITS_CAUGHT) -> Thresholds:
     """Thresholds for a trained network from its readings of validation data (never test data).
 
-    "Not a digit": given `non_digits` (the extra output's probability for validation non-digits),
-    the highest threshold that still catches `min_caught` of them, as it flags the fewest real
-    digits; without them, the lowest threshold that flags at most `max_flagged` of the real digits.
+    "Not a digit": never lower than the lowest threshold that flags at most `max_flagged` of the
+    real digits; given `non_digits` (the extra output's probability for validation non-digits), as
+    high as still catching `min_caught` of them allows, as that flags the fewest real digits (a
+    network that cannot catch that many keeps the first rule: the digits come first).
     "Sure": the highest threshold that shows at most `max_right_unsure` of the right answers as
     "not sure" (the higher it is, the fewer wrong answers look sure). Ink size is judged with the
     fixed MIN_INK.
     """
     not_digit = np.asarray(not_digit, np.float64)
     flag = NOT_DIGIT
+    if not_digit.any():
+        ok = [t for t in NOT_DIGIT_GRID if (not_digit >= t).mean() <= max_flagged]
+        flag = float(min(ok)) if ok else float(NOT_DIGIT_GRID[-1])
     if non_digits is not None and len(non_digits):
         caught = np.asarray(non_digits, np.float64)
         ok = [t for t in NOT_DIGIT_GRID if (caught >= t).mean() >= min_caught]
-        flag = float(max(ok)) if ok else float(NOT_DIGIT_GRID[0])
-    elif not_digit.any():
-        ok = [t for t in NOT_DIGIT_GRID if (not_digit >= t).mean() <= max_flagged]
-        flag = float(min(ok)) if ok else float(NOT_DIGIT_GRID[-1])
+        flag = max(flag, float(max(ok))) if ok else flag
     shown = not_digit < flag
     conf = (digits.max(axis=1) * (1.0 - not_digit))[shown]
     right = (digits.argmax(axis=1) == labels)[shown]

@@ -56,6 +56,9 @@ class ScratchSpec:
     epochs: int | None = None  # None: the recipe's
     limit: int | None = None  # MNIST training images to use (None: all 55,000)
     recipe: str = "quick"
+    # Generated non-digits per kind for an 11th output, "not a digit", as the bundled model has
+    # (model/coverage.py); 0: the ten digit outputs only.
+    not_digits: int = 100
     seed: int = 0
     data: str | None = None  # MNIST folder; None: $DIGITPAD_MNIST or the download cache (never downloads)
     out: str | None = None  # where the weights go; None: a fresh file in the temp folder
@@ -488,7 +491,8 @@ def _scratch(spec: ScratchSpec, send, should_stop) -> None:
     (x, y), (vx, vy), (tx, ty) = _load_mnist(spec.data, spec.limit, Style())
     if should_stop():
         raise _Stop()
-    recipe = replace(RECIPES[spec.recipe], sizes=(INPUTS, spec.hidden, RECIPES[spec.recipe].outputs), seed=spec.seed)
+    recipe = replace(RECIPES[spec.recipe], sizes=(INPUTS, spec.hidden, CLASSES + (spec.not_digits > 0)),
+                     not_digits=spec.not_digits, seed=spec.seed)
     recipe = replace(recipe, epochs=spec.epochs or recipe.epochs)
     x, y = _with_non_digits(x, y, recipe, Style())
     model = MLP(list(recipe.sizes), recipe.activation, recipe.init, seed=recipe.seed)
@@ -581,6 +585,19 @@ def _finetune(spec: FinetuneSpec, send, should_stop) -> None:
     _finish(model, recipe, tuned_meta, val.get("mnist", (hx, hy)), test, reports, out, started, send, data_meta)
 
 
+def _validation_non_digits(recipe, style) -> np.ndarray | None:
+    """Validation non-digits (their own seed) to choose the "not a digit" threshold on, if trained."""
+    if not recipe.not_digits:
+        return None
+    from model.coverage import non_digit_inputs
+    from model.nondigits import SEEDS
+
+    return non_digit_inputs(VAL_NON_DIGITS_PER_KIND, SEEDS["val"], style)[0]
+
+
+VAL_NON_DIGITS_PER_KIND = 20  # enough to place the threshold, quick to render in the Learn view
+
+
 def _with_non_digits(x: np.ndarray, y: np.ndarray, recipe, style) -> tuple[np.ndarray, np.ndarray]:
     """The training data plus generated non-digits when the network has a "not a digit" output (as
     train.py does): without them that output would fade while the class's digits are learnt."""
@@ -603,12 +620,15 @@ def _finish(model, recipe, base, val, test, reports, out: Path, started: float, 
     from model.trainer import describe, logits_of
     from model.weights import check, save
 
+    # The answer thresholds are chosen on these validation digits (and validation non-digits when
+    # the network has that output), as train.py does, rather than left at the defaults.
+    non_digits = _validation_non_digits(recipe, base.style)
     test_acc = None
     if test is not None:
         tx, ty = test
         test_acc = float((logits_of(model, tx).argmax(axis=1) == ty).mean())
     meta = describe(
-        model, recipe, "learn view", reports, val, test_acc, started,
+        model, recipe, "learn view", reports, val, test_acc, started, answers_on=val, non_digits=non_digits,
         style=base.style, tta_pens=base.tta_pens, finetuned_from=base.finetuned_from, data=data_meta,
     )
     check(model, meta, out)  # the loader's own checks: the app must never refuse what we write

@@ -185,3 +185,12 @@ def test_choose_with_validation_non_digits_sets_not_a_digit_as_high_as_catching_
     assert (not_digit >= th.not_digit).sum() == 0  # so none of the real digits is flagged
     # Without non-digits to look at, the digits alone decide: as low as flagging 1 in 100 allows.
     assert choose(digits, not_digit, labels, max_flagged=0.01).not_digit == pytest.approx(0.205)
+
+
+def test_a_network_that_cannot_catch_enough_non_digits_still_flags_few_digits():
+    digits = np.stack([row(k % 10, 0.9) for k in range(200)])
+    labels = np.arange(200) % 10
+    not_digit = np.linspace(0.0, 0.3, 200)  # real digits with a good deal of doubt
+    caught = np.full(100, 0.02)  # the network hardly ever says "not a digit" to non-digits
+    th = choose(digits, not_digit, labels, non_digits=caught, min_caught=0.96, max_flagged=0.005)
+    assert (not_digit >= th.not_digit).mean() <= 0.005  # not the lowest threshold: digits come first

@@ -61,7 +61,7 @@ def test_train_use_and_return_to_the_bundled_model(app, user, monkeypatch) -> No
     assert app.frames - frames > 10, "the window kept drawing while the job trained"
     user.key(pygame.K_RETURN)  # "use this model"
     app.step()
-    assert app.recogniser is not before and app.recogniser.model.sizes == [784, 16, 10]
+    assert app.recogniser is not before and app.recogniser.model.sizes == [784, 16, 11]
     assert app.model_label.startswith("Model: your 16-neuron model")
     assert not np.allclose(app.reading.probs, probs_before), "the canvas now reads with the new model"
     user.key(pygame.K_b, "b")  # back to the bundled model

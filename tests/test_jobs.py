@@ -76,7 +76,7 @@ def test_training_from_scratch_reports_progress_and_writes_weights_the_app_can_r
     kinds = [type(e) for e in events]
     assert kinds[0] is Started and kinds[-1] is Finished, kinds
     started = events[0]
-    assert started.sizes == [784, 16, 10] and started.grid_images.shape == (30, 28, 28)
+    assert started.sizes == [784, 16, 11] and started.grid_images.shape == (30, 28, 28)  # + "not a digit"
     assert list(started.grid_labels) == [d for d in range(10) for _ in range(3)]
     progress = [e for e in events if isinstance(e, Progress)]
     assert progress[0].epochs_done == 0 and progress[-1].epochs_done == pytest.approx(2)
@@ -90,9 +90,12 @@ def test_training_from_scratch_reports_progress_and_writes_weights_the_app_can_r
     result = job.view.result
     assert result.weights == str(out) and result.test_accuracy > 0.9
     model, meta = load(out)
-    assert model.sizes == [784, 16, 10] and meta.validation_accuracy["mnist"] > 0.9
+    assert model.sizes == [784, 16, 11] and meta.validation_accuracy["mnist"] > 0.9
     reading = Recogniser(model, meta).read([np.array([[0.0, 0.0], [0.0, 50.0]])])  # the canvas can use it
     assert reading.probs.shape == (10,)
+    # Its answer thresholds were chosen on validation data, as train.py chooses them, not left at the defaults.
+    assert meta.answers["on"] == f"{meta.data['mnist']['validation']} validation digits"
+    assert "non_digits_flagged" in meta.answers
     assert not mp.active_children()
 
 

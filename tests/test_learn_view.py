@@ -119,7 +119,7 @@ def test_train_watch_use_return_and_save(screen, tmp_path):
     action = click(panel, "use")
     assert isinstance(action, UseModel) and "16-neuron" in action.label and f"{result.test_accuracy:.1%}" in \
         action.label.replace(" ", "")
-    assert action.recogniser.model.sizes == [784, 16, 10]
+    assert action.recogniser.model.sizes == [784, 16, 11]  # with "not a digit", as the bundled model
     reading = action.recogniser.read([np.array(three()) * 560])  # the canvas reads with it
     assert reading.probs.shape == (CLASSES,) and abs(reading.probs.sum() - 1) < 1e-6
     frame(panel, screen)
