@@ -33,9 +33,10 @@ import numpy as np
 import pygame
 from pygame import Rect
 
+from app.readout import CROSS
 from app.theme import Colour, Fonts, TextCache, Theme
 from model.atomic import atomic_write
-from model.config import BUNDLED_WEIGHTS, CLASSES
+from model.config import BUNDLED_WEIGHTS, CLASSES, INPUTS
 from model.jobs import (
     MNIST_DOWNLOAD_BYTES,
     NICE,
@@ -688,7 +689,11 @@ class _Frame:
         if p.task == "finetune":
             title = f"Adapting the bundled model to your class's {p.drawings.total} drawings"
         else:
-            title = f"Training a 784 \u2192 {p.task_hidden:,} \u2192 10 network from scratch"
+            # The outputs: the ten digits, and "not a digit" (the cross, as in the output panel)
+            # once the job says its network has that output.
+            other = started is not None and started.sizes[-1] > CLASSES
+            outputs = f"{CLASSES} + {CROSS}" if other else f"{CLASSES}"
+            title = f"Training a {INPUTS} \u2192 {p.task_hidden:,} \u2192 {outputs} network from scratch"
         x, y = area.x, area.y
         self.put(title, self.title, self.th.text, "topleft", (x, y), bold=True, max_w=area.w)
         y += round(self.title * 1.45)
