@@ -31,7 +31,7 @@ from tqdm import tqdm
 from model.atomic import check_writable
 from model.augment import Augmenter
 from model.config import BUNDLED_WEIGHTS, CLASSES, FIELD, INPUTS, NOT_A_DIGIT, REPO
-from model.coverage import non_digit_inputs, style_variants
+from model.coverage import style_variants, training_non_digits, validation_non_digits
 from model.data import DataError, load_mnist, split_validation
 from model.jsonl import describe_skipped
 from model.mlp import ACTIVATIONS, INITS, LOSSES, MLP
@@ -50,12 +50,12 @@ from model.trainer import (
     confusion_table,
     describe,
     logits_of,
+    outputs_for,
     render_samples,
     train,
 )
 from model.weights import Meta, WeightsError, check, load, save
 
-NON_DIGIT_VAL_PER_KIND = 40  # validation non-digits per kind: enough to see the rate, quick to render
 RUNS = REPO / "runs"  # ignored by git: where new models go unless --out says otherwise
 
 # One line of help per Recipe field; the flags themselves are generated from the dataclass.
@@ -162,7 +162,7 @@ def make_recipe(args: argparse.Namespace) -> tuple[Recipe, dict]:
     overrides = {f.name: getattr(args, f.name) for f in fields(Recipe) if getattr(args, f.name) is not None}
     # The output layer follows --not-digits: ten digits, plus "not a digit" when it is trained.
     hidden = overrides.get("sizes", recipe.sizes[1:-1])
-    outputs = CLASSES + (overrides.get("not_digits", recipe.not_digits) > 0)
+    outputs = outputs_for(overrides.get("not_digits", recipe.not_digits))
     if "sizes" in overrides or outputs != recipe.sizes[-1]:
         overrides["sizes"] = (INPUTS, *hidden, outputs)
     changed = {k: (getattr(recipe, k), v) for k, v in overrides.items() if getattr(recipe, k) != v}
@@ -276,9 +276,9 @@ def run(args: argparse.Namespace, recipe: Recipe, out: Path) -> int:
         val["strokes"] = render_samples(val_samples, style)
     non_digit_val = None
     if recipe.not_digits:
-        xn, yn = non_digit_inputs(recipe.not_digits, SEEDS["train"], style, recipe.stroke_copies)
+        xn, yn = training_non_digits(recipe.not_digits, style, recipe.stroke_copies)
         x_tr, y_tr = np.concatenate([x_tr, xn]), np.concatenate([y_tr, yn])
-        non_digit_val, _ = non_digit_inputs(NON_DIGIT_VAL_PER_KIND, SEEDS["val"], style)
+        non_digit_val = validation_non_digits(style)
         val["non-digits"] = (non_digit_val, np.full(len(non_digit_val), NOT_A_DIGIT))
         say(f"non-digits: {len(xn)} training drawings ({recipe.not_digits} per kind x {recipe.stroke_copies} pens)")
 

@@ -770,10 +770,9 @@ class InsidePanel:
     def draw(self, surface: pygame.Surface, scene) -> None:
         lay = scene.layout
         pointer = None if scene.show_help else scene.pointer
-        v = judge(scene.reading, scene.thresholds) if scene.reading is not None else None
         self.view.draw(
             surface, lay.panel, scene.inside, scene.units, scene.theme, lay.scale, self.state,
-            pointer=pointer, verdict=v, thresholds=scene.thresholds,
+            pointer=pointer, verdict=scene.answer, thresholds=scene.thresholds,
         )
 
     def click(self, pos: tuple[int, int]) -> bool:

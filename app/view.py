@@ -7,6 +7,7 @@ state, so what is on screen is a pure function of the scene plus a few caches th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pygame
@@ -17,7 +18,7 @@ from app.ink import InkLayer
 from app.keys import BINDINGS
 from app.layout import Layout
 from app.panels import INSIDE, LEARN, PLAIN, Panel
-from app.readout import CROSS, HATCHED, SOLID, percentages, verdict
+from app.readout import CROSS, HATCHED, SOLID, Verdict, percentages, verdict
 from app.theme import Colour, Fonts, TextCache, Theme
 from model.answer import Thresholds
 from model.config import CLASSES, FIELD
@@ -54,6 +55,12 @@ class Scene:
     panel_open: bool = False  # a side panel (the inside view, the Learn view) is open
     mode: str = "plain"  # the view mode (app/panels.py): its toolbar button is lit
     model_label: str = ""  # which model reads the drawing, in the header ("" : the bundled one)
+
+    @cached_property
+    def answer(self) -> Verdict | None:
+        """What the frame says about the reading (sure, not sure, not a digit): decided once per
+        frame, for the prediction card, the bars and the inside view alike."""
+        return None if self.reading is None else verdict(self.reading, self.thresholds)
 
 
 class View:
@@ -196,7 +203,7 @@ class View:
         if scene.reading is None:
             self._text(surface, "no digit yet", lay.type.body, th.faint, body.center, "center", max_w=body.w)
             return
-        v = verdict(scene.reading, scene.thresholds)
+        v = scene.answer
         # The card's frame is the first thing that tells the answers apart, colour or not: solid
         # for sure, dashed for not sure, none for "not a digit" (app/readout.py).
         frame = max(2, round(3 * lay.scale))
@@ -254,7 +261,7 @@ class View:
     def _bars(self, surface: pygame.Surface, scene: Scene) -> None:
         lay, th = scene.layout, scene.theme
         reading = scene.reading
-        v = verdict(reading, scene.thresholds) if reading is not None else None
+        v = scene.answer
         # "Not a digit": the tracks stay empty and no percentage is shown; a note says why.
         pct = percentages(reading.probs) if v is not None and v.scores else None
         mark_colour = {SOLID: th.accent, HATCHED: th.unsure}

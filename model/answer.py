@@ -89,19 +89,17 @@ def answer(digits: np.ndarray, not_digit: float, extent: float | None, th: Thres
     extra output's probability, `extent` the ink's size on the canvas (None: unknown, not judged)."""
     order = np.argsort(digits)
     top, runner_up = int(order[-1]), int(order[-2])
-    confidence = float(digits[top] * (1.0 - not_digit))
+    # The rule itself is `kinds`'s, applied to this one reading: one place decides.
+    kind = kinds(np.asarray(digits)[None], np.array([not_digit]), None if extent is None else np.array([extent]), th)
     too_small = extent is not None and extent < th.min_ink
-    if too_small or not_digit >= th.not_digit:
-        kind = "not-digit"
-    elif confidence >= th.sure:
-        kind = "sure"
-    else:
-        kind = "unsure"
-    return Answer(kind, top, runner_up, confidence, float(not_digit), bool(too_small))
+    return Answer(str(kind[0]), top, runner_up, float(digits[top] * (1.0 - not_digit)), float(not_digit),
+                  bool(too_small))
 
 
 def kinds(digits: np.ndarray, not_digit: np.ndarray, extent: np.ndarray | None, th: Thresholds) -> np.ndarray:
-    """`answer(...).kind` for many readings at once: (n, 10), (n,), (n,) or None -> (n,) strings."""
+    """Sure / unsure / not-digit for many readings at once: (n, 10) digit probabilities, (n,)
+    P(not a digit), (n,) ink extents or None (not judged) -> (n,) strings. Ink too small or enough
+    doubt that it is a digit at all: "not-digit"; else sure from `th.sure` of P(top digit)."""
     conf = digits.max(axis=1) * (1.0 - not_digit)
     small = np.zeros(len(digits), bool) if extent is None else np.asarray(extent) < th.min_ink
     out = np.where(conf >= th.sure, "sure", "unsure").astype(object)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from model.config import NOT_A_DIGIT
-from model.nondigits import KINDS, make
+from model.nondigits import KINDS, SEEDS, make
 from model.preprocess import Style
 from model.sample import Sample
 from model.styles import STYLES
@@ -54,3 +54,16 @@ def non_digit_inputs(per_kind: int, seed: int, style: Style, copies: int = 1) ->
     from model.trainer import render_samples  # (the trainer imports this module's users, not this module)
 
     return render_samples(non_digit_samples(per_kind, seed), style, copies, seed=seed)
+
+
+def training_non_digits(per_kind: int, style: Style, copies: int) -> tuple[np.ndarray, np.ndarray]:
+    """The non-digits a network with the extra output trains on (the training seed)."""
+    return non_digit_inputs(per_kind, SEEDS["train"], style, copies)
+
+
+VAL_PER_KIND = 40  # validation non-digits per kind: enough to place the threshold, quick to render
+
+
+def validation_non_digits(style: Style, per_kind: int = VAL_PER_KIND) -> np.ndarray:
+    """Non-digits to choose the "not a digit" threshold on (the validation seed: never trained on)."""
+    return non_digit_inputs(per_kind, SEEDS["val"], style)[0]

@@ -185,13 +185,7 @@ class Drawing:
             self._changed(destructive=True)
             return True
         self.end_erase()
-        if not self._undo:
-            return False
-        before, self.last_tag = self._undo.pop()
-        self._redo.append((self.strokes, self.last_tag))
-        self.strokes = before
-        self._changed(destructive=True)
-        return True
+        return self._travel(self._undo, self._redo)
 
     def redo(self) -> bool:
         """Redo the last undone step. Returns False if there is none (or a stroke is in progress)."""
@@ -201,11 +195,16 @@ class Drawing:
         # An erase gesture still open is a new action: finishing it forks history and empties the
         # redo list, so it must be finished *before* the list is looked at.
         self.end_erase()
-        if not self._redo:
+        return self._travel(self._redo, self._undo)
+
+    def _travel(self, source: list, dest: list) -> bool:
+        """One step through history: the drawing becomes `source`'s last state (with its tag), and
+        the state it leaves goes onto `dest`, so the opposite step can bring it back."""
+        if not source:
             return False
-        after, self.last_tag = self._redo.pop()
-        self._undo.append((self.strokes, self.last_tag))
-        self.strokes = after
+        strokes, self.last_tag = source.pop()
+        dest.append((self.strokes, self.last_tag))
+        self.strokes = strokes
         self._changed(destructive=True)
         return True
 

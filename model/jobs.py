@@ -481,7 +481,7 @@ class _Reporter:
 def _scratch(spec: ScratchSpec, send, should_stop) -> None:
     from model.mlp import MLP
     from model.preprocess import Style
-    from model.trainer import RECIPES
+    from model.trainer import RECIPES, outputs_for
     from model.weights import Meta
 
     started = time.perf_counter()
@@ -491,7 +491,7 @@ def _scratch(spec: ScratchSpec, send, should_stop) -> None:
     (x, y), (vx, vy), (tx, ty) = _load_mnist(spec.data, spec.limit, Style())
     if should_stop():
         raise _Stop()
-    recipe = replace(RECIPES[spec.recipe], sizes=(INPUTS, spec.hidden, CLASSES + (spec.not_digits > 0)),
+    recipe = replace(RECIPES[spec.recipe], sizes=(INPUTS, spec.hidden, outputs_for(spec.not_digits)),
                      not_digits=spec.not_digits, seed=spec.seed)
     recipe = replace(recipe, epochs=spec.epochs or recipe.epochs)
     x, y = _with_non_digits(x, y, recipe, Style())
@@ -589,13 +589,12 @@ def _validation_non_digits(recipe, style) -> np.ndarray | None:
     """Validation non-digits (their own seed) to choose the "not a digit" threshold on, if trained."""
     if not recipe.not_digits:
         return None
-    from model.coverage import non_digit_inputs
-    from model.nondigits import SEEDS
+    from model.coverage import validation_non_digits
 
-    return non_digit_inputs(VAL_NON_DIGITS_PER_KIND, SEEDS["val"], style)[0]
+    return validation_non_digits(style, VAL_NON_DIGITS_PER_KIND)
 
 
-VAL_NON_DIGITS_PER_KIND = 20  # enough to place the threshold, quick to render in the Learn view
+VAL_NON_DIGITS_PER_KIND = 20  # half train.py's: rendering them is part of the class's wait
 
 
 def _with_non_digits(x: np.ndarray, y: np.ndarray, recipe, style) -> tuple[np.ndarray, np.ndarray]:
@@ -603,10 +602,9 @@ def _with_non_digits(x: np.ndarray, y: np.ndarray, recipe, style) -> tuple[np.nd
     train.py does): without them that output would fade while the class's digits are learnt."""
     if not recipe.not_digits:
         return x, y
-    from model.coverage import non_digit_inputs
-    from model.nondigits import SEEDS
+    from model.coverage import training_non_digits
 
-    xn, yn = non_digit_inputs(recipe.not_digits, SEEDS["train"], style, recipe.stroke_copies)
+    xn, yn = training_non_digits(recipe.not_digits, style, recipe.stroke_copies)
     return np.concatenate([x, xn]), np.concatenate([y, yn])
 
 

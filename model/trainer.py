@@ -58,11 +58,15 @@ class Recipe:
 
     @property
     def outputs(self) -> int:
-        """Ten digits, plus "not a digit" when the recipe trains it."""
-        return CLASSES + (self.not_digits > 0)
+        return outputs_for(self.not_digits)
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def outputs_for(not_digits: int) -> int:
+    """The output layer's size: ten digits, plus "not a digit" when non-digits are trained."""
+    return CLASSES + (not_digits > 0)
 
 
 SCHEDULES = ("cosine", "exp")
