@@ -76,6 +76,8 @@ FIELD_HELP = {
     "augment": "augment MNIST images (elastic, rotate, scale, shear, shift, thickness)",
     "stroke_copies": "renderings per training stroke sample, each with its own pen width",
     "mnist_copies": "times each MNIST training image is in an epoch (each augmented anew)",
+    "stroke_jitter": "renderings of a stroke sample after the first have their strokes moved, turned and "
+                     "slanted this much (1: strokes moved ~5%% of the digit's height, turned ~6 degrees)",
     "styles": "add crossbar 7s, flag 1s, one-stroke 4s and curled 9s made from training writers' digits",
     "not_digits": "generated non-digit drawings per kind, for an 11th output 'not a digit' (0: none)",
     "seed": "random seed (initialisation, shuffling, augmentation)",
@@ -265,7 +267,8 @@ def run(args: argparse.Namespace, recipe: Recipe, out: Path) -> int:
         if val_samples:
             val["styles"] = render_samples(style_variants(val_samples, seed=SEEDS["val"]), style)
     if train_samples:
-        xs, ys = render_samples(train_samples, style, recipe.stroke_copies, seed=recipe.seed)
+        xs, ys = render_samples(train_samples, style, recipe.stroke_copies, seed=recipe.seed,
+                                jitter=recipe.stroke_jitter)
         if args.finetune:
             # A class's few drawings would drown among 55,000 MNIST digits: repeat them until they
             # are about a fifth of each epoch, and keep MNIST in the mix so nothing is forgotten.

@@ -17,6 +17,7 @@ from tqdm import tqdm
 from model.answer import Thresholds, choose, honesty, split
 from model.augment import Augment, Augmenter
 from model.config import CLASSES, INPUTS
+from model.coverage import jitter as coverage_jitter
 from model.fast import SkipBlankSGD
 from model.fast import logits as fast_logits
 from model.mlp import ACTIVATIONS, INITS, LOSSES, MLP, log_softmax, softmax
@@ -43,6 +44,7 @@ class Recipe:
     augment: bool = True
     stroke_copies: int = 2  # renderings per training stroke sample, each with its own pen width
     mnist_copies: int = 1  # times each MNIST training image is in an epoch (each augmented anew)
+    stroke_jitter: float = 0.0  # renderings after the first move, turn and slant strokes this much
     styles: bool = False  # add crossbar 7s, flag 1s, one-stroke 4s, curled 9s made from training writers
     not_digits: int = 0  # non-digit drawings per kind for an 11th output, "not a digit" (0: ten outputs)
     seed: int = 0
@@ -93,6 +95,7 @@ RULES: dict[str, tuple[Callable[[object], bool], str]] = {
     "dropout": (lambda v: _finite(v) and 0 <= v < 1, "in [0, 1)"),
     "stroke_copies": (lambda v: v >= 1, "at least 1"),
     "mnist_copies": (lambda v: v >= 1, "at least 1"),
+    "stroke_jitter": (lambda v: _finite(v) and 0 <= v <= 3, "in [0, 3]"),
     "not_digits": (lambda v: v >= 0, "zero or more"),
     "seed": (lambda v: v >= 0, "zero or more"),
 }
@@ -146,21 +149,24 @@ class Cancelled(KeyboardInterrupt):
 
 
 def render_samples(
-    samples: list[Sample], style: Style, copies: int = 1, seed: int = 0
+    samples: list[Sample], style: Style, copies: int = 1, seed: int = 0, jitter: float = 0.0
 ) -> tuple[np.ndarray, np.ndarray]:
     """Strokes -> (n * copies, 784) float32 inputs through the app's own preprocessing.
 
     Each copy uses a pen width drawn around the style's, so the network also learns to ignore
-    stroke weight; the app then renders at exactly the style's width.
+    stroke weight; the app then renders at exactly the style's width. With `jitter`, every copy
+    but the first also has its strokes moved against each other (model/coverage.py `jitter`).
     """
     if not samples:
         return np.zeros((0, 784), np.float32), np.zeros(0, np.int64)
     rng = np.random.default_rng(seed)
+    jitter_rng = np.random.default_rng([seed, 11])  # its own stream: the pens stay as without jitter
     images, labels = [], []
     for s in samples:
         for c in range(copies):
             pen = style.pen if copies == 1 or c == 0 else style.pen * rng.uniform(0.75, 1.3)
-            images.append(strokes_to_input(s.strokes, replace(style, pen=pen)).reshape(-1))
+            strokes = s.strokes if c == 0 or not jitter else coverage_jitter(s.strokes, jitter_rng, jitter)
+            images.append(strokes_to_input(strokes, replace(style, pen=pen)).reshape(-1))
             labels.append(s.label)
     return np.array(images, np.float32), np.array(labels, np.int64)
 

@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 
 import train
-from model.config import NOT_A_DIGIT
-from model.coverage import SIZE_CAUGHT, TRAINED_KINDS, VARIANTS, non_digit_samples, style_variants
+from model.config import BUNDLED_WEIGHTS, NOT_A_DIGIT
+from model.coverage import SIZE_CAUGHT, TRAINED_KINDS, VARIANTS, jitter, non_digit_samples, style_variants
 from model.nondigits import KINDS, SEEDS
 from model.sample import Sample
 from model.split import writer_split
 from model.styles import STYLES
-from model.trainer import RECIPES, Recipe
+from model.trainer import RECIPES, Recipe, render_samples
 from model.weights import load
 from tests.fakedata import write_fake_mnist
 
@@ -126,3 +126,46 @@ def test_fine_tuning_an_eleven_output_network_keeps_its_extra_output(tmp_path, d
     assert train.main(["--data", str(mnist), "--finetune", str(base), "--strokes", str(strokes), "--epochs", "1",
                        "--quiet", "--out", str(tuned)]) == 0
     assert load(tuned)[0].sizes == [784, 16, 11]
+
+
+def test_jitter_moves_strokes_against_each_other_and_leaves_the_input_alone():
+    four = [np.array(s, np.float64) for s in SHAPES[4]]
+    before = [s.copy() for s in four]
+    rng = np.random.default_rng(3)
+    moved = [jitter(four, rng, 1.0) for _ in range(50)]
+    assert all(np.array_equal(a, b) for a, b in zip(four, before))
+    # The stem's start relative to the "L"'s start varies from copy to copy: strokes move on their own.
+    gaps = np.array([m[1][0] - m[0][0] for m in moved])
+    assert gaps.std(axis=0).max() > 0.2
+    # ... but a little: a 4 stays a 4 (5% of its height, about 0.5 here, per stroke and axis).
+    assert np.abs(gaps - (four[1][0] - four[0][0])).max() < 3.0
+    assert all(len(m) == 2 and [len(s) for s in m] == [3, 2] and m[0].dtype == np.float32 for m in moved)
+
+
+def test_jitter_of_one_stroke_only_slants_it_and_strength_zero_is_a_copy():
+    one = [np.array([[5.0, 0.0], [5.0, 10.0]])]
+    tops, bottoms = [], []
+    for _ in range(40):
+        (s,) = jitter(one, np.random.default_rng(_), 1.0)
+        assert np.array_equal(s[:, 1], one[0][:, 1])  # heights are kept: slant moves x by height only
+        tops.append(s[0, 0] - 5.0)
+        bottoms.append(s[1, 0] - 5.0)
+    assert np.allclose(tops, np.negative(bottoms), atol=1e-5)  # about the centre: top and bottom opposite
+    assert 0.3 < max(np.abs(tops)) <= 0.2 * 5 + 1e-6  # slants up to 0.2 (half height 5)
+    same = jitter([np.array(s, np.float64) for s in SHAPES[4]], np.random.default_rng(0), 0.0)
+    assert all(np.allclose(a, b) for a, b in zip(same, SHAPES[4]))
+
+
+def test_rendering_with_jitter_keeps_the_first_copy_and_the_pens():
+    style = load(BUNDLED_WEIGHTS)[1].style
+    plain, y0 = render_samples(samples(), style, copies=3, seed=5)
+    jittered, y1 = render_samples(samples(), style, copies=3, seed=5, jitter=1.0)
+    assert np.array_equal(y0, y1)
+    assert np.array_equal(plain[0::3], jittered[0::3])  # the first rendering of each sample is exact
+    assert not np.array_equal(plain[1::3], jittered[1::3])
+    # Digit "1" is one straight stroke: jitter only slants it, and its pen widths are the same as
+    # without jitter (its own random stream), so the ink sums stay close.
+    ink = lambda x: x[1 * 3 + 1 : 1 * 3 + 3].sum(axis=1)  # noqa: E731
+    assert np.allclose(ink(plain), ink(jittered), rtol=0.15)
+    with pytest.raises(ValueError, match="stroke_jitter"):
+        Recipe(stroke_jitter=-1.0)
