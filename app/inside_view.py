@@ -54,7 +54,9 @@ class InsideState:
     pages: int = 1
     _buttons: dict[str, Rect] = field(default_factory=dict)
     _units: list[_Pitch] = field(default_factory=list)  # where units were drawn last frame
-    _output: Rect | None = None  # the output card as last drawn (tests check what is inside it)
+    # Where the crowded cards' contents were drawn last frame, so tests can check that they fit.
+    _cards: dict[str, Rect] = field(default_factory=dict)  # "voters", "output"
+    _voters: list[Rect] = field(default_factory=list)  # the voters' labels, pictures and numbers
     _output_rows: list[dict[str, Rect]] = field(default_factory=list)  # each row: "row" and its parts
     _jump: bool = False  # show the selected unit's gallery page next time the gallery is drawn
 
@@ -130,7 +132,7 @@ class InsideView:
             f = inside.forward
             verdict = judge(Reading(f.image, f.probs, f.not_digit), thresholds)
         f = _Frame(self, surface, rect, inside, units, theme, scale, state, pointer, verdict, thresholds)
-        state._buttons, state._units, state._output, state._output_rows = {}, [], None, []
+        state._buttons, state._units, state._cards, state._voters, state._output_rows = {}, [], {}, [], []
         f.paint()
         if pointer is not None and (unit := state.unit_at(pointer)) is not None:
             f.label_unit(unit, pointer)
@@ -250,12 +252,12 @@ class _Frame:
         return max(room // 2, min(want, room - voters))
 
     def _vote_h(self) -> int:
-        """The height of a vote's number under its picture."""
-        return round(self.body * 1.2)
+        """The height of a vote's number under its picture (2 px below it)."""
+        return self.v.text.fonts.get(self.body, True).get_height() + 2
 
     def _not_digit_gap(self, outputs: int) -> int:
         """Space between the digits' rows and the "not a digit" row, when the network has one."""
-        return self.pad // 2 + 1 if outputs > CLASSES else 0
+        return max(2, self.pad // 3) if outputs > CLASSES else 0
 
     def _strip_height(self) -> int:
         tile = self._tile()
@@ -458,6 +460,7 @@ class _Frame:
         else:
             heading = f"Who votes for {top}"
         body = self.card(rect, heading, "vote = fires \u00d7 weight")
+        self.st._cards["voters"] = Rect(rect)
         if not self.ins:
             self.empty(body)
             return
@@ -478,14 +481,16 @@ class _Frame:
         room = max(tile + self.pad, pitch - self.pad)  # a vote's numbers may use its picture's pitch
         y = body.y
         for title, group, colour in (("for", v.voters_for, ORANGE), ("against", v.voters_against, BLUE)):
-            self.put(f"{title} {top}:", self.small, colour, "topleft", (body.x, y), bold=True)
+            drawn = self.st._voters
+            drawn.append(self.put(f"{title} {top}:", self.small, colour, "topleft", (body.x, y), bold=True))
             y += label_h
             x = x0
             for vt in group[:per_row]:
                 t = Rect(x + (pitch - self.pad - tile) // 2, y, tile, tile)
                 self.s.blit(self.v.weight_picture(self.u, vt.unit, tile), t)
                 pygame.draw.rect(self.s, self.th.border, t.inflate(2, 2), width=1)
-                self.put(
+                drawn.append(t)
+                drawn.append(self.put(
                     f"{vt.vote:+.1f}",
                     self.body,
                     colour,
@@ -493,18 +498,18 @@ class _Frame:
                     (t.centerx, t.bottom + 2),
                     bold=True,
                     max_w=room,
-                )
+                ))
                 if not show_fires:
                     x += pitch
                     continue
-                self.put(
+                drawn.append(self.put(
                     f"fires {vt.activation:.1f}",
                     self.small,
                     self.th.muted,
                     "midtop",
                     (t.centerx, t.bottom + 2 + vote_h),
                     max_w=room,
-                )
+                ))
                 x += pitch
             if not group:
                 self.put("nobody", self.small, self.th.faint, "topleft", (x0, y))
@@ -604,7 +609,7 @@ class _Frame:
         extra = f is not None and len(f.logits) > CLASSES  # an 11th output: "not a digit"
         right = "" if v is not None and not v.scores else "digits \u2192 the bars" if extra else "= the bars"
         body = self.card(rect, f"Output: logit \u00f7 {t} \u2192 softmax", right)
-        self.st._output = Rect(rect)
+        self.st._cards["output"] = Rect(rect)
         if f is None:
             self.empty(body)
             return

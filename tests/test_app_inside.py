@@ -313,8 +313,8 @@ def test_the_output_panel_is_legible_and_everything_in_it_fits(
         user.key(pygame.K_n, "n")
         a.step()
         state = a.panels[INSIDE].state
-        card, rows = state._output, state._output_rows
-        assert card is not None and a.layout.panel.contains(card)
+        card, rows = state._cards["output"], state._output_rows
+        assert a.layout.panel.contains(card)
         assert len(rows) == CLASSES + 1, "ten digits and 'not a digit'"
         for k, row in enumerate(rows):
             assert row["row"].h >= row_min, f"row {k} is {row['row'].h} px high"
@@ -339,5 +339,13 @@ def test_the_output_panel_is_legible_and_everything_in_it_fits(
         # "Not a digit" is set apart: more space above it than between the digits.
         digits_gap = rows[1]["row"].top - rows[0]["row"].bottom
         assert rows[-1]["row"].top - rows[-2]["row"].bottom > digits_gap
+        # The voters above gave up height for it, and still fit their card: labels, pictures and
+        # votes inside it, none on another.
+        voters = state._cards["voters"]
+        assert len(state._voters) >= 2 + 2 * 2, "both labels and at least two voters a row"
+        for r in state._voters:
+            assert voters.contains(r), f"{r} spills out of the voters' card {voters}"
+        for r1, r2 in combinations(state._voters, 2):
+            assert not r1.colliderect(r2), f"the voters' {r1} and {r2} overlap"
     finally:
         pygame.quit()
