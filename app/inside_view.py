@@ -479,9 +479,8 @@ class _Frame:
         x0 = body.x + (label_w if beside else 0)
         vote_h = self._vote_h()
         room = max(tile + self.pad, pitch - self.pad)  # a vote's numbers may use its picture's pitch
-        y = body.y
+        y, drawn = body.y, self.st._voters
         for title, group, colour in (("for", v.voters_for, ORANGE), ("against", v.voters_against, BLUE)):
-            drawn = self.st._voters
             drawn.append(self.put(f"{title} {top}:", self.small, colour, "topleft", (body.x, y), bold=True))
             y += label_h
             x = x0
@@ -659,7 +658,7 @@ class _Frame:
             self.st._output_rows.append(dict(row=band, label=label, logit=bar, value=value, track=track, pct=pct))
             if k == NOT_A_DIGIT:  # the extra output: set apart from the digits by space and a line
                 y = band.y - sep // 2 - 1
-                pygame.draw.line(self.s, self.th.border, (body.x, y), (body.right, y), max(1, sep // 6))
+                pygame.draw.line(self.s, self.th.border, (body.x, y), (body.right, y))
         pygame.draw.line(self.s, self.th.muted, (zero, body.y), (zero, body.bottom - 1))
 
     # -- 6. the gallery -----------------------------------------------------------------------------
