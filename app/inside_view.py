@@ -35,6 +35,10 @@ from model.recognise import Reading
 ORANGE: Colour = tuple(int(c) for c in DIVERGING[int(len(DIVERGING) * 0.80)])  # "pushes towards"
 BLUE: Colour = tuple(int(c) for c in DIVERGING[int(len(DIVERGING) * 0.20)])  # "pushes against"
 WEIGHT_CACHE = 600  # weight pictures kept (a gallery page or two, plus the voters)
+# The output panel's rows want this many body sizes of height each (type as big as the headings,
+# read from the back of a classroom): the row of the evidence and the output grows for them, as
+# long as the voters above keep their pictures `_Frame.voter_tile` px high, with their votes.
+OUTPUT_ROW = 1.25
 
 
 # ---------------------------------------------------------------------------------------------
@@ -50,6 +54,10 @@ class InsideState:
     pages: int = 1
     _buttons: dict[str, Rect] = field(default_factory=dict)
     _units: list[_Pitch] = field(default_factory=list)  # where units were drawn last frame
+    # Where the crowded cards' contents were drawn last frame, so tests can check that they fit.
+    _cards: dict[str, Rect] = field(default_factory=dict)  # "voters", "output"
+    _voters: list[Rect] = field(default_factory=list)  # the voters' labels, pictures and numbers
+    _output_rows: list[dict[str, Rect]] = field(default_factory=list)  # each row: "row" and its parts
     _jump: bool = False  # show the selected unit's gallery page next time the gallery is drawn
 
     def unit_at(self, pos: tuple[int, int]) -> int | None:
@@ -124,7 +132,7 @@ class InsideView:
             f = inside.forward
             verdict = judge(Reading(f.image, f.probs, f.not_digit), thresholds)
         f = _Frame(self, surface, rect, inside, units, theme, scale, state, pointer, verdict, thresholds)
-        state._buttons, state._units = {}, []
+        state._buttons, state._units, state._cards, state._voters, state._output_rows = {}, [], {}, [], []
         f.paint()
         if pointer is not None and (unit := state.unit_at(pointer)) is not None:
             f.label_unit(unit, pointer)
@@ -210,6 +218,9 @@ class _Frame:
         self.gap = max(4, round(12 * scale))
         self.pad = max(3, round(9 * scale))
         self.radius = max(3, round(8 * scale))
+        # The voters' smallest pictures when the output takes height from them: 40 px (1.4 px per
+        # weight) on a 1920x1080 projector, 28 px (the same size on the wall) at 1280x720.
+        self.voter_tile = max(FIELD, round(23 * scale))
 
     # -- the whole --------------------------------------------------------------------------------
 
@@ -222,8 +233,8 @@ class _Frame:
         if self.st.gallery:
             self.gallery(rest)
             return
-        top_h = (rest.h - g) // 2
-        row1 = Rect(rest.x, rest.y, rest.w, top_h)
+        low = self._bottom_row_height(rest.h - g)
+        row1 = Rect(rest.x, rest.y, rest.w, max(rest.h - g - low, 1))
         row2 = Rect(rest.x, row1.bottom + g, rest.w, max(rest.bottom - row1.bottom - g, 1))
         left_w = (rest.w - g) * 9 // 20
         self.hidden(Rect(row1.x, row1.y, left_w, row1.h))
@@ -231,6 +242,22 @@ class _Frame:
         ev_w = min((rest.w - g) // 2, max((rest.w - g) * 2 // 5, round(row2.h * 1.6)))
         self.evidence(Rect(row2.x, row2.y, ev_w, row2.h))
         self.output(Rect(row2.x + ev_w + g, row2.y, row2.w - ev_w - g, row2.h))
+
+    def _bottom_row_height(self, room: int) -> int:
+        """The evidence and output row's share of `room` px: half, or more so that each output row
+        gets OUTPUT_ROW body sizes, leaving the voters two rows of `voter_tile` px pictures."""
+        outputs = self.u.out_weights.shape[1]
+        want = self._card_top() + self.pad + self._not_digit_gap(outputs) + outputs * round(self.body * OUTPUT_ROW)
+        voters = self._card_top() + self.pad + 2 * (self.voter_tile + self._vote_h())
+        return max(room // 2, min(want, room - voters))
+
+    def _vote_h(self) -> int:
+        """The height of a vote's number under its picture (2 px below it)."""
+        return self.v.text.fonts.get(self.body, True).get_height() + 2
+
+    def _not_digit_gap(self, outputs: int) -> int:
+        """Space between the digits' rows and the "not a digit" row, when the network has one."""
+        return max(2, self.pad // 3) if outputs > CLASSES else 0
 
     def _strip_height(self) -> int:
         tile = self._tile()
@@ -257,8 +284,12 @@ class _Frame:
             r_img = self.text_img(right, self.small, self.th.muted)  # only if it fits: never shrunk
             if r_img.get_width() <= room:
                 self.s.blit(r_img, r_img.get_rect(bottomright=(rect.right - p, y + img.get_height() - 2)))
-        top = y + img.get_height() + p // 2
+        top = rect.y + self._card_top()
         return Rect(rect.x + p, top, rect.w - 2 * p, max(rect.bottom - p - top, 1))
+
+    def _card_top(self) -> int:
+        """From a card's top to the space under its heading."""
+        return self.pad + self.v.text.fonts.get(self.body, True).get_height() + self.pad // 2
 
     def text_img(self, text: str, size: int, colour: Colour, bold: bool = False, max_w: float = 0) -> pygame.Surface:
         return self.v.text.fit(text, size, colour, bold, max_w)
@@ -429,6 +460,7 @@ class _Frame:
         else:
             heading = f"Who votes for {top}"
         body = self.card(rect, heading, "vote = fires \u00d7 weight")
+        self.st._cards["voters"] = Rect(rect)
         if not self.ins:
             self.empty(body)
             return
@@ -440,40 +472,43 @@ class _Frame:
         label_h = max(round(self.small * 1.3), self.v.text.fonts.get(self.small, True).get_height())
         above = self._voter_rows(body, n, 0, label_h)
         left = self._voter_rows(body, n, label_w, 0)
-        beside = left[0] >= above[0] * 1.2 and left[1] >= min(4, n)
+        cramped = above[0] + self._vote_h() > above[3]  # labels above leave no room for a picture
+        beside = (left[0] >= above[0] * 1.2 or cramped) and left[1] >= min(4, n)
         tile, per_row, pitch, row_h, show_fires = left if beside else above
         label_h = 0 if beside else label_h
         x0 = body.x + (label_w if beside else 0)
-        vote_h = round(self.body * 1.2)
-        y = body.y
+        vote_h = self._vote_h()
+        room = max(tile + self.pad, pitch - self.pad)  # a vote's numbers may use its picture's pitch
+        y, drawn = body.y, self.st._voters
         for title, group, colour in (("for", v.voters_for, ORANGE), ("against", v.voters_against, BLUE)):
-            self.put(f"{title} {top}:", self.small, colour, "topleft", (body.x, y), bold=True)
+            drawn.append(self.put(f"{title} {top}:", self.small, colour, "topleft", (body.x, y), bold=True))
             y += label_h
             x = x0
             for vt in group[:per_row]:
                 t = Rect(x + (pitch - self.pad - tile) // 2, y, tile, tile)
                 self.s.blit(self.v.weight_picture(self.u, vt.unit, tile), t)
                 pygame.draw.rect(self.s, self.th.border, t.inflate(2, 2), width=1)
-                self.put(
+                drawn.append(t)
+                drawn.append(self.put(
                     f"{vt.vote:+.1f}",
                     self.body,
                     colour,
                     "midtop",
                     (t.centerx, t.bottom + 2),
                     bold=True,
-                    max_w=tile + self.pad,
-                )
+                    max_w=room,
+                ))
                 if not show_fires:
                     x += pitch
                     continue
-                self.put(
+                drawn.append(self.put(
                     f"fires {vt.activation:.1f}",
                     self.small,
                     self.th.muted,
                     "midtop",
                     (t.centerx, t.bottom + 2 + vote_h),
-                    max_w=tile + self.pad,
-                )
+                    max_w=room,
+                ))
                 x += pitch
             if not group:
                 self.put("nobody", self.small, self.th.faint, "topleft", (x0, y))
@@ -482,7 +517,7 @@ class _Frame:
     def _voter_rows(self, body: Rect, n: int, label_w: int, label_h: int) -> tuple[int, int, int, int, bool]:
         """(picture side, pictures per row, pitch, row height, show "fires") for two rows of voters
         with their labels `label_w` px to the left or `label_h` px above."""
-        vote_h, fires_h = round(self.body * 1.2), round(self.small * 1.25)
+        vote_h, fires_h = self._vote_h(), round(self.small * 1.25)
         row_h = (body.h - 2 * label_h) // 2
         # "fires 3.2" under the vote only if the pictures can still be 2 px per weight.
         show_fires = row_h - vote_h - fires_h >= 2 * FIELD
@@ -573,6 +608,7 @@ class _Frame:
         extra = f is not None and len(f.logits) > CLASSES  # an 11th output: "not a digit"
         right = "" if v is not None and not v.scores else "digits \u2192 the bars" if extra else "= the bars"
         body = self.card(rect, f"Output: logit \u00f7 {t} \u2192 softmax", right)
+        self.st._cards["output"] = Rect(rect)
         if f is None:
             self.empty(body)
             return
@@ -580,11 +616,17 @@ class _Frame:
         # solid for sure, hatched top two for not sure; for "not a digit" no digit is marked.
         rows = output_rows(f.logits, f.probs, f.not_digit, v)
         plain = self.th.muted if v.kind == "not-digit" else self.th.text
-        row_h = body.h / len(rows)
-        size = max(7, min(self.body, round(row_h * 0.85)))
+        sep = self._not_digit_gap(len(rows))
+        row_h = (body.h - sep) / len(rows)
+        # The type as big as a row holds (a line of text no higher than the row), up to the body size.
+        fonts = self.v.text.fonts
+        size = self.body
+        while size > 7 and fonts.get(size, True).get_height() > int(row_h):
+            size -= 1
+        bold = fonts.get(size, True)  # widths of the widest texts: the marked rows are bold
         label_w = round(size * 1.2)
-        value_w = self.v.text.fonts.get(size).size("-00.0")[0] + 4
-        pct_w = self.v.text.fonts.get(size).size("100%")[0] + 4
+        value_w = bold.size("-00.0")[0] + 4
+        pct_w = bold.size("100%")[0] + 4
         bars_w = body.w - label_w - value_w - pct_w - 3 * self.pad
         logit_w, prob_w = bars_w * 11 // 20, bars_w * 9 // 20
         lx = body.x + label_w
@@ -594,25 +636,28 @@ class _Frame:
         px = lx + logit_w + value_w + 2 * self.pad
         thick = max(3, round(row_h * 0.55))
         for k, row in enumerate(rows):
-            cy = round(body.y + row_h * (k + 0.5))
+            top = body.y + row_h * k + (sep if k >= NOT_A_DIGIT else 0)
+            band = Rect(body.x, round(top), body.w, round(top + row_h) - round(top))
+            cy = band.centery
             hl = bool(row.mark)
             # "Not a digit" is marked in the text's colour, like the card's cross: a plain answer.
             colour = (self.mark_colour(row.mark) if v.kind != "not-digit" else self.th.text) if hl else plain
-            self.put(row.label, size, colour, "midleft", (body.x, cy), bold=hl)
+            label = self.put(row.label, size, colour, "midleft", (body.x, cy), bold=hl)
             z = row.logit
             w = round(abs(z) / limit * (logit_w // 2))
             bar = Rect(zero if z >= 0 else zero - w, cy - thick // 2, max(w, 1), thick)
             pygame.draw.rect(self.s, ORANGE if z >= 0 else BLUE, bar)
-            self.put(f"{z:+.1f}", size, colour, "midright", (lx + logit_w + self.pad + value_w, cy), bold=hl)
+            value = self.put(f"{z:+.1f}", size, colour, "midright", (lx + logit_w + self.pad + value_w, cy), bold=hl)
             track = Rect(px, cy - thick // 2, prob_w, thick)
             pygame.draw.rect(self.s, self.th.track, track)
             fill = round(prob_w * row.share)
             if fill:
                 paint = colour if hl else self.th.bar
                 marks.bar(self.s, Rect(px, track.y, fill, thick), paint, row.mark, self.th.track)
-            self.put(f"{row.pct}%", size, colour, "midright", (body.right, cy), bold=hl)
-            if k == NOT_A_DIGIT:  # the extra output: set apart from the digits by a line
-                y = round(body.y + row_h * k)
+            pct = self.put(f"{row.pct}%", size, colour, "midright", (body.right, cy), bold=hl)
+            self.st._output_rows.append(dict(row=band, label=label, logit=bar, value=value, track=track, pct=pct))
+            if k == NOT_A_DIGIT:  # the extra output: set apart from the digits by space and a line
+                y = band.y - sep // 2 - 1
                 pygame.draw.line(self.s, self.th.border, (body.x, y), (body.right, y))
         pygame.draw.line(self.s, self.th.muted, (zero, body.y), (zero, body.bottom - 1))
 

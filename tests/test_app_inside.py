@@ -10,10 +10,12 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
+from itertools import combinations, pairwise
 from pathlib import Path
 
 import numpy as np
 import pygame
+import pytest
 
 import main as main_module
 from app import keys
@@ -276,3 +278,74 @@ def test_the_help_overlay_and_the_inside_view_together(app: App, user) -> None:
     user.post(pygame.MOUSEBUTTONDOWN, pos=where, button=1)  # closes the help, picks nothing
     app.step()
     assert not app.show_help and app.panels[INSIDE].state.selected is None
+
+
+@pytest.fixture(scope="module")
+def eleven(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small random network with the 11th output, "not a digit": the output panel has 11 rows."""
+    from model.weights import save
+
+    path = tmp_path_factory.mktemp("eleven") / "w.npz"
+    save(path, MLP([INPUTS, 64, CLASSES + 1], seed=3), {"input": {}, "temperature": 1.0})
+    return path
+
+
+# (window, classroom, least row height px, least text height px). The old panel's rows were 22, 15,
+# 19 and 11 px high (type 18, 12, 17 and 10 px) while the rest of the view's headings were 32, 21,
+# 18 and 10 px: at the back of a classroom the output was the one panel nobody could read.
+LEGIBLE = [
+    ((1920, 1080), True, 28, 27),
+    ((1280, 720), True, 19, 18),
+    ((1280, 800), False, 21, 20),
+    ((560, 420), False, 12, 11),
+]
+
+
+@pytest.mark.parametrize("size, classroom, row_min, text_min", LEGIBLE)
+def test_the_output_panel_is_legible_and_everything_in_it_fits(
+    eleven: Path, home: Path, user_of, size, classroom: bool, row_min: int, text_min: int
+) -> None:
+    a = App(Recogniser.from_file(eleven), classroom=classroom, fullscreen=False, size=size)
+    try:
+        pygame.event.clear()
+        user = user_of(a)
+        user.stroke(three())
+        user.key(pygame.K_n, "n")
+        a.step()
+        state = a.panels[INSIDE].state
+        card, rows = state._cards["output"], state._output_rows
+        assert a.layout.panel.contains(card)
+        assert len(rows) == CLASSES + 1, "ten digits and 'not a digit'"
+        for k, row in enumerate(rows):
+            assert row["row"].h >= row_min, f"row {k} is {row['row'].h} px high"
+            for part in ("label", "value", "pct"):
+                assert row[part].h >= text_min, f"row {k}'s {part} is {row[part].h} px high"
+            for name, rect in row.items():
+                assert card.contains(rect), f"row {k}'s {name} {rect} spills out of the card {card}"
+                if name != "row":
+                    assert row["row"].contains(rect), f"row {k}'s {name} {rect} leaves its row {row['row']}"
+            texts = [row[p] for p in ("label", "value", "pct")]
+            for r1, r2 in combinations([*texts, row["track"]], 2):
+                assert not r1.colliderect(r2), f"row {k}: {r1} overlaps {r2}"
+            assert not row["logit"].colliderect(row["value"]) and not row["logit"].colliderect(row["label"])
+        for upper, lower in pairwise(rows):
+            assert upper["row"].bottom <= lower["row"].top, "rows never overlap"
+        # The answer's rows stand out: their numbers in the answer's colour, no other row's.
+        v = a.scene().answer
+        mark = {"sure": a.theme.accent, "unsure": a.theme.unsure}.get(v.kind, a.theme.text)
+        for k, row in enumerate(rows):
+            colours = {tuple(c) for c in pygame.surfarray.array3d(a.screen.subsurface(row["pct"])).reshape(-1, 3)}
+            assert (mark in colours) == (k in v.marks), f"row {k}, answer {v.headline!r}"
+        # "Not a digit" is set apart: more space above it than between the digits.
+        digits_gap = rows[1]["row"].top - rows[0]["row"].bottom
+        assert rows[-1]["row"].top - rows[-2]["row"].bottom > digits_gap
+        # The voters above gave up height for it, and still fit their card: labels, pictures and
+        # votes inside it, none on another.
+        voters = state._cards["voters"]
+        assert len(state._voters) >= 2 + 2 * 2, "both labels and at least two voters a row"
+        for r in state._voters:
+            assert voters.contains(r), f"{r} spills out of the voters' card {voters}"
+        for r1, r2 in combinations(state._voters, 2):
+            assert not r1.colliderect(r2), f"the voters' {r1} and {r2} overlap"
+    finally:
+        pygame.quit()
