@@ -27,7 +27,7 @@ from pygame import Rect
 from app import marks
 from app.readout import CROSS, HATCHED, SOLID, Verdict, output_rows, percentages
 from app.readout import verdict as judge
-from app.theme import Colour, Fonts, TextCache, Theme
+from app.theme import SMALLEST_TYPE, Colour, Fonts, TextCache, Theme
 from model.answer import Thresholds
 from model.config import CLASSES, FIELD, NOT_A_DIGIT
 from model.inside import DIVERGING, Inside, Units, to_rgb
@@ -220,7 +220,7 @@ class _Frame:
         # Headings smaller than the plain view's (26/19/15 at scale 1): six panels share the room.
         self.title = max(9, round(22 * scale))
         self.body = max(8, round(18 * scale))
-        self.small = max(7, round(15 * scale))
+        self.small = max(SMALLEST_TYPE, round(15 * scale))
         self.gap = max(4, round(12 * scale))
         self.pad = max(3, round(9 * scale))
         self.radius = max(3, round(8 * scale))
@@ -238,6 +238,17 @@ class _Frame:
         self.way_in(strip)
         if self.st.gallery:
             self.gallery(rest)
+            return
+        if rest.h - g < self._output_least() + self._voters_least() and rest.w >= rest.h * 2:
+            # A wide, short panel (under the canvas in a squarish window): two rows would leave the
+            # output's rows lower than its type, so the output and the voters each take the full
+            # height, beside the hidden layer over the evidence.
+            left_w, mid_w = (rest.w - 2 * g) * 3 // 10, (rest.w - 2 * g) * 7 // 20
+            half = (rest.h - g) // 2
+            self.hidden(Rect(rest.x, rest.y, left_w, half))
+            self.evidence(Rect(rest.x, rest.y + half + g, left_w, rest.h - half - g))
+            self.voters(Rect(rest.x + left_w + g, rest.y, mid_w, rest.h))
+            self.output(Rect(rest.x + left_w + mid_w + 2 * g, rest.y, rest.w - left_w - mid_w - 2 * g, rest.h))
             return
         low = self._bottom_row_height(rest.h - g)
         row1 = Rect(rest.x, rest.y, rest.w, max(rest.h - g - low, 1))
@@ -261,6 +272,16 @@ class _Frame:
         """A line of type `size` px: `spacing` times the size, and never less than the font's height
         (small type is taller than its size)."""
         return max(round(size * spacing), self.v.text.fonts.get(size, bold).get_height())
+
+    def _output_least(self) -> int:
+        """The output card's least height: a row per output no lower than its smallest type."""
+        outputs = self.u.out_weights.shape[1]
+        line = self.v.text.fonts.get(SMALLEST_TYPE, True).get_height()
+        return self._card_top() + self.pad + self._not_digit_gap(outputs) + outputs * line
+
+    def _voters_least(self) -> int:
+        """The voters' card's least height: two rows of the smallest pictures with their votes."""
+        return self._card_top() + self.pad + 2 * (FRAME + FIELD + self._vote_h())
 
     def _vote_h(self) -> int:
         """The height of a vote's number under its picture, just below the picture's frame."""
@@ -627,7 +648,12 @@ class _Frame:
             (None, f"biases {e.baseline:+.1f}"),
         ]
         beside = body.w - body.h > self.small * 7  # room for the legend right of the picture
-        under = line * len(legend) + line // 3 + 4  # the legend's lines, the gap before the sum
+        # The whole legend, or (a small card) just the colours': the sum is a detail.
+        for shown in (len(legend), 2):
+            lines = line * shown + (line // 3 if shown > 2 else 0)  # a gap before the sum
+            if (lines <= body.h) if beside else (body.h - lines - 4 >= FIELD):
+                break
+        legend, under = legend[:shown], lines + 4
         side = min(body.h, body.w * 3 // 5) if beside else min(body.w, body.h - under)
         side = max(side, FIELD)
         m = Rect(body.x, body.y, side, side) if beside else Rect(body.x + (body.w - side) // 2, body.y, side, side)
@@ -645,7 +671,8 @@ class _Frame:
                 tx += sw + 6
             elif text.endswith(":"):
                 y += line // 3
-            self.put(text, self.small, self.th.text if colour else self.th.muted, "topleft", (tx, y), max_w=room)
+            shade = self.th.text if colour else self.th.muted
+            self.put(text, self.small, shade, "topleft", (tx, y), max_w=room - (tx - x))
             y += line
 
     def _evidence_heading(self, e) -> str:
@@ -701,7 +728,7 @@ class _Frame:
         # The type as big as a row holds (a line of text no higher than the row), up to the body size.
         fonts = self.v.text.fonts
         size = self.body
-        while size > 7 and fonts.get(size, True).get_height() > int(row_h):
+        while size > SMALLEST_TYPE and fonts.get(size, True).get_height() > int(row_h):
             size -= 1
         bold = fonts.get(size, True)  # widths of the widest texts: the marked rows are bold
         label_w = round(size * 1.2)
@@ -816,14 +843,14 @@ class _Frame:
         body = self.card(rect, f"Unit {j}", f"#{rank + 1} of {self.u.count}")
         half = (body.w - self.pad) // 2
         side = max(min(half, body.h // 3) // FIELD, 1) * FIELD
-        a = Rect(body.x, body.y, side, side)
+        a = Rect(body.x + (half - side) // 2, body.y, side, side)  # each picture centred over its label
         self.blit(self.v.weight_picture(self.u, j, side), a)
         self.put("looks for", self.small, self.th.muted, "midtop", (a.centerx, a.bottom + 2), max_w=half)
         if self.ins is None:
             self.empty(Rect(body.x, a.bottom + self.body * 2, body.w, body.bottom - a.bottom - self.body * 2))
             return
         r = self.ins.response(j)
-        b = Rect(body.x + half + self.pad, body.y, side, side)
+        b = Rect(body.x + half + self.pad + (half - side) // 2, body.y, side, side)
         self.blit(self.v.reading_picture(f"resp{j}", side, lambda: picture(to_rgb(r.map), side)), b)
         self.put("on this drawing", self.small, self.th.muted, "midtop", (b.centerx, b.bottom + 2), max_w=half)
         y = a.bottom + round(self.small * 1.6) + self.pad
