@@ -18,6 +18,7 @@ frame costs a few blits and the text that changed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import product
 
 import numpy as np
 import pygame
@@ -26,7 +27,7 @@ from pygame import Rect
 from app import marks
 from app.readout import CROSS, HATCHED, SOLID, Verdict, output_rows, percentages
 from app.readout import verdict as judge
-from app.theme import Colour, Fonts, TextCache, Theme
+from app.theme import SMALLEST_TYPE, Colour, Fonts, TextCache, Theme
 from model.answer import Thresholds
 from model.config import CLASSES, FIELD, NOT_A_DIGIT
 from model.inside import DIVERGING, Inside, Units, to_rgb
@@ -34,6 +35,7 @@ from model.recognise import Reading
 
 ORANGE: Colour = tuple(int(c) for c in DIVERGING[int(len(DIVERGING) * 0.80)])  # "pushes towards"
 BLUE: Colour = tuple(int(c) for c in DIVERGING[int(len(DIVERGING) * 0.20)])  # "pushes against"
+FRAME = 1  # the line round a picture, outside it: the space it takes
 WEIGHT_CACHE = 600  # weight pictures kept (a gallery page or two, plus the voters)
 # The output panel's rows want this many body sizes of height each (type as big as the headings,
 # read from the back of a classroom): the row of the evidence and the output grows for them, as
@@ -58,6 +60,8 @@ class InsideState:
     _cards: dict[str, Rect] = field(default_factory=dict)  # "voters", "output"
     _voters: list[Rect] = field(default_factory=list)  # the voters' labels, pictures and numbers
     _output_rows: list[dict[str, Rect]] = field(default_factory=list)  # each row: "row" and its parts
+    # Every text, picture and button of the last frame: (what, where, the card it belongs to).
+    _drawn: list[tuple[str, Rect, Rect]] = field(default_factory=list)
     _jump: bool = False  # show the selected unit's gallery page next time the gallery is drawn
 
     def unit_at(self, pos: tuple[int, int]) -> int | None:
@@ -133,6 +137,7 @@ class InsideView:
             verdict = judge(Reading(f.image, f.probs, f.not_digit), thresholds)
         f = _Frame(self, surface, rect, inside, units, theme, scale, state, pointer, verdict, thresholds)
         state._buttons, state._units, state._cards, state._voters, state._output_rows = {}, [], {}, [], []
+        state._drawn = []
         f.paint()
         if pointer is not None and (unit := state.unit_at(pointer)) is not None:
             f.label_unit(unit, pointer)
@@ -211,10 +216,11 @@ class _Frame:
         self.th: Theme = theme
         self.st: InsideState = state
         self.pointer = pointer
+        self._in = Rect(rect)  # the card being drawn (what is drawn is remembered with it)
         # Headings smaller than the plain view's (26/19/15 at scale 1): six panels share the room.
         self.title = max(9, round(22 * scale))
         self.body = max(8, round(18 * scale))
-        self.small = max(7, round(15 * scale))
+        self.small = max(SMALLEST_TYPE, round(15 * scale))
         self.gap = max(4, round(12 * scale))
         self.pad = max(3, round(9 * scale))
         self.radius = max(3, round(8 * scale))
@@ -233,6 +239,17 @@ class _Frame:
         if self.st.gallery:
             self.gallery(rest)
             return
+        if rest.h - g < self._output_least() + self._voters_least() and rest.w >= rest.h * 2:
+            # A wide, short panel (under the canvas in a squarish window): two rows would leave the
+            # output's rows lower than its type, so the output and the voters each take the full
+            # height, beside the hidden layer over the evidence.
+            left_w, mid_w = (rest.w - 2 * g) * 3 // 10, (rest.w - 2 * g) * 7 // 20
+            half = (rest.h - g) // 2
+            self.hidden(Rect(rest.x, rest.y, left_w, half))
+            self.evidence(Rect(rest.x, rest.y + half + g, left_w, rest.h - half - g))
+            self.voters(Rect(rest.x + left_w + g, rest.y, mid_w, rest.h))
+            self.output(Rect(rest.x + left_w + mid_w + 2 * g, rest.y, rest.w - left_w - mid_w - 2 * g, rest.h))
+            return
         low = self._bottom_row_height(rest.h - g)
         row1 = Rect(rest.x, rest.y, rest.w, max(rest.h - g - low, 1))
         row2 = Rect(rest.x, row1.bottom + g, rest.w, max(rest.bottom - row1.bottom - g, 1))
@@ -248,12 +265,27 @@ class _Frame:
         gets OUTPUT_ROW body sizes, leaving the voters two rows of `voter_tile` px pictures."""
         outputs = self.u.out_weights.shape[1]
         want = self._card_top() + self.pad + self._not_digit_gap(outputs) + outputs * round(self.body * OUTPUT_ROW)
-        voters = self._card_top() + self.pad + 2 * (self.voter_tile + self._vote_h())
+        voters = self._card_top() + self.pad + 2 * (FRAME + self.voter_tile + self._vote_h())
         return max(room // 2, min(want, room - voters))
 
+    def _line(self, size: int, spacing: float, bold: bool = False) -> int:
+        """A line of type `size` px: `spacing` times the size, and never less than the font's height
+        (small type is taller than its size)."""
+        return max(round(size * spacing), self.v.text.fonts.get(size, bold).get_height())
+
+    def _output_least(self) -> int:
+        """The output card's least height: a row per output no lower than its smallest type."""
+        outputs = self.u.out_weights.shape[1]
+        line = self.v.text.fonts.get(SMALLEST_TYPE, True).get_height()
+        return self._card_top() + self.pad + self._not_digit_gap(outputs) + outputs * line
+
+    def _voters_least(self) -> int:
+        """The voters' card's least height: two rows of the smallest pictures with their votes."""
+        return self._card_top() + self.pad + 2 * (FRAME + FIELD + self._vote_h())
+
     def _vote_h(self) -> int:
-        """The height of a vote's number under its picture (2 px below it)."""
-        return self.v.text.fonts.get(self.body, True).get_height() + 2
+        """The height of a vote's number under its picture, just below the picture's frame."""
+        return self.v.text.fonts.get(self.body, True).get_height() + FRAME
 
     def _not_digit_gap(self, outputs: int) -> int:
         """Space between the digits' rows and the "not a digit" row, when the network has one."""
@@ -271,19 +303,22 @@ class _Frame:
 
     # -- helpers ------------------------------------------------------------------------------------
 
-    def card(self, rect: Rect, heading: str, right: str = "", reserve: int = 0) -> Rect:
+    def card(self, rect: Rect, heading: str | tuple[str, ...], right: str = "", reserve: int = 0) -> Rect:
         """A panel with a heading (keeping `reserve` px free on the right for buttons); returns the
-        space under the heading."""
+        space under the heading. `heading` may be a few wordings, longest first: the first that fits."""
         pygame.draw.rect(self.s, self.th.panel, rect, border_radius=self.radius)
+        self._in = Rect(rect)
         p = self.pad
         y = rect.y + p
+        heading = self.wording(heading, self.body, rect.w - 2 * p - reserve, bold=True)
         img = self.text_img(heading, self.body, self.th.text, bold=True, max_w=rect.w - 2 * p - reserve)
-        self.s.blit(img, (rect.x + p, y))
+        self.blit(img, img.get_rect(topleft=(rect.x + p, y)), heading)
         if right:
             room = rect.w - 3 * p - img.get_width() - reserve
             r_img = self.text_img(right, self.small, self.th.muted)  # only if it fits: never shrunk
             if r_img.get_width() <= room:
-                self.s.blit(r_img, r_img.get_rect(bottomright=(rect.right - p, y + img.get_height() - 2)))
+                where = r_img.get_rect(bottomright=(rect.right - p - reserve, y + img.get_height() - 2))
+                self.blit(r_img, where, right)
         top = rect.y + self._card_top()
         return Rect(rect.x + p, top, rect.w - 2 * p, max(rect.bottom - p - top, 1))
 
@@ -291,11 +326,42 @@ class _Frame:
         """From a card's top to the space under its heading."""
         return self.pad + self.v.text.fonts.get(self.body, True).get_height() + self.pad // 2
 
+    def wording(self, texts: str | tuple[str, ...], size: int, room: float, bold: bool = False) -> str:
+        """The first of `texts` (longest first) no wider than `room` px at `size`, else the last."""
+        texts = (texts,) if isinstance(texts, str) else texts
+        font = self.v.text.fonts.get(size, bold)
+        return next((t for t in texts if font.size(t)[0] <= room), texts[-1])
+
     def text_img(self, text: str, size: int, colour: Colour, bold: bool = False, max_w: float = 0) -> pygame.Surface:
         return self.v.text.fit(text, size, colour, bold, max_w)
 
     def put(self, text: str, size: int, colour: Colour, anchor: str, pos, bold: bool = False, max_w: float = 0):
-        return self.v.text.put(self.s, text, size, colour, anchor, pos, bold, max_w)
+        where = self.v.text.put(self.s, text, size, colour, anchor, pos, bold, max_w)
+        self.st._drawn.append((text, where, self._in))
+        return where
+
+    def blit(self, img: pygame.Surface, where: Rect, what: str = "picture") -> Rect:
+        """A picture (or rendered text) at `where`, remembered with the card it is drawn in."""
+        self.s.blit(img, where)
+        self.st._drawn.append((what, Rect(where), self._in))
+        return where
+
+    def framed(self, img: pygame.Surface | None, t: Rect, colour: Colour, out: int = FRAME, width: int = 1) -> Rect:
+        """A picture (None: an empty canvas) at `t` in a frame `out` px outside it; remembered, frame
+        and all, with the card it is drawn in."""
+        if img is None:
+            pygame.draw.rect(self.s, self.th.canvas, t)
+        else:
+            self.s.blit(img, t)
+        outer = t.inflate(2 * out, 2 * out)
+        pygame.draw.rect(self.s, colour, outer, width=width)
+        self.st._drawn.append(("picture", outer, self._in))
+        return outer
+
+    def bar(self, where: Rect, colour: Colour) -> None:
+        """A bar (or its empty track), remembered with its card like a picture."""
+        pygame.draw.rect(self.s, colour, where)
+        self.st._drawn.append(("bar", Rect(where), self._in))
 
     def button(self, name: str, label: str, right: int, cy: int) -> Rect:
         img = self.text_img(label, self.small, self.th.text, bold=True)
@@ -305,6 +371,7 @@ class _Frame:
         pygame.draw.rect(self.s, self.th.button_hover if hover else self.th.button, rect, border_radius=self.radius)
         self.s.blit(img, img.get_rect(center=rect.center))
         self.st._buttons[name] = rect
+        self.st._drawn.append((f"button {label}", Rect(rect), self._in))
         return rect
 
     def label_unit(self, unit: int, pos: tuple[int, int]) -> None:
@@ -336,17 +403,16 @@ class _Frame:
         steps = self.ins.steps if self.ins else ()
         names = [s.name for s in steps] or ["as drawn", "cropped", "fitted 20\u00d720", "centred"]
         arrow = round(self.body * 1.6)
-        x, y = body.x, body.y
+        # The labels are centred under their pictures and may be wider: the first must not leave the card.
+        first = self.text_img(names[0], self.small, self.th.muted, max_w=tile + arrow - 4).get_width()
+        x, y = body.x + max(0, (first - tile + 1) // 2), body.y
         for i, name in enumerate(names):
             t = Rect(x, y, tile, tile)
-            if steps:
-                self.s.blit(
-                    self.v.reading_picture(f"step{i}", tile, lambda i=i: picture(grey(steps[i].image), tile)), t
-                )
-            else:
-                pygame.draw.rect(self.s, self.th.canvas, t)
             last = i == len(names) - 1
-            pygame.draw.rect(self.s, self.th.accent if last else self.th.border, t.inflate(2, 2), width=1)
+            img = None  # nothing drawn yet: an empty canvas
+            if steps:
+                img = self.v.reading_picture(f"step{i}", tile, lambda i=i: picture(grey(steps[i].image), tile))
+            self.framed(img, t, self.th.accent if last else self.th.border)
             label = "the input" if last else name
             self.put(
                 label,
@@ -379,12 +445,44 @@ class _Frame:
         without = nd if raw.kind == "not-digit" else f"{raw_top}  ({raw_pct[raw_top]}%)"
         colour = self.th.warn if (raw.kind == "not-digit") != (v.kind == "not-digit") or (
             v.scores and raw_top != top) else self.th.text
-        for label, answer, c in (
-            ("without the steps:", without, colour),
-            ("with them:", with_them, self.mark_colour(v.kind)),
-        ):
-            y = self.put(label, self.small, self.th.muted, "topleft", (ans.x, y), max_w=ans.w).bottom
-            y = self.put(answer, self.title, c, "topleft", (ans.x, y), bold=True, max_w=ans.w).bottom + self.pad
+        # The short labels name the strip's first and last pictures, which is what they mean.
+        pairs = (
+            (("without the steps:", "as drawn:"), without, colour),
+            (("with them:", "the input:"), with_them, self.mark_colour(v.kind)),
+        )
+        short, stacked, size = self._answers_fit(ans, pairs)
+        for labels, answer, c in pairs:
+            label = labels[short]
+            if stacked:  # the label, and the answer under it
+                y = self.put(label, self.small, self.th.muted, "topleft", (ans.x, y), max_w=ans.w).bottom
+                y = self.put(answer, size, c, "topleft", (ans.x, y), bold=True, max_w=ans.w).bottom + self.pad
+                continue
+            line = max(self.v.text.fonts.get(size, True).get_height(), self.v.text.fonts.get(self.small).get_height())
+            lab = self.put(label, self.small, self.th.muted, "midleft", (ans.x, y + line // 2), max_w=ans.w)
+            room = ans.right - lab.right - self.pad
+            self.put(answer, size, c, "midleft", (lab.right + self.pad, y + line // 2), bold=True, max_w=room)
+            y += line + self.pad
+
+    def _answers_fit(self, ans: Rect, pairs) -> tuple[int, bool, int]:
+        """How the way in's two answers fit `ans`: (which labels: 0 long, 1 short; stacked: each
+        label above its answer, else beside it; the answers' type size). The first that fits, in
+        this order: answers from the headings' size down to the body's, long labels before short,
+        stacked before beside; then the same with answers down to the small type. Else the most compact."""
+        fonts = self.v.text.fonts
+        small = fonts.get(self.small)
+        bands = (range(self.title, self.body - 1, -1), range(self.body - 1, self.small - 1, -1))
+        for sizes, short, stacked in product(bands, (0, 1), (True, False)):
+            for size in sizes:
+                big = fonts.get(size, True)
+                if stacked:
+                    high = 2 * (small.get_height() + big.get_height()) + self.pad
+                    wide = max(max(small.size(ls[short])[0], big.size(a)[0]) for ls, a, _ in pairs)
+                else:
+                    high = 2 * max(small.get_height(), big.get_height()) + self.pad
+                    wide = max(small.size(ls[short])[0] + self.pad + big.size(a)[0] for ls, a, _ in pairs)
+                if high <= ans.h and wide <= ans.w:
+                    return short, stacked, size
+        return 1, False, self.small
 
     # -- 2. the hidden layer ------------------------------------------------------------------------
 
@@ -396,12 +494,13 @@ class _Frame:
         body = self.card(rect, "Hidden layer", "click a unit", reserve=reserve)
         self.button("gallery", label, rect.right - self.pad, self._heading_cy(rect))
         cap_h = round(self.body * 1.5)
-        area = Rect(body.x, body.y, body.w, max(body.h - cap_h, 1))
+        ring = 3  # the rings round the voters and the selected unit reach this far out of the grid
+        area = Rect(body.x + ring, body.y + ring, body.w - 2 * ring, max(body.h - cap_h - ring, 1))
         cols, rows, cell = _grid_shape(n, area.w, area.h)
         grid = Rect(area.x + (area.w - cols * cell) // 2, area.y, cols * cell, rows * cell)
-        self.s.blit(
-            self.v.reading_picture(f"grid{cell}x{cols}", cell, lambda: self._grid_picture(cols, rows, cell)), grid
-        )
+        img = self.v.reading_picture(f"grid{cell}x{cols}", cell, lambda: self._grid_picture(cols, rows, cell))
+        self.s.blit(img, grid)
+        self.st._drawn.append(("grid", grid.inflate(2 * ring, 2 * ring), self._in))
         self.st._units.append(_Pitch(grid.x, grid.y, cell, cell, cols, rows, self.u.order))
         count = self.put(
             f"{active} of {n} fire",
@@ -415,18 +514,18 @@ class _Frame:
         room = body.right - count.right - self.pad
         hint = self.text_img("brighter = fires harder", self.small, self.th.muted)
         if hint.get_width() <= room:
-            self.s.blit(hint, hint.get_rect(bottomright=(body.right, count.bottom - 2)))
+            self.blit(hint, hint.get_rect(bottomright=(body.right, count.bottom - 2)), "brighter = fires harder")
         # Ring the units that vote most for the answer, so the class can find them in the grid.
         if self.ins:
             where = self.v.ranks(self.u)
             for vt in self.ins.votes.voters_for:
                 i = int(where[vt.unit])
                 c = Rect(grid.x + (i % cols) * cell, grid.y + (i // cols) * cell, cell, cell)
-                pygame.draw.rect(self.s, self.th.accent, c.inflate(4, 4), width=max(1, cell // 5))
+                pygame.draw.rect(self.s, self.th.accent, c.inflate(2 * ring - 2, 2 * ring - 2), width=max(1, cell // 5))
         if self.st.selected is not None:
             i = int(np.flatnonzero(self.u.order == self.st.selected)[0])
             c = Rect(grid.x + (i % cols) * cell, grid.y + (i // cols) * cell, cell, cell)
-            pygame.draw.rect(self.s, self.th.text, c.inflate(6, 6), width=max(1, cell // 5))
+            pygame.draw.rect(self.s, self.th.text, c.inflate(2 * ring, 2 * ring), width=max(1, cell // 5))
 
     def _grid_picture(self, cols: int, rows: int, cell: int) -> pygame.Surface:
         """One pixel per unit, scaled up to cells (nearest neighbour), with the gaps laid over."""
@@ -469,11 +568,13 @@ class _Frame:
         label_w = self.v.text.fonts.get(self.small, True).size(f"against {top}:")[0] + self.pad
         # "for 3:" above each row, or left of it when that makes the pictures clearly bigger
         # (short, wide cards: a projector at 1280x720), still showing at least four voters.
-        label_h = max(round(self.small * 1.3), self.v.text.fonts.get(self.small, True).get_height())
+        label_h = self._line(self.small, 1.3, bold=True)
         above = self._voter_rows(body, n, 0, label_h)
         left = self._voter_rows(body, n, label_w, 0)
-        cramped = above[0] + self._vote_h() > above[3]  # labels above leave no room for a picture
-        beside = (left[0] >= above[0] * 1.2 or cramped) and left[1] >= min(4, n)
+        cramped = FRAME + above[0] + self._vote_h() > above[3]  # labels above leave no room for a picture
+        # Labels left when that makes the pictures clearly bigger, or when labels above leave no room
+        # (a small window): then two voters a row are enough.
+        beside = left[1] >= min(4, n) and left[0] >= above[0] * 1.2 or cramped and left[1] >= min(2, n)
         tile, per_row, pitch, row_h, show_fires = left if beside else above
         label_h = 0 if beside else label_h
         x0 = body.x + (label_w if beside else 0)
@@ -485,16 +586,14 @@ class _Frame:
             y += label_h
             x = x0
             for vt in group[:per_row]:
-                t = Rect(x + (pitch - self.pad - tile) // 2, y, tile, tile)
-                self.s.blit(self.v.weight_picture(self.u, vt.unit, tile), t)
-                pygame.draw.rect(self.s, self.th.border, t.inflate(2, 2), width=1)
-                drawn.append(t)
+                t = Rect(x + (pitch - self.pad - tile) // 2, y + FRAME, tile, tile)
+                drawn.append(self.framed(self.v.weight_picture(self.u, vt.unit, tile), t, self.th.border))
                 drawn.append(self.put(
                     f"{vt.vote:+.1f}",
                     self.body,
                     colour,
                     "midtop",
-                    (t.centerx, t.bottom + 2),
+                    (t.centerx, t.bottom + FRAME),
                     bold=True,
                     max_w=room,
                 ))
@@ -506,7 +605,7 @@ class _Frame:
                     self.small,
                     self.th.muted,
                     "midtop",
-                    (t.centerx, t.bottom + 2 + vote_h),
+                    (t.centerx, t.bottom + vote_h),  # vote_h counts the frame over the vote
                     max_w=room,
                 ))
                 x += pitch
@@ -517,11 +616,11 @@ class _Frame:
     def _voter_rows(self, body: Rect, n: int, label_w: int, label_h: int) -> tuple[int, int, int, int, bool]:
         """(picture side, pictures per row, pitch, row height, show "fires") for two rows of voters
         with their labels `label_w` px to the left or `label_h` px above."""
-        vote_h, fires_h = self._vote_h(), round(self.small * 1.25)
+        vote_h, fires_h = self._vote_h(), self._line(self.small, 1.25)
         row_h = (body.h - 2 * label_h) // 2
         # "fires 3.2" under the vote only if the pictures can still be 2 px per weight.
-        show_fires = row_h - vote_h - fires_h >= 2 * FIELD
-        under = vote_h + (fires_h if show_fires else 0)
+        show_fires = row_h - FRAME - vote_h - fires_h >= 2 * FIELD
+        under = FRAME + vote_h + (fires_h if show_fires else 0)  # the frame above, the numbers below
         text_w = self.v.text.fonts.get(self.small).size("fires 8.8")[0] if show_fires else 0
         w = body.w - label_w
         # Pictures as big as the rows allow; as many as fit across.
@@ -549,23 +648,31 @@ class _Frame:
             (None, f"biases {e.baseline:+.1f}"),
         ]
         beside = body.w - body.h > self.small * 7  # room for the legend right of the picture
-        under = line * len(legend) + line // 3 + 4  # the legend's lines, the gap before the sum
+        # The whole legend, or (a small card) just the colours': the sum is a detail.
+        for shown in (len(legend), 2):
+            lines = line * shown + (line // 3 if shown > 2 else 0)  # a gap before the sum
+            if (lines <= body.h) if beside else (body.h - lines - 4 >= FIELD):
+                break
+        legend, under = legend[:shown], lines + 4
         side = min(body.h, body.w * 3 // 5) if beside else min(body.w, body.h - under)
         side = max(side, FIELD)
         m = Rect(body.x, body.y, side, side) if beside else Rect(body.x + (body.w - side) // 2, body.y, side, side)
-        self.s.blit(self.v.reading_picture("evidence", side, lambda: picture(self._evidence_rgb(), side)), m)
-        pygame.draw.rect(self.s, self.th.border, m.inflate(2, 2), width=1)
+        img = self.v.reading_picture("evidence", side, lambda: picture(self._evidence_rgb(), side))
+        self.framed(img, m, self.th.border)
         x, y = (m.right + self.pad, body.y) if beside else (body.x, m.bottom + 4)
         room = body.right - x
         sw = round(self.small * 0.9)
         for colour, text in legend:
             tx = x
             if colour is not None:
-                pygame.draw.rect(self.s, colour, Rect(x, y + (self.small - sw) // 2 + 2, sw, sw))
+                swatch = Rect(x, y + (self.small - sw) // 2 + 2, sw, sw)
+                pygame.draw.rect(self.s, colour, swatch)
+                self.st._drawn.append(("swatch", swatch, self._in))
                 tx += sw + 6
             elif text.endswith(":"):
                 y += line // 3
-            self.put(text, self.small, self.th.text if colour else self.th.muted, "topleft", (tx, y), max_w=room)
+            shade = self.th.text if colour else self.th.muted
+            self.put(text, self.small, shade, "topleft", (tx, y), max_w=room - (tx - x))
             y += line
 
     def _evidence_heading(self, e) -> str:
@@ -621,7 +728,7 @@ class _Frame:
         # The type as big as a row holds (a line of text no higher than the row), up to the body size.
         fonts = self.v.text.fonts
         size = self.body
-        while size > 7 and fonts.get(size, True).get_height() > int(row_h):
+        while size > SMALLEST_TYPE and fonts.get(size, True).get_height() > int(row_h):
             size -= 1
         bold = fonts.get(size, True)  # widths of the widest texts: the marked rows are bold
         label_w = round(size * 1.2)
@@ -646,10 +753,10 @@ class _Frame:
             z = row.logit
             w = round(abs(z) / limit * (logit_w // 2))
             bar = Rect(zero if z >= 0 else zero - w, cy - thick // 2, max(w, 1), thick)
-            pygame.draw.rect(self.s, ORANGE if z >= 0 else BLUE, bar)
+            self.bar(bar, ORANGE if z >= 0 else BLUE)
             value = self.put(f"{z:+.1f}", size, colour, "midright", (lx + logit_w + self.pad + value_w, cy), bold=hl)
             track = Rect(px, cy - thick // 2, prob_w, thick)
-            pygame.draw.rect(self.s, self.th.track, track)
+            self.bar(track, self.th.track)
             fill = round(prob_w * row.share)
             if fill:
                 paint = colour if hl else self.th.bar
@@ -671,11 +778,12 @@ class _Frame:
         cy = self._heading_cy(grid_rect)
         labels = (("gallery", "overview"), ("prev", "\u25c0"), ("next", "\u25b6"))
         widths = [self.text_img(t, self.small, self.th.text, bold=True).get_width() + 3 * self.pad for _, t in labels]
-        body = self.card(grid_rect, "Units by importance", reserve=sum(widths) + self.pad)
+        body = self.card(grid_rect, ("Units by importance", "Units"), reserve=sum(widths) + self.pad)
         right = grid_rect.right - self.pad
         for name, text in reversed(labels):
             right = self.button(name, text, right, cy).x - self.pad
-        label_h = round(self.small * 1.3)
+        # "#12" under each picture, clear of its frame (2 px when selected) and the next row's.
+        label_h = self._line(self.small, 1.3) + 4 * FRAME + 1
         foot = round(self.small * 1.5)
         # The biggest pictures (at least 2 px per weight) that still fit 24 on a page.
         tile = 2 * FIELD
@@ -696,13 +804,13 @@ class _Frame:
         shown = self.u.order[first : first + st.per_page]
         for i, unit in enumerate(shown):
             t = Rect(body.x + (i % cols) * step_x, body.y + (i // cols) * step_y, tile, tile)
-            self.s.blit(self.v.weight_picture(self.u, int(unit), tile), t)
             sel = unit == st.selected
             firing = self.ins is not None and self.ins.forward.hidden and self.ins.forward.hidden[-1][unit] > 0
-            pygame.draw.rect(
-                self.s,
+            self.framed(
+                self.v.weight_picture(self.u, int(unit), tile),
+                t,
                 self.th.text if sel else self.th.accent if firing else self.th.border,
-                t.inflate(4, 4) if sel else t.inflate(2, 2),
+                out=2 * FRAME if sel else FRAME,
                 width=2 if sel or firing else 1,
             )
             self.put(
@@ -710,7 +818,7 @@ class _Frame:
                 self.small,
                 self.th.accent if firing else self.th.muted,
                 "midtop",
-                (t.centerx, t.bottom + 1),
+                (t.centerx, t.bottom + 2 * FRAME + 1),  # clear of the selected picture's frame
                 max_w=tile,
             )
         # Hit-testing uses the pitch of the tiles, so each picture's label counts as part of it.
@@ -735,15 +843,15 @@ class _Frame:
         body = self.card(rect, f"Unit {j}", f"#{rank + 1} of {self.u.count}")
         half = (body.w - self.pad) // 2
         side = max(min(half, body.h // 3) // FIELD, 1) * FIELD
-        a = Rect(body.x, body.y, side, side)
-        self.s.blit(self.v.weight_picture(self.u, j, side), a)
+        a = Rect(body.x + (half - side) // 2, body.y, side, side)  # each picture centred over its label
+        self.blit(self.v.weight_picture(self.u, j, side), a)
         self.put("looks for", self.small, self.th.muted, "midtop", (a.centerx, a.bottom + 2), max_w=half)
         if self.ins is None:
             self.empty(Rect(body.x, a.bottom + self.body * 2, body.w, body.bottom - a.bottom - self.body * 2))
             return
         r = self.ins.response(j)
-        b = Rect(body.x + half + self.pad, body.y, side, side)
-        self.s.blit(self.v.reading_picture(f"resp{j}", side, lambda: picture(to_rgb(r.map), side)), b)
+        b = Rect(body.x + half + self.pad + (half - side) // 2, body.y, side, side)
+        self.blit(self.v.reading_picture(f"resp{j}", side, lambda: picture(to_rgb(r.map), side)), b)
         self.put("on this drawing", self.small, self.th.muted, "midtop", (b.centerx, b.bottom + 2), max_w=half)
         y = a.bottom + round(self.small * 1.6) + self.pad
         fires = f"fires {r.activation:.2f}" if r.activation > 0 else f"silent ({r.preactivation:+.2f} < 0)"
@@ -769,7 +877,7 @@ class _Frame:
             x = round(chart.x + col * (d + 0.25))
             h = round(float(r.votes[d]) / lim * (chart.h - lab) / 2)
             bar = Rect(x, mid - max(h, 0), max(round(col / 2), 2), abs(h) or 1)
-            pygame.draw.rect(self.s, ORANGE if h >= 0 else BLUE, bar)
+            self.bar(bar, ORANGE if h >= 0 else BLUE)
             self.put(str(d), self.small, self.th.text, "midbottom", (x + col / 4, chart.bottom))
         pygame.draw.line(self.s, self.th.muted, (chart.x, mid), (chart.right, mid))
 

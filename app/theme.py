@@ -8,6 +8,7 @@ from pathlib import Path
 import pygame
 
 Colour = tuple[int, int, int]
+SMALLEST_TYPE = 7  # px: text is never shrunk below this to fit, in any view
 
 _HERE = Path(__file__).parent
 # DejaVu Sans ships with the app (see FONTS-LICENSE.txt) so every machine renders the same, with
@@ -120,7 +121,7 @@ class TextCache:
         return surf
 
     def fit(self, text: str, size: int, colour: Colour, bold: bool = False, max_w: float = 0,
-            smallest: int = 7) -> pygame.Surface:
+            smallest: int = SMALLEST_TYPE) -> pygame.Surface:
         """Text at `size`, or smaller (not below `smallest`) until it is no wider than max_w (0: any)."""
         img = self.render(text, size, colour, bold)
         if max_w > 0 and img.get_width() > max_w:

@@ -18,10 +18,12 @@ import pygame
 import pytest
 
 import main as main_module
-from app import keys
+from app import demo, keys
 from app.app import App
 from app.panels import INSIDE, PLAIN
-from model.config import CLASSES, INPUTS
+from app.startup import load_recogniser
+from app.window import MIN_SIZE
+from model.config import BUNDLED_WEIGHTS, CLASSES, INPUTS
 from model.mlp import MLP
 from model.recognise import Recogniser
 
@@ -347,5 +349,72 @@ def test_the_output_panel_is_legible_and_everything_in_it_fits(
             assert voters.contains(r), f"{r} spills out of the voters' card {voters}"
         for r1, r2 in combinations(state._voters, 2):
             assert not r1.colliderect(r2), f"the voters' {r1} and {r2} overlap"
+    finally:
+        pygame.quit()
+
+
+# Small windows, in both looks: a teacher may run classroom mode in a window on a small projector.
+# 560x420 is the smallest window the app allows; square and portrait windows put the panel under
+# the canvas (wide and short at 560x560 and 600x800); 1280x720 is a common projector.
+SMALL = [MIN_SIZE, (640, 480), (800, 600), (1024, 768), (560, 560), (600, 800), (600, 900), (1280, 720)]
+
+
+def _misfits(a: App) -> list[str]:
+    """What the inside view drew last frame outside its card, or on something else it drew."""
+    state = a.panels[INSIDE].state
+    panel, bad = a.layout.panel, []
+    cards = {tuple(card) for _, _, card in state._drawn}
+    for c1, c2 in combinations(cards, 2):
+        if pygame.Rect(c1).colliderect(c2):
+            bad.append(f"cards {c1} and {c2} overlap")
+    for what, where, card in state._drawn:
+        if not panel.contains(card):
+            bad.append(f"card {card} leaves the panel {panel}")
+        if not card.contains(where):
+            bad.append(f"{what!r} {where} is cut by its card {card}")
+    for (w1, r1, _), (w2, r2, _) in combinations(state._drawn, 2):
+        if r1.colliderect(r2):
+            bad.append(f"{w1!r} {r1} overlaps {w2!r} {r2}")
+    return bad
+
+
+@pytest.mark.skipif(not BUNDLED_WEIGHTS.is_file(), reason=f"{BUNDLED_WEIGHTS.name} not trained yet")
+@pytest.mark.parametrize("classroom", [False, True], ids=["desk", "classroom"])
+@pytest.mark.parametrize("size", SMALL, ids=[f"{w}x{h}" for w, h in SMALL])
+def test_nothing_in_the_inside_view_is_cut_or_overlaps_at_small_windows(
+    home: Path, user_of, size: tuple[int, int], classroom: bool
+) -> None:
+    """Every text, picture and button of the overview and the gallery lies inside its card and on
+    nothing else: empty, with a sure 3, a "not sure" 4 / 9 and a scribble that is no digit."""
+    from app.readout import verdict
+    from app.screenshots import four_or_nine, scribble
+
+    a = App(load_recogniser(BUNDLED_WEIGHTS), classroom=classroom, fullscreen=False, size=size)
+    try:
+        pygame.event.clear()
+        user = user_of(a)
+        user.key(pygame.K_n, "n")
+        state = a.panels[INSIDE].state
+        state.selected = int(a.reader.units.order[0])  # the gallery's unit panel shows a unit
+        problems = []
+        for kind, strokes in (
+            ("nothing", []),
+            ("sure", [demo.three(side=a.layout.canvas.w)]),
+            ("unsure", four_or_nine()),
+            ("not-digit", [scribble()]),
+        ):
+            a.drawing.clear()
+            for stroke in strokes:
+                user.stroke(stroke)
+            a.step()
+            got = verdict(a.reading, a.recogniser.thresholds).kind if a.reading is not None else "nothing"
+            assert got == kind, f"the drawing meant to be {kind!r} reads {got!r}"
+            for gallery in (False, True):
+                state.gallery = gallery
+                a.step()
+                assert state._drawn, "the view says what it drew"
+                page = "gallery" if gallery else "overview"
+                problems += [f"{kind}, {page}: {p}" for p in _misfits(a)]
+        assert not problems, f"{len(problems)} problems, e.g.\n" + "\n".join(problems[:12])
     finally:
         pygame.quit()
