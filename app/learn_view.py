@@ -838,8 +838,10 @@ class _Frame:
             for pt in pts[-1:]:
                 pygame.draw.circle(self.s, self.th.accent, pt, max(3, self.line * 2))
         else:
-            self.put("the curve starts after the first steps", self.small, self.th.faint, "center", plot.center,
-                     max_w=plot.w - 2 * self.pad)
+            room = plot.w - 2 * self.pad
+            words = next((t for t in ("the curve starts after the first steps", "the curve starts soon")
+                          if self.p.text.fonts.get(self.small).size(t)[0] <= room), "starts soon")
+            self.put(words, self.small, self.th.faint, "center", plot.center, max_w=room)
 
     def grid(self, rect: Rect, what: str) -> None:
         v = self.p.job.view
@@ -873,7 +875,8 @@ class _Frame:
             pygame.draw.rect(self.s, self.th.good if ok else self.th.warn, t.inflate(4, 4), width=max(2, self.line))
             self.note("digit", t.inflate(4, 4))
             if not ok:  # the wrong answer in the picture's corner: part of the picture, not remembered apart
-                self.p.text.put(self.s, str(int(preds[i])), max(self.small, cell // 3), self.th.warn, "bottomright",
+                answer = str(int(preds[i])) if int(preds[i]) < CLASSES else CROSS  # the cross: "not a digit"
+                self.p.text.put(self.s, answer, max(self.small, cell // 3), self.th.warn, "bottomright",
                                 (t.right - 1, t.bottom + 1), True)
         if self.p.task != "finetune":
             top = y0 + rows * step + self.gap
