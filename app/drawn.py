@@ -1,9 +1,10 @@
-"""What a view drew in its last frame, for the tests that check nothing is cut or overlaps.
+"""What a view drew in its last frame: where each thing went and in which card.
 
-Each view keeps a list it refills every frame: one entry per text, picture, bar or button it drew,
-(what, where, the card or panel it belongs to). Appending a tuple costs nothing next to a blit, and
-tests/drawn.py checks the list: each thing inside its card, each card inside the window, no two
-things on each other.
+Each view (app/view.py, app/inside_view.py, app/learn_view.py) keeps a list it refills every frame:
+one entry per text, picture, bar or button it drew, (what, where, the card or panel it belongs to).
+Appending a tuple costs nothing next to a blit. The Learn view asks `fits` whether its page fit
+(else it draws it again smaller); tests/drawn.py checks the lists in full: each thing inside its
+card, each card inside the window, no two things on each other.
 """
 
 from __future__ import annotations
