@@ -25,6 +25,7 @@ import pygame
 from pygame import Rect
 
 from app import marks
+from app.drawn import Drawn
 from app.readout import CROSS, HATCHED, SOLID, Verdict, output_rows, percentages
 from app.readout import verdict as judge
 from app.theme import SMALLEST_TYPE, Colour, Fonts, TextCache, Theme
@@ -61,7 +62,7 @@ class InsideState:
     _voters: list[Rect] = field(default_factory=list)  # the voters' labels, pictures and numbers
     _output_rows: list[dict[str, Rect]] = field(default_factory=list)  # each row: "row" and its parts
     # Every text, picture and button of the last frame: (what, where, the card it belongs to).
-    _drawn: list[tuple[str, Rect, Rect]] = field(default_factory=list)
+    _drawn: Drawn = field(default_factory=list)  # app/drawn.py
     _jump: bool = False  # show the selected unit's gallery page next time the gallery is drawn
 
     def unit_at(self, pos: tuple[int, int]) -> int | None:

@@ -18,9 +18,11 @@ from dataclasses import dataclass, field
 
 from pygame import Rect
 
+from app.theme import LINE, SMALLEST_TYPE
 from model.config import CLASSES, DIGITS, FIELD
 
 CAPTION_EMS = 12  # "what the network sees" is 11.4 ems wide in DejaVu Sans, more when small
+PCT_EMS = 3.25  # "100%" in the bold face is 3.0 to 3.25 ems wide (the most at the smallest sizes)
 CLASSROOM_BOOST = 1.3  # type and spacing grow this much more in classroom mode: read from the back row
 
 
@@ -78,6 +80,7 @@ class Layout:
     bars_vertical: bool = False  # ten columns side by side instead of ten rows
     bar_slots: tuple[BarSlot, ...] = ()  # one per digit, inside `bars`
     pct_size: int = 0  # type size of the percentages beside (or above) the bars
+    label_size: int = 0  # type size of the digits beside (or under) the bars
     status: Rect = field(default_factory=Rect)
     panel: Rect = field(default_factory=Rect)  # the side panel (the inside view); empty in the plain view
     model_label: Rect = field(default_factory=Rect)  # which model reads, when the header has no room for it
@@ -210,8 +213,8 @@ def _brush(brush: Rect, s: float) -> dict[str, Rect]:
 def _card(card: Rect, s: float, types: TypeScale) -> dict[str, Rect]:
     """The prediction card's inside: "Prediction" in its top-left corner, the headline under it."""
     pad = round(12 * s)
-    title = Rect(card.x + pad, card.y + pad, max(card.w - 2 * pad, 1), types.small)
-    body = Rect(title.x, title.bottom, title.w, max(card.h - 2 * pad - types.small, 1))
+    title = Rect(card.x + pad, card.y + pad, max(card.w - 2 * pad, 1), round(types.small * LINE))
+    body = Rect(title.x, title.bottom, title.w, max(card.h - 2 * pad - title.h, 1))
     return {"prediction_title": title, "prediction_body": body}
 
 
@@ -254,7 +257,7 @@ def _panel(panel: Rect, s: float, gap: int, types: TypeScale) -> dict:
         pred_w = max(round(panel.w * 0.24), 1)
         prediction = Rect(panel.x, panel.y, pred_w, panel.h)
         cap_w = max(preview_side, caption_w)
-        caption = Rect(prediction.right + gap, panel.y + preview_side, cap_w, caption_h)
+        caption = Rect(prediction.right + gap, panel.y + preview_side + 1, cap_w, caption_h)
         preview = Rect(caption.centerx - preview_side // 2, panel.y, preview_side, preview_side)
         bars_x = caption.right + gap
         bars = Rect(bars_x, panel.y, max(panel.right - bars_x, 1), panel.h)
@@ -271,11 +274,12 @@ def _panel(panel: Rect, s: float, gap: int, types: TypeScale) -> dict:
     preview_side = _whole_cells(min(readout_h - caption_h, panel.w * 0.42))
     top = header.bottom + gap // 2
     preview = Rect(panel.right - preview_side, top, preview_side, preview_side)
+    # The caption starts a pixel under the preview: the preview's border line is drawn there.
     if caption_w <= preview_side:
-        caption = Rect(preview.x, preview.bottom, preview_side, caption_h)
+        caption = Rect(preview.x, preview.bottom + 1, preview_side, caption_h)
         card_h = preview_side + caption_h  # the card reaches down to the caption's baseline
     else:  # flush right under the preview, reaching left under the card, which stops above it
-        caption = Rect(panel.right - caption_w, preview.bottom, caption_w, caption_h)
+        caption = Rect(panel.right - caption_w, preview.bottom + 1, caption_w, caption_h)
         card_h = preview_side
     prediction = Rect(panel.x, top, max(preview.x - gap - panel.x, 1), card_h)
     bars_top = caption.bottom + gap
@@ -295,18 +299,32 @@ def _bar_slots(area: Rect, vertical: bool, s: float, types: TypeScale) -> dict:
     if vertical:
         col_w = area.w / CLASSES
         thick = max(4, round(min(col_w * 0.5, 40 * s)))
-        pct_h, label_h = round(types.small * 1.5), round(types.label * 1.4)
+        # "100%" wider than its column (a narrow window): the percentages take two staggered rows,
+        # the odd digits' a row lower, so each may be 1.6 columns wide; the outer two keep to the
+        # area's edges.
+        size = min(types.small, int(col_w * 0.9 / PCT_EMS))
+        rows = 1 if size >= SMALLEST_TYPE else 2
+        size = max(min(types.small, int(col_w * (0.9 if rows == 1 else 1.6) / PCT_EMS)), SMALLEST_TYPE)
+        line = round(size * LINE)
+        pct_h, label_h = line * rows + round(types.small * 0.3), round(types.label * 1.4)
         top, bottom = area.y + pct_h, area.bottom - label_h
         for d in DIGITS:
             cx = round(area.x + col_w * (d + 0.5))
             track = Rect(cx - thick // 2, top, thick, max(bottom - top, 4))
-            slots.append(BarSlot(d, (cx, area.bottom), "midbottom", track, (cx, area.y), "midtop", True))
-        return dict(bar_slots=tuple(slots), pct_size=types.small)
+            pct_y = area.y + line * (d % rows)
+            pct_at, anchor = (cx, pct_y), "midtop"
+            if rows > 1 and d in (DIGITS[0], DIGITS[-1]):
+                pct_at, anchor = ((area.x, pct_y), "topleft") if d == DIGITS[0] else ((area.right, pct_y), "topright")
+            slots.append(BarSlot(d, (cx, area.bottom), "midbottom", track, pct_at, anchor, True))
+        return dict(bar_slots=tuple(slots), pct_size=size, label_size=types.label)
     row_h = area.h / CLASSES
     thick = max(4, round(min(row_h * 0.56, 34 * s)))
-    label_w = round(types.label * 1.3)
-    # "100%" in the bold face is about 3.1 ems wide, plus a little air before the bar.
-    pct_w = round(types.body * 3.1) + round(10 * s)
+    # The digits and percentages no taller than a row (a short window in classroom mode).
+    label_size = max(min(types.label, int(row_h / LINE)), SMALLEST_TYPE)
+    pct_size = max(min(types.body, int(row_h / LINE)), SMALLEST_TYPE)
+    label_w = round(label_size * 1.3)
+    # "100%" in the bold face, plus a little air before the bar.
+    pct_w = round(pct_size * PCT_EMS) + round(10 * s)
     track_x = area.x + label_w
     track_w = max(area.w - label_w - pct_w, 4)
     for d in DIGITS:
@@ -315,7 +333,7 @@ def _bar_slots(area: Rect, vertical: bool, s: float, types: TypeScale) -> dict:
         slots.append(
             BarSlot(d, (area.x + label_w // 2, cy), "center", track, (area.right, cy), "midright", False)
         )
-    return dict(bar_slots=tuple(slots), pct_size=types.body)
+    return dict(bar_slots=tuple(slots), pct_size=pct_size, label_size=label_size)
 
 
 def _whole_cells(side: float) -> int:

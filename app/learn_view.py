@@ -33,8 +33,9 @@ import numpy as np
 import pygame
 from pygame import Rect
 
+from app.drawn import Drawn, fits
 from app.readout import CROSS
-from app.theme import Colour, Fonts, TextCache, Theme
+from app.theme import LINE, SMALLEST_TYPE, Colour, Fonts, TextCache, Theme
 from model.atomic import atomic_write
 from model.config import BUNDLED_WEIGHTS, CLASSES, INPUTS
 from model.jobs import (
@@ -57,6 +58,8 @@ MNIST_TRAIN = 55_000  # MNIST's 60,000 training digits less the 5,000 kept for v
 # a busy 2-core machine; replaced by this machine's own rate after its first finished training.
 SECONDS_PER_UNIT = 1.7e-7
 STARTUP_S = 6.0  # starting the process, reading MNIST, scoring the test set at the end
+MESSAGE_LINES = 3  # the most lines of messages under a page
+SMALLEST_SCALE = 0.45  # a page is not shrunk further to fit: there the type is at its floors (_Frame)
 CHECK_EVERY_S = 1.0  # how often the drawings file is looked at for new labels
 
 
@@ -180,6 +183,8 @@ class LearnPanel:
         self._checked = 0.0
         self._rated = False  # this machine's speed was learnt from the current job
         self._buttons: dict[str, tuple[Rect, bool]] = {}  # name -> (where, enabled), from the last frame
+        self._drawn: Drawn = []  # what the last frame drew where, in which card (app/drawn.py)
+        self._fitted: tuple[tuple, float] = ((), 1.0)  # (the page and panel it was for, the scale that fitted)
         self._grid: tuple[object, int, list[pygame.Surface]] | None = None  # (started, cell, pictures)
         self.refresh()
 
@@ -412,8 +417,22 @@ class LearnPanel:
     def draw(self, surface: pygame.Surface, rect: Rect, theme: Theme, scale: float,
              pointer: tuple[int, int] | None = None) -> None:
         """Paint the panel into `rect`; remembers where its buttons went for `handle`."""
-        self._buttons = {}
-        _Frame(self, surface, Rect(rect), theme, scale, pointer).paint()
+        # A small window: the whole page is drawn again with smaller type and spacing until all of
+        # it lies inside its cards and the panel (the scale found is kept while the page stays).
+        rect = Rect(rect)
+        key = (rect.size, scale, self.page, self.task, len(self.message), self.in_use is not None)
+        s = self._fitted[1] if self._fitted[0] == key else scale
+        clip = surface.get_clip()
+        surface.set_clip(rect.clip(clip))
+        while True:
+            self._buttons, self._drawn = {}, []
+            surface.fill(theme.background, rect)
+            _Frame(self, surface, rect, theme, s, pointer).paint()
+            if fits(self._drawn, rect) or s <= SMALLEST_SCALE:
+                break
+            s = max(s * 0.9, SMALLEST_SCALE)
+        surface.set_clip(clip)
+        self._fitted = (key, s)
 
     def button(self, name: str) -> tuple[Rect, bool] | None:
         """Where button `name` was drawn in the last frame and whether it was enabled (None: not drawn)."""
@@ -435,13 +454,22 @@ class LearnPanel:
 
 
 def wrap(text: str, width: int, measure) -> list[str]:
-    """`text` in lines no wider than `width` (as `measure` says), broken between words."""
+    """`text` in lines no wider than `width` (as `measure` says), broken between words; a word
+    wider than that on its own (a path) is broken where it must be, after a "/" if it can."""
     out: list[str] = []
     for word in text.split(" "):
         if out and measure(f"{out[-1]} {word}") <= width:
             out[-1] = f"{out[-1]} {word}"
-        else:
-            out.append(word)
+            continue
+        while measure(word) > width and len(word) > 1:
+            cut = len(word) - 1
+            while cut > 1 and measure(word[:cut]) > width:
+                cut -= 1
+            slash = word.rfind("/", 0, cut) + 1
+            cut = slash if slash > cut // 2 else cut
+            out.append(word[:cut])
+            word = word[cut:]
+        out.append(word)
     return out or [""]
 
 
@@ -458,6 +486,7 @@ class _Frame:
     def __init__(self, panel: LearnPanel, surface: pygame.Surface, rect: Rect, theme: Theme, scale: float,
                  pointer) -> None:
         self.p, self.s, self.r, self.th, self.pointer = panel, surface, rect, theme, pointer
+        self._in = rect  # the card being drawn (the panel itself outside the cards)
         self.title = max(10, round(26 * scale))
         self.body = max(9, round(19 * scale))
         self.small = max(8, round(16 * scale))
@@ -473,19 +502,28 @@ class _Frame:
         return self.p.text.fit(text, size, colour, bold, max_w)
 
     def put(self, text: str, size: int, colour: Colour, anchor: str, pos, bold: bool = False,
-            max_w: float = 0) -> Rect:
-        return self.p.text.put(self.s, text, size, colour, anchor, pos, bold, max_w)
+            max_w: float = 0, card: Rect | None = None) -> Rect:
+        """Text placed by `anchor`, remembered with `card` (None: the card being drawn)."""
+        return self.note(text, self.p.text.put(self.s, text, size, colour, anchor, pos, bold, max_w), card)
+
+    def note(self, what: str, where: Rect, card: Rect | None = None) -> Rect:
+        """Remember that `what` was drawn at `where`, in `card` (None: the card being drawn)."""
+        self.p._drawn.append((what, Rect(where), Rect(card or self._in)))
+        return where
 
     def card(self, rect: Rect, heading: str, right: str = "") -> Rect:
         """A panel with a heading (and a note on its right if it fits); returns the space under it."""
         pygame.draw.rect(self.s, self.th.panel, rect, border_radius=self.radius)
+        self._in = Rect(rect)
         p = self.pad
         head = self.put(heading, self.body, self.th.text, "topleft", (rect.x + p, rect.y + p), bold=True,
                         max_w=rect.w - 2 * p)
         if right:
             r_img = self.img(right, self.small, self.th.muted)
             if r_img.get_width() <= rect.w - 3 * p - head.w:
-                self.s.blit(r_img, r_img.get_rect(bottomright=(rect.right - p, head.bottom - 2)))
+                where = r_img.get_rect(bottomright=(rect.right - p, head.bottom - 2))
+                self.s.blit(r_img, where)
+                self.note(right, where)
         top = head.bottom + p // 2
         return Rect(rect.x + p, top, rect.w - 2 * p, max(rect.bottom - p - top, 1))
 
@@ -507,7 +545,8 @@ class _Frame:
             pygame.draw.rect(self.s, self.th.text, rect, width=self.line, border_radius=self.radius)
         elif not selected and not primary:
             pygame.draw.rect(self.s, self.th.border, rect, width=1, border_radius=self.radius)
-        self.put(label, size, colour, "center", rect.center, bold=True, max_w=rect.w - self.pad)
+        # A button is a card of its own, its label in it.
+        self.put(label, size, colour, "center", rect.center, bold=True, max_w=rect.w - self.pad, card=rect)
         self.p._buttons[name] = (rect, enabled)
         return rect
 
@@ -523,6 +562,13 @@ class _Frame:
             r = self.button(name, label, Rect(x, y, min(w, right - x), h), size, **opts)
             x, bottom = r.right + self.pad, max(bottom, r.bottom)
         return bottom
+
+    def labelled(self, label: str, note: str, x: int, y: int, right: int) -> None:
+        """A bold label from (x, y) and, right-aligned on its line, a note if there is room for it."""
+        head = self.put(label, self.body, self.th.text, "topleft", (x, y), bold=True, max_w=right - x)
+        room = right - head.right - self.pad
+        if self.img(note, self.small, self.th.muted).get_width() <= room:
+            self.put(note, self.small, self.th.muted, "topright", (right, y + 2))
 
     def choice_row(self, prefix: str, choices: tuple[int, ...], current: int, x: int, y: int, w: int) -> int:
         """Equal buttons across w, the current one lit; returns the bottom."""
@@ -549,8 +595,13 @@ class _Frame:
             return 0
         colour = {"good": self.th.good, "warn": self.th.warn}.get(self.p.message_kind, self.th.muted)
         font = self.p.text.fonts.get(self.body)
-        # A path may be one long "word": wrapped lines are at most as wide as the panel, or shrunk to it.
-        msg = [line for t in self.p.message for line in wrap(t, self.r.w, lambda s: font.size(s)[0])][-3:]
+        # The latest messages that fit in MESSAGE_LINES lines (a long path is broken into lines too).
+        msg: list[str] = []
+        for lines in reversed([wrap(t, self.r.w, lambda s: font.size(s)[0]) for t in self.p.message]):
+            if msg and len(msg) + len(lines) > MESSAGE_LINES:
+                break
+            msg = lines + msg
+        msg = msg[-MESSAGE_LINES:]
         h = round(self.body * 1.45) * len(msg)
         y = self.r.bottom - h
         for t in msg:
@@ -576,8 +627,10 @@ class _Frame:
             label = "Back to the bundled model"
             bw, bh = self.button_size(label, self.body)
             button = self.button("bundled", label, Rect(area.right - bw, area.y, bw, bh))
-            self.put(f"The canvas reads with {self.p.in_use}", self.body, self.th.good, "midleft",
-                     (area.x, button.centery), bold=True, max_w=button.x - area.x - self.pad)
+            room = button.x - area.x - self.pad  # cut short if need be: the button says what matters
+            words = self.p.text.shorten(f"The canvas reads with {self.p.in_use}",
+                                        max(round(self.body * 0.8), SMALLEST_TYPE), room, bold=True)
+            self.put(words, self.body, self.th.good, "midleft", (area.x, button.centery), bold=True, max_w=room)
             area = Rect(area.x, button.bottom + g, area.w, max(area.bottom - button.bottom - g, 1))
         if area.w >= area.h * 1.2:
             w = (area.w - g) // 2
@@ -605,13 +658,9 @@ class _Frame:
                      size=self.title)
             return
         y += self.pad
-        self.put("Hidden neurons", self.body, self.th.text, "topleft", (x, y), bold=True)
-        self.put("more: slower, a little better", self.small, self.th.muted, "topright", (body.right, y + 2),
-                 max_w=w / 2)
+        self.labelled("Hidden neurons", "more: slower, a little better", x, y, body.right)
         y = self.choice_row("hidden", HIDDEN_CHOICES, p.hidden, x, y + round(self.body * 1.5), w) + self.pad
-        self.put("Epochs", self.body, self.th.text, "topleft", (x, y), bold=True)
-        self.put("passes over the digits", self.small, self.th.muted, "topright", (body.right, y + 2),
-                 max_w=w / 2)
+        self.labelled("Epochs", "passes over the digits", x, y, body.right)
         y = self.choice_row("epochs", EPOCH_CHOICES, p.epochs, x, y + round(self.body * 1.5), w) + self.pad
         est = p.estimate()
         self.put(f"784 \u2192 {p.hidden:,} \u2192 10 neurons \u00b7 about {duration(est)} here", self.body,
@@ -662,6 +711,7 @@ class _Frame:
                        self.body, self.th.text, body.x, body.y + self.pad, body.w)
         bar = Rect(body.x, y + self.pad, body.w, max(6, round(self.body * 0.6)))
         pygame.draw.rect(self.s, self.th.track, bar, border_radius=bar.h // 2)
+        self.note("progress", bar)
         fill = Rect(bar.x, bar.y, round(bar.w * min(done / total, 1.0)), bar.h)
         if fill.w >= 2:
             pygame.draw.rect(self.s, self.th.accent, fill, border_radius=bar.h // 2)
@@ -720,6 +770,7 @@ class _Frame:
         bar_y = y + round(self.body * 1.6)
         bar = Rect(x, bar_y, cancel.x - x - self.pad, max(6, round(self.body * 0.6)))
         pygame.draw.rect(self.s, self.th.track, bar, border_radius=bar.h // 2)
+        self.note("progress", bar)
         if total:
             fill = Rect(bar.x, bar.y, round(bar.w * min(done / total, 1.0)), bar.h)
             if fill.w >= 2:
@@ -751,12 +802,19 @@ class _Frame:
         total = v.started.epochs if v.started else max(self.p.epochs, 1)
         axis_w = self.p.text.fonts.get(self.small).size("0.00")[0] + self.pad // 2
         label_h = round(self.small * 1.5)
+        if body.h < 4 * label_h:  # no room for a chart (a small window): the latest loss in words
+            words = f"loss {v.losses[-1][1]:.2f} after epoch {v.losses[-1][0]:.1f}" if v.losses else "starting\u2026"
+            self.put(words, self.small, self.th.text, "topleft", body.topleft, max_w=body.w)
+            return
         plot = Rect(body.x + axis_w, body.y + label_h, max(body.w - axis_w - self.pad // 2, 1),
                     max(body.h - 2 * label_h - label_h, 1))
         top = max((loss for _, loss in v.losses), default=2.5) * 1.1
         pygame.draw.line(self.s, self.th.muted, plot.bottomleft, plot.bottomright)
         pygame.draw.line(self.s, self.th.muted, plot.topleft, plot.bottomleft)
-        for frac in (0.0, 0.5, 1.0):
+        self.note("x axis", Rect(plot.x, plot.bottom, plot.w + 1, 1))
+        self.note("y axis", Rect(plot.x, plot.y, 1, plot.h))
+        line = round(self.small * LINE)
+        for frac in (0.0, 0.5, 1.0) if plot.h >= 2 * line else (0.0, 1.0) if plot.h >= line else (1.0,):
             yy = plot.bottom - frac * plot.h
             self.put(f"{top * frac:.2f}", self.small, self.th.muted, "midright", (plot.x - 4, yy))
         # Epoch lines, each with the validation accuracy reached there.
@@ -780,8 +838,10 @@ class _Frame:
             for pt in pts[-1:]:
                 pygame.draw.circle(self.s, self.th.accent, pt, max(3, self.line * 2))
         else:
-            self.put("the curve starts after the first steps", self.small, self.th.faint, "center", plot.center,
-                     max_w=plot.w)
+            room = plot.w - 2 * self.pad
+            words = next((t for t in ("the curve starts after the first steps", "the curve starts soon")
+                          if self.p.text.fonts.get(self.small).size(t)[0] <= room), "starts soon")
+            self.put(words, self.small, self.th.faint, "center", plot.center, max_w=room)
 
     def grid(self, rect: Rect, what: str) -> None:
         v = self.p.job.view
@@ -809,12 +869,15 @@ class _Frame:
             seen[int(lab)] += 1
             self.s.blit(pics[i], t)
             if preds is None:
+                self.note("digit", t)
                 continue
             ok = int(preds[i]) == int(lab)
             pygame.draw.rect(self.s, self.th.good if ok else self.th.warn, t.inflate(4, 4), width=max(2, self.line))
-            if not ok:
-                self.put(str(int(preds[i])), max(self.small, cell // 3), self.th.warn, "bottomright",
-                         (t.right - 1, t.bottom + 1), bold=True)
+            self.note("digit", t.inflate(4, 4))
+            if not ok:  # the wrong answer in the picture's corner: part of the picture, not remembered apart
+                answer = str(int(preds[i])) if int(preds[i]) < CLASSES else CROSS  # the cross: "not a digit"
+                self.p.text.put(self.s, answer, max(self.small, cell // 3), self.th.warn, "bottomright",
+                                (t.right - 1, t.bottom + 1), True)
         if self.p.task != "finetune":
             top = y0 + rows * step + self.gap
             self.epoch_table(Rect(body.x, top, body.w, body.bottom - top))
@@ -861,7 +924,9 @@ class _Frame:
                 if stage is None or not np.isfinite(stage.per_digit[k]):
                     continue
                 h = round(plot.h * stage.per_digit[k])
-                pygame.draw.rect(self.s, colour, Rect(round(x + j * (bar_w + 2)), plot.bottom - h, bar_w, max(h, 1)))
+                bar = Rect(round(x + j * (bar_w + 2)), plot.bottom - h, bar_w, max(h, 1))
+                pygame.draw.rect(self.s, colour, bar)
+                self.note("bar", bar)
             shown = a if a is not None else b
             self.put(str(k), self.body, self.th.text, "midtop", (plot.x + col * (k + 0.5), plot.bottom + 2), bold=True)
             if shown.counts[k] == 0:

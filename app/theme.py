@@ -9,6 +9,7 @@ import pygame
 
 Colour = tuple[int, int, int]
 SMALLEST_TYPE = 7  # px: text is never shrunk below this to fit, in any view
+LINE = 1.3  # a line of text is this many ems tall at most (DejaVu Sans: 1.17, 1.29 at 7 px)
 
 _HERE = Path(__file__).parent
 # DejaVu Sans ships with the app (see FONTS-LICENSE.txt) so every machine renders the same, with
@@ -125,8 +126,22 @@ class TextCache:
         """Text at `size`, or smaller (not below `smallest`) until it is no wider than max_w (0: any)."""
         img = self.render(text, size, colour, bold)
         if max_w > 0 and img.get_width() > max_w:
-            img = self.render(text, max(smallest, int(size * max_w / img.get_width())), colour, bold)
+            # Width is not quite proportional to size (hinting): a step or two more may be needed.
+            size = max(smallest, int(size * max_w / img.get_width()))
+            img = self.render(text, size, colour, bold)
+            while img.get_width() > max_w and size > smallest:
+                size -= 1
+                img = self.render(text, size, colour, bold)
         return img
+
+    def shorten(self, text: str, size: int, max_w: float, bold: bool = False) -> str:
+        """`text`, cut short with an ellipsis if it is wider than max_w at `size` ("" if nothing fits)."""
+        font = self.fonts.get(size, bold)
+        if font.size(text)[0] <= max_w:
+            return text
+        while text and font.size(text + "\u2026")[0] > max_w:
+            text = text[:-1]
+        return text.rstrip() + "\u2026" if text else ""
 
     def put(self, surface: pygame.Surface, text: str, size: int, colour: Colour, anchor: str, pos,
             bold: bool = False, max_w: float = 0) -> pygame.Rect:

@@ -14,12 +14,13 @@ import pygame
 import pygame.gfxdraw
 
 from app import marks
+from app.drawn import Drawn
 from app.ink import InkLayer
 from app.keys import BINDINGS
 from app.layout import Layout
 from app.panels import INSIDE, LEARN, PLAIN, Panel
 from app.readout import CROSS, HATCHED, SOLID, Verdict, percentages, verdict
-from app.theme import Colour, Fonts, TextCache, Theme
+from app.theme import SMALLEST_TYPE, Colour, Fonts, TextCache, Theme
 from model.answer import Thresholds
 from model.config import CLASSES, FIELD
 from model.drawing import Drawing
@@ -72,6 +73,7 @@ class View:
         self._preview: pygame.Surface | None = None
         self._shade: pygame.Surface | None = None
         self.help_rect: pygame.Rect | None = None  # where the help card was last drawn, if it was
+        self.drawn: Drawn = []  # what the last frame drew where, in which card (app/drawn.py)
 
     # -- the frame ---------------------------------------------------------------------------------
 
@@ -79,6 +81,7 @@ class View:
         """Paint the frame; `panel` (the open side panel, if any) paints into `layout.panel`."""
         lay, th = scene.layout, scene.theme
         surface.fill(th.background)
+        self.drawn = []
         self._canvas(surface, scene)
         self._toolbar(surface, scene)
         if lay.header.h:
@@ -107,7 +110,8 @@ class View:
         pygame.draw.rect(surface, th.border, rect.inflate(2, 2), width=max(1, round(lay.scale)))
         if scene.drawing.is_empty:
             self._text(
-                surface, "Draw a digit", lay.type.prompt, th.muted, rect.center, "center", max_w=rect.w * 0.9
+                surface, "Draw a digit", lay.type.prompt, th.muted, rect.center, "center", max_w=rect.w * 0.9,
+                card=rect,
             )
             hint = "right button or E erases" if rect.w > 260 else ""
             self._text(
@@ -118,6 +122,7 @@ class View:
                 (rect.centerx, rect.centery + lay.type.prompt),
                 "midtop",
                 max_w=rect.w * 0.9,
+                card=rect,
             )
         p = scene.pointer
         if p is None or not rect.collidepoint(p) or scene.show_help:
@@ -140,17 +145,19 @@ class View:
         if dot.w > 2 * dot_r + 4:
             pygame.gfxdraw.aacircle(surface, dot.centerx, dot.centery, dot_r, th.ink)
             pygame.gfxdraw.filled_circle(surface, dot.centerx, dot.centery, dot_r, th.ink)
+            self.drawn.append(("brush dot", pygame.Rect(0, 0, 2 * dot_r + 1, 2 * dot_r + 1).move(
+                dot.centerx - dot_r, dot.centery - dot_r), lay.toolbar))
         colour = th.muted if not scene.eraser_mode else th.eraser
         # The longest wording that fits (the toolbar is narrow with the inside view open).
         words = (f"Brush {scene.brush_px} px", f"{scene.brush_px} px") if not scene.eraser_mode else ("Eraser on", "")
         label = next((t for t in words if self.text.render(t, lay.type.body, colour).get_width() <= text.w), "")
-        self._text(surface, label, lay.type.body, colour, text.midleft, "midleft")
+        self._text(surface, label, lay.type.body, colour, text.midleft, "midleft", card=lay.toolbar)
         # The keys that change it, if there is room for them: a reminder, not essential.
         hint = "[ ]" if not scene.eraser_mode else "E: pen"
         used = self.text.render(label, lay.type.body, colour).get_width() + lay.type.body * 3 // 4
         hint_img = self.text.render(hint, lay.type.body, th.faint)
         if used + hint_img.get_width() <= text.w:
-            surface.blit(hint_img, hint_img.get_rect(midleft=(text.x + used, text.centery)))
+            self._blit(surface, hint_img, hint_img.get_rect(midleft=(text.x + used, text.centery)), hint, lay.toolbar)
         names = {"view": "Inside", "learn": "Learn", "undo": "Undo", "eraser": "Eraser", "clear": "Clear"}
         enabled = {
             "view": True,
@@ -171,12 +178,14 @@ class View:
             )
             pygame.draw.rect(surface, fill, rect, border_radius=lay.radius)
             colour = th.text if enabled[name] else th.faint
-            self._text(surface, names[name], lay.type.body, colour, rect.center, "center", max_w=rect.w - 6)
+            # A button is a card of its own (inside the toolbar), its label in it.
+            self._text(surface, names[name], lay.type.body, colour, rect.center, "center", max_w=rect.w - 6,
+                       card=rect)
 
     def _header(self, surface: pygame.Surface, scene: Scene) -> None:
         lay, th = scene.layout, scene.theme
         r = lay.header
-        self._text(surface, "Digitpad", lay.type.title, th.text, (r.x, r.centery), "midleft", bold=True)
+        self._text(surface, "Digitpad", lay.type.title, th.text, (r.x, r.centery), "midleft", bold=True, card=r)
         x = r.x + self.text.render("Digitpad", lay.type.title, th.text, True).get_width() + lay.type.body
         # Then the keys on the right and which model is reading (unless the layout put that in the
         # prediction card), in the first wording that fits.
@@ -188,36 +197,44 @@ class View:
             room = r.right - right.get_width() - lay.type.body - x
             if right.get_width() <= r.right - x and self.text.render(label, size, th.muted).get_width() <= room:
                 break
-        surface.blit(right, right.get_rect(midright=(r.right, r.centery)))
+        if hint:
+            self._blit(surface, right, right.get_rect(midright=(r.right, r.centery)), hint, r)
         if label:
-            self._text(surface, label, size, th.muted, (x, r.centery), "midleft", max_w=max(room, 1))
+            self._text(surface, label, size, th.muted, (x, r.centery), "midleft", max_w=max(room, 1), card=r)
 
     def _prediction(self, surface: pygame.Surface, scene: Scene) -> None:
         lay, th, rect = scene.layout, scene.theme, scene.layout.prediction
         pygame.draw.rect(surface, th.panel, rect, border_radius=lay.radius)
-        self._text(surface, "Prediction", lay.type.small, th.muted, lay.prediction_title.topleft, "topleft")
+        # The card's frame is the first thing that tells the answers apart, colour or not: solid
+        # for sure, dashed for not sure, none for "not a digit" (app/readout.py). Whatever the
+        # answer, the card's words stay inside where the frame would be.
+        frame = max(2, round(3 * lay.scale))
+        inner = rect.inflate(-2 * frame, -2 * frame)
+        self._text(surface, "Prediction", lay.type.small, th.muted, lay.prediction_title.topleft, "topleft",
+                   card=inner)
         where = lay.model_label
-        if where.w and scene.model_label:  # the header had no room for it
-            self._text(surface, scene.model_label, lay.type.small, th.muted, where.topright, "topright", max_w=where.w)
+        if where.w and scene.model_label:  # the header had no room for it: shrunk, and cut short if need be
+            label = self.text.shorten(scene.model_label, max(round(lay.type.small * 0.6), SMALLEST_TYPE), where.w)
+            self._text(surface, label, lay.type.small, th.muted, where.topright, "topright", max_w=where.w, card=inner)
         body = lay.prediction_body
         if scene.reading is None:
-            self._text(surface, "no digit yet", lay.type.body, th.faint, body.center, "center", max_w=body.w)
+            self._text(surface, "no digit yet", lay.type.body, th.faint, body.center, "center", max_w=body.w,
+                       card=inner)
             return
         v = scene.answer
-        # The card's frame is the first thing that tells the answers apart, colour or not: solid
-        # for sure, dashed for not sure, none for "not a digit" (app/readout.py).
-        frame = max(2, round(3 * lay.scale))
         if v.sure:
             marks.solid_frame(surface, rect, th.accent, frame, lay.radius)
         elif v.kind == "unsure":
             marks.dashed_frame(surface, rect, th.unsure, frame, lay.radius)
         caption_size = lay.type.body
         gap = round(4 * lay.scale)
-        big = round(min(body.h - caption_size * 2.2, body.w * 0.9))
-        # A short card (a small window): the headline takes all the height the caption leaves.
-        short = big < caption_size * 2
-        if short:
-            big = max(body.h - round(caption_size * 1.2) - gap, caption_size)
+        # The caption first (on two lines if the card is narrow); the headline gets the height left,
+        # with half a caption's height of air when there is room for it.
+        caption_colour = {"sure": th.text, "unsure": th.unsure}.get(v.kind, th.muted)
+        captions = self._wrapped(v.caption, caption_size, caption_colour, body.w)
+        room = body.h - sum(img.get_height() + gap for img in captions)
+        short = room < caption_size * 3  # a short card (a small window): all of it for the headline
+        big = self._size_for(room if short else room - caption_size // 2, round(body.w * 0.9))
         colour = {"sure": th.accent, "unsure": th.unsure}.get(v.kind, th.text)
         if v.kind == "not-digit":
             lines = self._not_a_digit(big, caption_size, body.w, th.text)
@@ -225,11 +242,10 @@ class View:
             if not v.sure and not short:
                 big = round(big * 0.55)  # "4 or 9?" is four glyphs wide: smaller, and less shouty
             lines = [self._fit(v.headline, big, colour, body.w, bold=True)]
-        caption_colour = {"sure": th.text, "unsure": th.unsure}.get(v.kind, th.muted)
-        lines.append(self._fit(v.caption, caption_size, caption_colour, body.w))
+        lines += captions
         y = body.centery - (sum(img.get_height() for img in lines) + gap * (len(lines) - 1)) // 2
-        for img in lines:
-            surface.blit(img, img.get_rect(midtop=(body.centerx, y)))
+        for img, what in zip(lines, ["headline"] * (len(lines) - len(captions)) + ["caption"] * len(captions)):
+            self._blit(surface, img, img.get_rect(midtop=(body.centerx, y)), what, inner)
             y += img.get_height() + gap
 
     def _not_a_digit(self, big: int, caption_size: int, width: int, colour: Colour) -> list[pygame.Surface]:
@@ -239,11 +255,30 @@ class View:
         if words >= caption_size:
             return [self._fit(CROSS, cross, colour, width, bold=True),
                     self._fit("not a digit", words, colour, width, bold=True)]
-        return [self._fit(f"{CROSS}  not a digit", max(big, caption_size), colour, width, bold=True)]
+        return [self._fit(f"{CROSS}  not a digit", big, colour, width, bold=True)]
 
     def _fit(self, text: str, size: int, colour: Colour, max_w: float, bold: bool = False) -> pygame.Surface:
-        """Text rendered at `size`, or smaller until it is no wider than max_w."""
-        return self.text.fit(text, max(size, 8), colour, bold, max_w, smallest=8)
+        """Text rendered at `size`, or smaller (not below SMALLEST_TYPE) until it is no wider than max_w."""
+        return self.text.fit(text, max(size, SMALLEST_TYPE), colour, bold, max_w)
+
+    def _wrapped(self, text: str, size: int, colour: Colour, max_w: int) -> list[pygame.Surface]:
+        """`text` on one line at `size` (or a little smaller); if that is wider than max_w, broken at
+        spaces into two lines (each then fitted to max_w)."""
+        font = self.fonts.get(size)
+        if font.size(text)[0] * 0.8 <= max_w or " " not in text:
+            return [self._fit(text, size, colour, max_w)]
+        words = text.split(" ")
+        # The break that makes the longer line shortest.
+        cut = min(range(1, len(words)), key=lambda i: max(font.size(" ".join(words[:i]))[0],
+                                                          font.size(" ".join(words[i:]))[0]))
+        return [self._fit(" ".join(part), size, colour, max_w) for part in (words[:cut], words[cut:])]
+
+    def _size_for(self, height: int, cap: int) -> int:
+        """The largest bold type size (up to `cap`) whose line is no taller than `height` px."""
+        size = max(min(round(height / 1.17), cap), SMALLEST_TYPE)  # DejaVu Sans: a line is 1.17 ems
+        while size > SMALLEST_TYPE and self.fonts.get(size, True).get_height() > height:
+            size -= 1
+        return size
 
     def _input_preview(self, surface: pygame.Surface, scene: Scene) -> None:
         lay, th, rect = scene.layout, scene.theme, scene.layout.preview
@@ -256,7 +291,9 @@ class View:
         surface.blit(self._preview, rect)
         pygame.draw.rect(surface, th.border, rect.inflate(2, 2), width=1)
         cap = lay.preview_caption
-        self._text(surface, "what the network sees", lay.type.small, th.muted, cap.center, "center", max_w=cap.w)
+        self.drawn.append(("input picture", rect.inflate(2, 2), rect.inflate(2, 2)))
+        self._text(surface, "what the network sees", lay.type.small, th.muted, cap.center, "center", max_w=cap.w,
+                   card=cap)
 
     def _bars(self, surface: pygame.Surface, scene: Scene) -> None:
         lay, th = scene.layout, scene.theme
@@ -271,13 +308,16 @@ class View:
             d = slot.digit
             bold = d in highlight
             self._text(
-                surface, str(d), lay.type.label, highlight.get(d, th_text), slot.label_at, slot.label_anchor, bold=bold
+                surface, str(d), lay.label_size, highlight.get(d, th_text), slot.label_at, slot.label_anchor, bold=bold,
+                card=lay.bars,
             )
             radius = min(slot.track.w, slot.track.h) // 2
             pygame.draw.rect(surface, th.track, slot.track, border_radius=radius)
+            if pct is not None or reading is None:  # "not a digit": the note lies over the empty tracks
+                self.drawn.append((f"bar {d}", pygame.Rect(slot.track), lay.bars))
             if reading is None or pct is None:
                 if not slot.vertical and reading is None:  # nothing drawn yet; "not a digit" shows no numbers
-                    self._text(surface, "\u2013", lay.pct_size, th.faint, slot.pct_at, slot.pct_anchor)
+                    self._text(surface, "\u2013", lay.pct_size, th.faint, slot.pct_at, slot.pct_anchor, card=lay.bars)
                 continue
             fill = slot.fill(float(reading.probs[d]))
             if min(fill.size) >= 2:
@@ -291,7 +331,7 @@ class View:
                 slot.pct_at,
                 slot.pct_anchor,
                 bold=bold,
-                max_w=lay.bars.w / CLASSES if slot.vertical else None,
+                card=lay.bars,
             )
         if v is not None and not v.scores:
             self._no_scores(surface, scene)
@@ -312,16 +352,16 @@ class View:
         box = img.get_rect(center=tracks.center).inflate(2 * pad, pad)
         pygame.draw.rect(surface, th.panel, box, border_radius=lay.radius)
         pygame.draw.rect(surface, th.border, box, width=1, border_radius=lay.radius)
-        surface.blit(img, img.get_rect(center=box.center))
+        self._blit(surface, img, img.get_rect(center=box.center), "no scores", box)  # the box: a card in the bars
 
     def _status(self, surface: pygame.Surface, scene: Scene) -> None:
         lay, th, r = scene.layout, scene.theme, scene.layout.status
         colour = {"good": th.good, "warn": th.warn}.get(scene.status_kind, th.muted)
         right = f"{scene.saved} saved for training" if scene.saved != 1 else "1 saved for training"
         right_img = self.text.render(right, lay.type.small, th.muted)
-        surface.blit(right_img, right_img.get_rect(midright=(r.right, r.centery)))
+        self._blit(surface, right_img, right_img.get_rect(midright=(r.right, r.centery)), right, r)
         room = r.w - right_img.get_width() - round(20 * lay.scale)
-        self._text(surface, scene.status, lay.type.body, colour, (r.x, r.centery), "midleft", max_w=room)
+        self._text(surface, scene.status, lay.type.body, colour, (r.x, r.centery), "midleft", max_w=room, card=r)
 
     def _help(self, surface: pygame.Surface, scene: Scene) -> pygame.Rect:
         """The help card over a shaded frame; returns where it went (always inside the window)."""
@@ -333,8 +373,9 @@ class View:
         surface.blit(self._shade, (0, 0))
         # The help must never be cut off: lines wrap to the window's width, and the type shrinks
         # until the card is no taller than the window.
-        size = lay.type.body
+        size, mark = lay.type.body, len(self.drawn)
         while True:
+            del self.drawn[mark:]  # only the card that is shown is remembered
             card = self._help_card(scene, size, round(w * 0.94))
             if card.get_height() <= h * 0.94 or size <= 8:
                 break
@@ -342,6 +383,7 @@ class View:
         rect = card.get_rect(center=(w // 2, h // 2)).clamp(surface.get_rect())
         surface.blit(card, rect)
         pygame.draw.rect(surface, th.border, rect, width=1, border_radius=lay.radius)
+        self.drawn[mark:] = [(what, where.move(rect.topleft), rect) for what, where, _ in self.drawn[mark:]]
         return rect
 
     def _help_card(self, scene: Scene, size: int, max_w: int) -> pygame.Surface:
@@ -364,19 +406,20 @@ class View:
         height = pad + title_h + body_h + round(size * 0.8) + len(footer) * round(size * 1.4) + pad
         card = pygame.Surface((width, height))
         card.fill(th.panel)
+        inside = card.get_rect()  # what is drawn on the card is remembered in its own coordinates
         y = pad
         self._text(card, "Keys and mouse", round(size * 1.5), th.text, (pad, y), "topleft", bold=True,
-                   max_w=room)
+                   max_w=room, card=inside)
         y += title_h
         for key_lines, desc_lines in cells:
             for i, text in enumerate(key_lines):
-                self._text(card, text, size, th.accent, (pad, y + i * line), "topleft", bold=True)
+                self._text(card, text, size, th.accent, (pad, y + i * line), "topleft", bold=True, card=inside)
             for i, text in enumerate(desc_lines):
-                self._text(card, text, size, th.text, (pad + keys_w, y + i * line), "topleft")
+                self._text(card, text, size, th.text, (pad + keys_w, y + i * line), "topleft", card=inside)
             y += line * max(len(key_lines), len(desc_lines))
         y += round(size * 0.8)
         for text in footer:
-            self._text(card, text, round(size * 0.85), th.muted, (pad, y), "topleft")
+            self._text(card, text, round(size * 0.85), th.muted, (pad, y), "topleft", card=inside)
             y += round(size * 1.4)
         return card
 
@@ -392,18 +435,28 @@ class View:
         anchor: str,
         bold: bool = False,
         max_w: float | None = None,
-    ) -> None:
-        """Blit text anchored at pos; if wider than max_w, a smaller size is used (down to 60%)."""
+        card: pygame.Rect | None = None,
+    ) -> pygame.Rect | None:
+        """Blit text anchored at pos; if wider than max_w, a smaller size is used (down to 60%, never
+        below SMALLEST_TYPE). Returns where it went, remembered with `card` (the card it is in)."""
         if not text:
-            return
+            return None
         img = self.text.render(text, size, colour, bold)
         if max_w is not None and img.get_width() > max_w > 0:
-            floor = max(6, round(size * 0.6))
+            floor = max(SMALLEST_TYPE, round(size * 0.6))
             while img.get_width() > max_w and size > floor:
                 size -= 1
                 img = self.text.render(text, size, colour, bold)
         x, y = round(pos[0]), round(pos[1])
-        surface.blit(img, img.get_rect(**{anchor: (x, y)}))
+        return self._blit(surface, img, img.get_rect(**{anchor: (x, y)}), text, card)
+
+    def _blit(self, surface: pygame.Surface, img: pygame.Surface, where: pygame.Rect, what: str,
+              card: pygame.Rect | None) -> pygame.Rect:
+        """`img` at `where`, remembered in self.drawn with `card` (None: the card is not known)."""
+        surface.blit(img, where)
+        if card is not None:
+            self.drawn.append((what, pygame.Rect(where), pygame.Rect(card)))
+        return where
 
 
 def _magnify(image: np.ndarray | None, side: int, grid: Colour) -> pygame.Surface:

@@ -26,6 +26,7 @@ from app.window import MIN_SIZE
 from model.config import BUNDLED_WEIGHTS, CLASSES, INPUTS
 from model.mlp import MLP
 from model.recognise import Recogniser
+from tests.drawn import misfits
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -361,21 +362,7 @@ SMALL = [MIN_SIZE, (640, 480), (800, 600), (1024, 768), (560, 560), (600, 800), 
 
 def _misfits(a: App) -> list[str]:
     """What the inside view drew last frame outside its card, or on something else it drew."""
-    state = a.panels[INSIDE].state
-    panel, bad = a.layout.panel, []
-    cards = {tuple(card) for _, _, card in state._drawn}
-    for c1, c2 in combinations(cards, 2):
-        if pygame.Rect(c1).colliderect(c2):
-            bad.append(f"cards {c1} and {c2} overlap")
-    for what, where, card in state._drawn:
-        if not panel.contains(card):
-            bad.append(f"card {card} leaves the panel {panel}")
-        if not card.contains(where):
-            bad.append(f"{what!r} {where} is cut by its card {card}")
-    for (w1, r1, _), (w2, r2, _) in combinations(state._drawn, 2):
-        if r1.colliderect(r2):
-            bad.append(f"{w1!r} {r1} overlaps {w2!r} {r2}")
-    return bad
+    return misfits(a.panels[INSIDE].state._drawn, a.layout.panel)
 
 
 @pytest.mark.skipif(not BUNDLED_WEIGHTS.is_file(), reason=f"{BUNDLED_WEIGHTS.name} not trained yet")

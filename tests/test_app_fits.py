@@ -1,0 +1,171 @@
+"""Nothing in the plain view or the Learn view is cut or lies on something else, at any window the
+app allows: the real App on the dummy driver, driven by posted events, at nine sizes from the
+smallest (560x420) to 1920x1080, square and portrait included, in the desk and classroom looks.
+
+The views record what they draw as they draw it (app/drawn.py); tests/drawn.py checks that list.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pygame
+import pytest
+
+from app import demo
+from app.app import App
+from app.panels import LEARN
+from app.readout import verdict
+from app.screenshots import four_or_nine, scribble
+from app.startup import load_recogniser
+from model.config import BUNDLED_WEIGHTS
+from model.jobs import mnist_available
+from tests.drawn import misfits
+
+SIZES = [(560, 420), (640, 480), (800, 600), (1024, 768), (560, 560), (600, 800), (600, 900), (1280, 720),
+         (1920, 1080)]
+LOOKS = pytest.mark.parametrize("classroom", [False, True], ids=["desk", "classroom"])
+needs_bundled = pytest.mark.skipif(not BUNDLED_WEIGHTS.is_file(), reason=f"{BUNDLED_WEIGHTS.name} not trained yet")
+MNIST = os.environ.get("DIGITPAD_MNIST")
+
+
+def _drawings(side: int) -> dict[str, list]:
+    """A sure 3, a 4 that might be a 9, and a crossing-out: the three answers the views show."""
+    return {"sure": [demo.three(side=side)], "unsure": four_or_nine(), "not-digit": [scribble()]}
+
+
+def _draw(a: App, user, kind: str, strokes: list) -> None:
+    """Clear the canvas, draw `strokes` with posted mouse events, and check the app reads `kind`."""
+    a.drawing.clear()
+    for stroke in strokes:
+        user.stroke(stroke)
+    a.step()
+    got = verdict(a.reading, a.recogniser.thresholds).kind if a.reading is not None else "nothing"
+    assert got == kind, f"the drawing meant to be {kind!r} reads {got!r}"
+
+
+def _resize(a: App, size: tuple[int, int]) -> None:
+    a.resize(*size)
+    pygame.event.clear()  # the dummy driver's own resize events would size the window back
+    a.step()
+    assert a.screen.get_size() == size
+
+
+@needs_bundled
+@LOOKS
+def test_nothing_in_the_plain_view_is_cut_or_overlaps_at_any_allowed_size(home: Path, user_of,
+                                                                          classroom: bool) -> None:
+    """The prediction card in its three looks, the bars, the network's input, the toolbar, the
+    header, the status line with a message, and the help card: each inside its card, on nothing else."""
+    a = App(load_recogniser(BUNDLED_WEIGHTS), classroom=classroom, fullscreen=False, size=SIZES[0])
+    try:
+        pygame.event.clear()
+        user, problems = user_of(a), []
+        for size in SIZES:
+            _resize(a, size)
+            window = a.screen.get_rect()
+            problems += [f"{size}, empty: {p}" for p in misfits(a.view.drawn, window)]
+            for kind, strokes in _drawings(a.layout.canvas.w).items():
+                _draw(a, user, kind, strokes)
+                assert any(what == "headline" for what, _, _ in a.view.drawn), "the view says what it drew"
+                problems += [f"{size}, {kind}: {p}" for p in misfits(a.view.drawn, window)]
+            user.key(pygame.K_3, "3")  # saved as a 3: the status line says so, at length
+            a.step()
+            assert a.status()[0].startswith("Saved as 3")
+            problems += [f"{size}, message: {p}" for p in misfits(a.view.drawn, window)]
+            user.key(pygame.K_h, "h")
+            a.step()
+            card = a.view.help_rect
+            shown = [d for d in a.view.drawn if d[2] == card]
+            assert len(shown) > 20, "the help card says what it drew"
+            problems += [f"{size}, help: {p}" for p in misfits(shown, window)]
+            user.key(pygame.K_h, "h")
+            a.step()
+            assert not a.show_help
+        assert not problems, f"{len(problems)} problems, e.g.\n" + "\n".join(problems[:12])
+    finally:
+        pygame.quit()
+
+
+def _learn_misfits(a: App, what: str) -> list[str]:
+    """The whole frame with the Learn view open: the canvas column and the panel's cards."""
+    drawn = a.view.drawn + a._learn()._drawn
+    assert a._learn()._drawn, "the Learn view says what it drew"
+    return [f"{a.screen.get_size()}, {what}: {p}" for p in misfits(drawn, a.screen.get_rect())]
+
+
+@needs_bundled
+@LOOKS
+def test_nothing_in_the_learn_view_is_cut_or_overlaps_at_any_allowed_size(home: Path, user_of, monkeypatch,
+                                                                          classroom: bool) -> None:
+    """Its setup page (with and without MNIST), a real tiny training job while it runs, and the
+    finished page, before and after "use this model" and "save"; beside the canvas column with
+    the prediction card in its three looks."""
+    have_mnist = bool(MNIST and mnist_available(MNIST))
+    monkeypatch.setenv("DIGITPAD_MNIST", MNIST if have_mnist else str(home / "no-mnist"))
+    a = App(load_recogniser(BUNDLED_WEIGHTS), classroom=classroom, fullscreen=False, size=SIZES[0])
+    try:
+        pygame.event.clear()
+        user, problems = user_of(a), []
+        user.key(pygame.K_t, "t")
+        a.step()
+        assert a.mode == LEARN
+        learn = a._learn()
+        learn.limit, learn.hidden, learn.epochs = 2000, 16, 1  # a job of a second or two
+        for size in SIZES:  # the setup page, with the three answers in the card beside it
+            _resize(a, size)
+            for kind, strokes in _drawings(a.layout.canvas.w).items():
+                _draw(a, user, kind, strokes)
+                problems += _learn_misfits(a, f"setup, {kind}")
+        real = learn.mnist
+        learn.mnist = not real  # the other setup page: MNIST to download (or, without it, there)
+        for size in SIZES:
+            _resize(a, size)
+            problems += _learn_misfits(a, f"setup, mnist={learn.mnist}")
+        learn.mnist = real
+        if not real:
+            assert not problems, f"{len(problems)} problems, e.g.\n" + "\n".join(problems[:12])
+            pytest.skip("no MNIST here (DIGITPAD_MNIST): the training pages were not drawn")
+        user.key(pygame.K_RETURN)  # start training
+        a.step()
+        frames, deadline = 0, time.monotonic() + 60
+        while learn.busy and time.monotonic() < deadline:  # each frame at the next size
+            _resize(a, SIZES[frames % len(SIZES)])
+            problems += _learn_misfits(a, "training")
+            frames += 1
+            time.sleep(0.02)
+        assert learn.result is not None, learn.message
+        for step in ("finished", "used", "saved"):
+            for size in SIZES:
+                _resize(a, size)
+                problems += _learn_misfits(a, step)
+            if step == "finished":
+                user.key(pygame.K_RETURN)  # use this model
+                a.step()
+            elif step == "used":
+                learn.press("save")  # the message with the path, on two lines
+        assert a.recogniser.model.sizes[1] == 16 and learn.message[0].startswith("Saved")
+        user.key(pygame.K_b, "b")  # back to the bundled model, then the setup page again
+        a.step()
+        assert a.model_label is None
+        learn.press("again")
+        learn.in_use = "your 16-neuron model, 63.8%"  # the way back first on the setup page
+        for size in SIZES:
+            _resize(a, size)
+            problems += _learn_misfits(a, "setup after a job")
+        assert not problems, f"{len(problems)} problems, e.g.\n" + "\n".join(problems[:12])
+    finally:
+        a.quit()
+        pygame.quit()
+
+
+def test_a_long_path_in_a_message_is_broken_into_lines_that_fit() -> None:
+    from app.learn_view import wrap
+
+    text = "Use it next time: python main.py --weights /home/teacher/.local/share/digitpad/models/digitpad-16.npz"
+    lines = wrap(text, 30, len)
+    assert all(len(line) <= 30 for line in lines), lines
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    assert any(line.endswith("/") for line in lines), "a path breaks after a slash where it can"
