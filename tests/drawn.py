@@ -10,7 +10,26 @@ from itertools import combinations
 
 from pygame import Rect
 
+from app import demo
 from app.drawn import Drawn
+from app.readout import verdict
+from app.screenshots import four_or_nine, scribble
+
+
+def drawings(side: int) -> dict[str, list]:
+    """A sure 3, a 4 that might be a 9, and a crossing-out: the three answers the views show."""
+    return {"sure": [demo.three(side=side)], "unsure": four_or_nine(), "not-digit": [scribble()]}
+
+
+def draw(app, user, kind: str, strokes: list) -> None:
+    """Clear the canvas, draw `strokes` with posted mouse events, and check the app reads `kind`
+    ("nothing" for no strokes): a fit checked on the wrong answer's look would prove nothing."""
+    app.drawing.clear()
+    for stroke in strokes:
+        user.stroke(stroke)
+    app.step()
+    got = verdict(app.reading, app.recogniser.thresholds).kind if app.reading is not None else "nothing"
+    assert got == kind, f"the drawing meant to be {kind!r} reads {got!r}"
 
 
 def misfits(drawn: Drawn, window: Rect) -> list[str]:

@@ -14,36 +14,18 @@ from pathlib import Path
 import pygame
 import pytest
 
-from app import demo
 from app.app import App
 from app.panels import LEARN
-from app.readout import verdict
-from app.screenshots import four_or_nine, scribble
 from app.startup import load_recogniser
 from model.config import BUNDLED_WEIGHTS
 from model.jobs import mnist_available
-from tests.drawn import misfits
+from tests.drawn import draw, drawings, misfits
 
 SIZES = [(560, 420), (640, 480), (800, 600), (1024, 768), (560, 560), (600, 800), (600, 900), (1280, 720),
          (1920, 1080)]
 LOOKS = pytest.mark.parametrize("classroom", [False, True], ids=["desk", "classroom"])
 needs_bundled = pytest.mark.skipif(not BUNDLED_WEIGHTS.is_file(), reason=f"{BUNDLED_WEIGHTS.name} not trained yet")
 MNIST = os.environ.get("DIGITPAD_MNIST")
-
-
-def _drawings(side: int) -> dict[str, list]:
-    """A sure 3, a 4 that might be a 9, and a crossing-out: the three answers the views show."""
-    return {"sure": [demo.three(side=side)], "unsure": four_or_nine(), "not-digit": [scribble()]}
-
-
-def _draw(a: App, user, kind: str, strokes: list) -> None:
-    """Clear the canvas, draw `strokes` with posted mouse events, and check the app reads `kind`."""
-    a.drawing.clear()
-    for stroke in strokes:
-        user.stroke(stroke)
-    a.step()
-    got = verdict(a.reading, a.recogniser.thresholds).kind if a.reading is not None else "nothing"
-    assert got == kind, f"the drawing meant to be {kind!r} reads {got!r}"
 
 
 def _resize(a: App, size: tuple[int, int]) -> None:
@@ -67,8 +49,8 @@ def test_nothing_in_the_plain_view_is_cut_or_overlaps_at_any_allowed_size(home: 
             _resize(a, size)
             window = a.screen.get_rect()
             problems += [f"{size}, empty: {p}" for p in misfits(a.view.drawn, window)]
-            for kind, strokes in _drawings(a.layout.canvas.w).items():
-                _draw(a, user, kind, strokes)
+            for kind, strokes in drawings(a.layout.canvas.w).items():
+                draw(a, user, kind, strokes)
                 assert any(what == "headline" for what, _, _ in a.view.drawn), "the view says what it drew"
                 problems += [f"{size}, {kind}: {p}" for p in misfits(a.view.drawn, window)]
             user.key(pygame.K_3, "3")  # saved as a 3: the status line says so, at length
@@ -116,8 +98,8 @@ def test_nothing_in_the_learn_view_is_cut_or_overlaps_at_any_allowed_size(home: 
         learn.limit, learn.hidden, learn.epochs = 2000, 16, 1  # a job of a second or two
         for size in SIZES:  # the setup page, with the three answers in the card beside it
             _resize(a, size)
-            for kind, strokes in _drawings(a.layout.canvas.w).items():
-                _draw(a, user, kind, strokes)
+            for kind, strokes in drawings(a.layout.canvas.w).items():
+                draw(a, user, kind, strokes)
                 problems += _learn_misfits(a, f"setup, {kind}")
         real = learn.mnist
         learn.mnist = not real  # the other setup page: MNIST to download (or, without it, there)

@@ -18,7 +18,7 @@ import pygame
 import pytest
 
 import main as main_module
-from app import demo, keys
+from app import keys
 from app.app import App
 from app.panels import INSIDE, PLAIN
 from app.startup import load_recogniser
@@ -26,7 +26,7 @@ from app.window import MIN_SIZE
 from model.config import BUNDLED_WEIGHTS, CLASSES, INPUTS
 from model.mlp import MLP
 from model.recognise import Recogniser
-from tests.drawn import misfits
+from tests.drawn import draw, drawings, misfits
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -184,14 +184,20 @@ def test_gallery_keys_page_through_the_units(model_file: Path, home: Path, user_
         pygame.quit()
 
 
+def inside_of_a_three(model_file: Path, user_of, classroom: bool, size: tuple[int, int]) -> App:
+    """A real App in a window of `size`, a 3 drawn with posted mouse events, then N pressed."""
+    a = App(Recogniser.from_file(model_file), classroom=classroom, fullscreen=False, size=size)
+    pygame.event.clear()
+    user = user_of(a)
+    user.stroke(three())
+    user.key(pygame.K_n, "n")
+    a.step()
+    return a
+
+
 def test_classroom_mode_switches_too(model_file: Path, home: Path, user_of) -> None:
-    a = App(Recogniser.from_file(model_file), classroom=True, fullscreen=False, size=(1280, 720))
+    a = inside_of_a_three(model_file, user_of, classroom=True, size=(1280, 720))
     try:
-        pygame.event.clear()
-        user = user_of(a)
-        user.stroke(three())
-        user.key(pygame.K_n, "n")
-        a.step()
         assert a.mode == INSIDE and a.inside is not None
         assert a.layout.canvas.w >= 300, "the canvas stays big enough to draw on"
         assert pygame.Rect((0, 0), a.screen.get_size()).contains(a.layout.panel)
@@ -308,13 +314,8 @@ LEGIBLE = [
 def test_the_output_panel_is_legible_and_everything_in_it_fits(
     eleven: Path, home: Path, user_of, size, classroom: bool, row_min: int, text_min: int
 ) -> None:
-    a = App(Recogniser.from_file(eleven), classroom=classroom, fullscreen=False, size=size)
+    a = inside_of_a_three(eleven, user_of, classroom, size)
     try:
-        pygame.event.clear()
-        user = user_of(a)
-        user.stroke(three())
-        user.key(pygame.K_n, "n")
-        a.step()
         state = a.panels[INSIDE].state
         card, rows = state._cards["output"], state._output_rows
         assert a.layout.panel.contains(card)
@@ -373,8 +374,6 @@ def test_nothing_in_the_inside_view_is_cut_or_overlaps_at_small_windows(
 ) -> None:
     """Every text, picture and button of the overview and the gallery lies inside its card and on
     nothing else: empty, with a sure 3, a "not sure" 4 / 9 and a scribble that is no digit."""
-    from app.readout import verdict
-    from app.screenshots import four_or_nine, scribble
 
     a = App(load_recogniser(BUNDLED_WEIGHTS), classroom=classroom, fullscreen=False, size=size)
     try:
@@ -384,18 +383,8 @@ def test_nothing_in_the_inside_view_is_cut_or_overlaps_at_small_windows(
         state = a.panels[INSIDE].state
         state.selected = int(a.reader.units.order[0])  # the gallery's unit panel shows a unit
         problems = []
-        for kind, strokes in (
-            ("nothing", []),
-            ("sure", [demo.three(side=a.layout.canvas.w)]),
-            ("unsure", four_or_nine()),
-            ("not-digit", [scribble()]),
-        ):
-            a.drawing.clear()
-            for stroke in strokes:
-                user.stroke(stroke)
-            a.step()
-            got = verdict(a.reading, a.recogniser.thresholds).kind if a.reading is not None else "nothing"
-            assert got == kind, f"the drawing meant to be {kind!r} reads {got!r}"
+        for kind, strokes in {"nothing": [], **drawings(a.layout.canvas.w)}.items():
+            draw(a, user, kind, strokes)
             for gallery in (False, True):
                 state.gallery = gallery
                 a.step()
