@@ -870,16 +870,16 @@ class _Frame:
         y += round(self.small * 1.5)
         chart = Rect(body.x, y, body.w, max(body.bottom - y, 1))
         lab = round(self.small * 1.4)
-        col = chart.w / CLASSES
+        col = chart.w / len(r.votes)  # ten digits, and "not a digit" for a network with that output
         chart.h -= self.pad // 2  # a little air between the lowest bar and the digits
         mid = chart.y + (chart.h - lab) // 2
         lim = max(float(np.abs(r.votes).max()), 1e-6)
-        for d in range(CLASSES):
+        for d, vote in enumerate(r.votes):
             x = round(chart.x + col * (d + 0.25))
-            h = round(float(r.votes[d]) / lim * (chart.h - lab) / 2)
+            h = round(float(vote) / lim * (chart.h - lab) / 2)
             bar = Rect(x, mid - max(h, 0), max(round(col / 2), 2), abs(h) or 1)
             self.bar(bar, ORANGE if h >= 0 else BLUE)
-            self.put(str(d), self.small, self.th.text, "midbottom", (x + col / 4, chart.bottom))
+            self.put(name(d), self.small, self.th.text, "midbottom", (x + col / 4, chart.bottom))
         pygame.draw.line(self.s, self.th.muted, (chart.x, mid), (chart.right, mid))
 
 

@@ -416,7 +416,7 @@ class Response:
     unit: int
     activation: float  # how strongly it fires for the drawing (0: silent)
     preactivation: float  # its input before the ReLU: how far it is from firing
-    votes: np.ndarray  # (10,) its contribution to each logit
+    votes: np.ndarray  # (outputs,) its contribution to each logit, 'not a digit' too if the model has it
     map: np.ndarray  # (28, 28) input x its weights: which pixels excite (>0) or inhibit (<0) it
     rank: int  # its place in the gallery order, 0 = most important
 

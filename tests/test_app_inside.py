@@ -21,6 +21,7 @@ import main as main_module
 from app import keys
 from app.app import App
 from app.panels import INSIDE, PLAIN
+from app.readout import CROSS
 from app.startup import load_recogniser
 from app.window import MIN_SIZE
 from model.config import BUNDLED_WEIGHTS, CLASSES, INPUTS
@@ -392,5 +393,25 @@ def test_nothing_in_the_inside_view_is_cut_or_overlaps_at_small_windows(
                 page = "gallery" if gallery else "overview"
                 problems += [f"{kind}, {page}: {p}" for p in _misfits(a)]
         assert not problems, f"{len(problems)} problems, e.g.\n" + "\n".join(problems[:12])
+    finally:
+        pygame.quit()
+
+
+def test_a_units_votes_include_not_a_digit_when_the_network_has_that_output(eleven: Path, home: Path,
+                                                                             user_of) -> None:
+    """The gallery's unit panel draws one vote bar per output: with the 11-output network, the
+    unit's vote for "not a digit" is there too, under the cross, as in the output panel."""
+    a = inside_of_a_three(eleven, user_of, classroom=False, size=(1280, 800))
+    try:
+        state = a.panels[INSIDE].state
+        unit = int(a.reader.units.order[0])
+        state.selected, state.gallery = unit, True
+        a.step()
+        drawn = state._drawn
+        start = next(i for i, (what, _, _) in enumerate(drawn) if what == "its votes:")
+        card = drawn[start][2]
+        chart = [what for what, _, c in drawn[start + 1 :] if c == card]
+        assert chart == ["bar", "0", "bar", "1", "bar", "2", "bar", "3", "bar", "4", "bar", "5", "bar", "6",
+                         "bar", "7", "bar", "8", "bar", "9", "bar", CROSS], chart
     finally:
         pygame.quit()
