@@ -12,7 +12,7 @@ compares the two renderers.
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImagePath
 
 
 def skeleton(points: np.ndarray, ends: np.ndarray, side: int) -> np.ndarray:
@@ -30,13 +30,16 @@ def skeleton(points: np.ndarray, ends: np.ndarray, side: int) -> np.ndarray:
     starts = np.flatnonzero(keep)
     canvas = Image.new("1", (side, side), 0)
     draw = ImageDraw.Draw(canvas)
-    flat = q[keep].ravel().tolist()  # one conversion to Python numbers for all strokes
-    bounds = [0, *(2 * np.searchsorted(starts, ends)).tolist(), len(flat)]
+    # Whole pixel values are exact in float32, and a Path takes C floats straight from the array's
+    # buffer (Pillow's documented buffer interface): converting 40,000 numbers to a Python list took
+    # half the time of a 20,000-point reading.
+    kept = np.ascontiguousarray(q[keep], dtype=np.float32)
+    bounds = [0, *np.searchsorted(starts, ends).tolist(), len(kept)]
     for a, b in zip(bounds[:-1], bounds[1:]):
-        if b - a > 2:
-            draw.line(flat[a:b], fill=1, width=1)
+        if b - a > 1:
+            draw.line(ImagePath.Path(kept[a:b]), fill=1, width=1)
         else:
-            draw.point(flat[a:b], fill=1)
+            draw.point(kept[a:b].ravel().tolist(), fill=1)
     return np.asarray(canvas, dtype=bool)
 
 

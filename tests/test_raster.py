@@ -32,6 +32,22 @@ def test_skeleton_draws_the_same_pixels_as_pillow_without_the_repeats():
     np.testing.assert_array_equal(both & ~alone, np.asarray(canvas) & ~alone)
 
 
+
+def test_skeleton_of_many_strokes_equals_drawing_each_with_pillow():
+    """Strokes of every length (one point, two, hundreds), some leaving the canvas: the skeleton
+    (one array buffer per stroke, repeats dropped) draws what Pillow draws stroke by stroke."""
+    rng = np.random.default_rng(7)
+    for _ in range(50):
+        strokes = [np.cumsum(rng.normal(0, 3, (int(n), 2)), axis=0) + rng.uniform(-10, 130, 2)
+                   for n in rng.choice([1, 2, 3, 40, 400], size=int(rng.integers(1, 8)))]
+        canvas = Image.new("1", (120, 120), 0)
+        draw = ImageDraw.Draw(canvas)
+        for s in strokes:
+            flat = np.round(s).ravel().tolist()
+            draw.line(flat, fill=1, width=1) if len(s) > 1 else draw.point(flat, fill=1)
+        ends = np.cumsum([len(s) for s in strokes])[:-1]
+        np.testing.assert_array_equal(skeleton(np.concatenate(strokes), ends, 120), np.asarray(canvas))
+
 def spiral(n):
     t = np.linspace(0, 6 * np.pi, n)
     return [np.column_stack([np.cos(t) * t, np.sin(t) * t]) * 10 + 300]
