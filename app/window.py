@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import time
 from pathlib import Path
 
 import pygame
@@ -59,6 +60,26 @@ def open_display() -> None:
         pygame.display.set_icon(pygame.image.load(str(ICON)))
 
 
+REOPEN_TRIES = 8  # about 0.7 s of waiting in all before a closed display counts as gone
+
+
+def reopen_display() -> None:
+    """`open_display` after the app closed the display itself (to go fullscreen).
+
+    An X server sometimes refuses the new connection for a moment: under Xvfb about one reopening
+    in 75 failed with "x11 not available" and the next try 20 ms later worked. Unretried, that one
+    failure ended the app in front of the class; so try again, waiting a little longer each time.
+    """
+    for attempt in range(1, REOPEN_TRIES + 1):
+        try:
+            open_display()
+            return
+        except NoDisplayError:
+            if attempt == REOPEN_TRIES:
+                raise
+            time.sleep(0.02 * attempt)
+
+
 def _no_display(why: str) -> str:
     return f"no display found: {why}; for headless tests set SDL_VIDEODRIVER=dummy"
 
@@ -82,7 +103,7 @@ def set_mode(fullscreen: bool, windowed_size: tuple[int, int]) -> tuple[pygame.S
         os.environ["SDL_VIDEO_WINDOW_POS"] = "0,0"
         if pygame.display.get_surface() is not None:
             pygame.display.quit()
-            open_display()
+            reopen_display()
         try:
             size = _desktop_size() or (0, 0)
             return pygame.display.set_mode(size, pygame.FULLSCREEN), True, None

@@ -381,6 +381,49 @@ def test_fullscreen_fills_the_screen(model_file: Path, home: Path) -> None:
         pygame.quit()
 
 
+
+class RefusingDisplay:
+    """pygame.display.init as an X server that refuses the first `refusals` connections (as Xvfb
+    does about once in 75 reopenings: "x11 not available"), then SDL's own."""
+
+    def __init__(self, refusals: int) -> None:
+        self.refusals, self.calls, self.real = refusals, 0, pygame.display.init
+
+    def __call__(self) -> None:
+        self.calls += 1
+        if self.calls <= self.refusals:
+            raise pygame.error("x11 not available")
+        self.real()
+
+
+def test_going_fullscreen_survives_a_display_that_refuses_for_a_moment(
+    app: App, user, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Going fullscreen closes and reopens the display; one refused reopening used to end the app
+    (found by random real X input under Xvfb: the 54th fullscreen switch)."""
+    refusing = RefusingDisplay(refusals=2)
+    monkeypatch.setattr(pygame.display, "init", refusing)
+    user.stroke([(0.3, 0.3), (0.6, 0.7)])
+    user.key(pygame.K_F11)
+    app.step()
+    assert refusing.calls == 3, "two refusals, then the display opened"
+    assert app.running and app.fullscreen
+    assert app.screen.get_size() == tuple(pygame.display.get_desktop_sizes()[0])
+    assert len(app.drawing.strokes) == 1, "the drawing is kept"
+    assert not (home / "crash.log").exists()
+    user.key(pygame.K_F11)
+    app.step()
+    assert app.running and not app.fullscreen
+
+
+def test_a_display_that_stays_gone_is_still_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    refusing = RefusingDisplay(refusals=10**6)
+    monkeypatch.setattr(pygame.display, "init", refusing)
+    monkeypatch.setattr(window.time, "sleep", lambda s: None)  # the waiting itself is not under test
+    with pytest.raises(window.NoDisplayError, match="x11 not available"):
+        window.reopen_display()
+    assert refusing.calls == window.REOPEN_TRIES
+
 # -- issue 9: one key table ------------------------------------------------------------------------------
 
 
