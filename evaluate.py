@@ -39,6 +39,7 @@ import numpy as np
 
 from model.answer import CURVE, Thresholds, curve, kinds, split, tally
 from model.atomic import atomic_write, check_writable
+from model.cli import positive_int
 from model.config import BUNDLED_WEIGHTS, CLASSES, FIELD, NOT_A_DIGIT
 from model.data import DataError, load_mnist
 from model.drawing import Drawing
@@ -310,17 +311,6 @@ def write_sheet(path: str, images: np.ndarray, y: np.ndarray, probs: np.ndarray,
         return "none (not written)"
 
 
-def _count(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of drawings per kind, at least 1, got {text!r}"
-                                         " (a stroke FILE goes before --non-digits)")
-    return n
-
-
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("file", nargs="?", help="stroke data set: .jsonl, .jsonl.gz or a UNIPEN .tar.gz")
@@ -334,7 +324,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--sizes", action="store_true", help="repeat at 20/40/60/90%% of the canvas and thin/thick pens")
     p.add_argument("--styles", action="store_true",
                    help="also score crossbar 7s, flag 1s, one-stroke 4s and curled 9s made from the same writers")
-    p.add_argument("--non-digits", nargs="?", type=_count, const=NON_DIGITS, metavar="N",
+    per_kind = positive_int("a whole number of drawings per kind", " (a stroke FILE goes before --non-digits)")
+    p.add_argument("--non-digits", nargs="?", type=per_kind, const=NON_DIGITS, metavar="N",
                    help=f"also score N generated drawings of each kind of non-digit (default {NON_DIGITS});"
                         " works without FILE too")
     p.add_argument("--sheet", metavar="PNG", help="write a contact sheet of the misread digits")

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from model.atomic import atomic_write
+from model.cli import positive_int
 from model.data import DataError, load_mnist, split_validation
 from model.mlp import ACTIVATIONS, LOSSES, MLP, log_softmax
 from model.preprocess import mnist_to_input
@@ -104,16 +105,6 @@ def _list_of(kind, check, what: str):
     return parse
 
 
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        v = 0
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return v
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         description="Rerun the report's scaling investigation with several seeds per point.",
@@ -130,8 +121,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--loss", type=_list_of(str, LOSSES.__contains__, f"names from {', '.join(LOSSES)}"))
     p.add_argument("--dropout", type=_list_of(float, lambda v: 0 <= v < 1, "rates in [0, 1)"), default=[0.0])
     p.add_argument("--weight-decay", type=_list_of(float, lambda v: v >= 0, "numbers >= 0"), default=[0.0])
-    p.add_argument("--seeds", type=_positive_int, help=f"seeds per point (default {FULL_SEEDS}, quick {QUICK_SEEDS})")
-    p.add_argument("--limit", type=_positive_int, help="use only this many MNIST training images")
+    p.add_argument("--seeds", type=positive_int(), help=f"seeds per point (default {FULL_SEEDS}, quick {QUICK_SEEDS})")
+    p.add_argument("--limit", type=positive_int(), help="use only this many MNIST training images")
     p.add_argument("--recipe", choices=sorted(RECIPES), default="original",
                    help="base recipe (default: original, the report's 15-epoch recipe)")
     p.add_argument("--quick", action="store_true", help=f"lesson-sized: fewer points, {QUICK_LIMIT} images")

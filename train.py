@@ -30,6 +30,7 @@ from tqdm import tqdm
 
 from model.atomic import check_writable
 from model.augment import Augmenter
+from model.cli import positive_int
 from model.config import BUNDLED_WEIGHTS, CLASSES, FIELD, INPUTS, NOT_A_DIGIT, REPO
 from model.coverage import style_variants, training_non_digits, validation_non_digits
 from model.data import DataError, load_mnist, split_validation
@@ -103,16 +104,6 @@ def checked(name: str, kind: type):
     return parse
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
-    return value
-
-
 def recipe_help(name: str) -> str:
     """'<what it is> (default X; quick Y, original Z)': the default recipe's value and where presets differ."""
     show = (lambda v: " ".join(map(str, v[1:-1]))) if name == "sizes" else str
@@ -146,7 +137,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             recipe.add_argument(flag, type=checked(name, type(default)), choices=CHOICES.get(name),
                                 default=None, help=recipe_help(name))
     p.add_argument("--deskew", action="store_true", help="deskew training images and drawings alike")
-    p.add_argument("--limit", type=positive_int, help="use only this many MNIST training images (smoke tests)")
+    p.add_argument("--limit", type=positive_int(), help="use only this many MNIST training images (smoke tests)")
     p.add_argument("--augment-sheet", metavar="PNG", help="write a sheet of augmented samples and exit")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     args = p.parse_args(argv)

@@ -59,11 +59,16 @@ class InsideState:
     _units: list[_Pitch] = field(default_factory=list)  # where units were drawn last frame
     # Where the crowded cards' contents were drawn last frame, so tests can check that they fit.
     _cards: dict[str, Rect] = field(default_factory=dict)  # "voters", "output"
-    _voters: list[Rect] = field(default_factory=list)  # the voters' labels, pictures and numbers
     _output_rows: list[dict[str, Rect]] = field(default_factory=list)  # each row: "row" and its parts
     # Every text, picture and button of the last frame: (what, where, the card it belongs to).
     _drawn: Drawn = field(default_factory=list)  # app/drawn.py
     _jump: bool = False  # show the selected unit's gallery page next time the gallery is drawn
+
+    @property
+    def _voters(self) -> list[Rect]:
+        """Where the voters' card's heading, labels, pictures and numbers went last frame."""
+        card = self._cards.get("voters")
+        return [where for _, where, c in self._drawn if c == card]
 
     def unit_at(self, pos: tuple[int, int]) -> int | None:
         """The unit drawn at window position `pos` (grid cell or gallery picture), or None."""
@@ -137,7 +142,7 @@ class InsideView:
             f = inside.forward
             verdict = judge(Reading(f.image, f.probs, f.not_digit), thresholds)
         f = _Frame(self, surface, rect, inside, units, theme, scale, state, pointer, verdict, thresholds)
-        state._buttons, state._units, state._cards, state._voters, state._output_rows = {}, [], {}, [], []
+        state._buttons, state._units, state._cards, state._output_rows = {}, [], {}, []
         state._drawn = []
         f.paint()
         if pointer is not None and (unit := state.unit_at(pointer)) is not None:
@@ -581,34 +586,21 @@ class _Frame:
         x0 = body.x + (label_w if beside else 0)
         vote_h = self._vote_h()
         room = max(tile + self.pad, pitch - self.pad)  # a vote's numbers may use its picture's pitch
-        y, drawn = body.y, self.st._voters
+        y = body.y
         for title, group, colour in (("for", v.voters_for, ORANGE), ("against", v.voters_against, BLUE)):
-            drawn.append(self.put(f"{title} {top}:", self.small, colour, "topleft", (body.x, y), bold=True))
+            self.put(f"{title} {top}:", self.small, colour, "topleft", (body.x, y), bold=True)
             y += label_h
             x = x0
             for vt in group[:per_row]:
                 t = Rect(x + (pitch - self.pad - tile) // 2, y + FRAME, tile, tile)
-                drawn.append(self.framed(self.v.weight_picture(self.u, vt.unit, tile), t, self.th.border))
-                drawn.append(self.put(
-                    f"{vt.vote:+.1f}",
-                    self.body,
-                    colour,
-                    "midtop",
-                    (t.centerx, t.bottom + FRAME),
-                    bold=True,
-                    max_w=room,
-                ))
+                self.framed(self.v.weight_picture(self.u, vt.unit, tile), t, self.th.border)
+                self.put(f"{vt.vote:+.1f}", self.body, colour, "midtop", (t.centerx, t.bottom + FRAME), bold=True,
+                         max_w=room)
                 if not show_fires:
                     x += pitch
                     continue
-                drawn.append(self.put(
-                    f"fires {vt.activation:.1f}",
-                    self.small,
-                    self.th.muted,
-                    "midtop",
-                    (t.centerx, t.bottom + vote_h),  # vote_h counts the frame over the vote
-                    max_w=room,
-                ))
+                self.put(f"fires {vt.activation:.1f}", self.small, self.th.muted, "midtop",
+                         (t.centerx, t.bottom + vote_h), max_w=room)  # vote_h counts the frame over the vote
                 x += pitch
             if not group:
                 self.put("nobody", self.small, self.th.faint, "topleft", (x0, y))
@@ -728,9 +720,7 @@ class _Frame:
         row_h = (body.h - sep) / len(rows)
         # The type as big as a row holds (a line of text no higher than the row), up to the body size.
         fonts = self.v.text.fonts
-        size = self.body
-        while size > SMALLEST_TYPE and fonts.get(size, True).get_height() > int(row_h):
-            size -= 1
+        size = fonts.largest(int(row_h), self.body)
         bold = fonts.get(size, True)  # widths of the widest texts: the marked rows are bold
         label_w = round(size * 1.2)
         value_w = bold.size("-00.0")[0] + 4

@@ -102,6 +102,14 @@ class Fonts:
             self._fonts[key] = font
         return font
 
+    def largest(self, height: float, cap: int, bold: bool = True) -> int:
+        """The largest type size up to `cap` (not below SMALLEST_TYPE) whose line is no taller than
+        `height` px: a headline or a table row as big as its room allows."""
+        size = max(min(int(height), cap), SMALLEST_TYPE)  # a line is always taller than its size
+        while size > SMALLEST_TYPE and self.get(size, bold).get_height() > height:
+            size -= 1
+        return size
+
 
 class TextCache:
     """Rendered text surfaces, reused across frames; most labels never change between frames."""

@@ -234,7 +234,7 @@ class View:
         captions = self._wrapped(v.caption, caption_size, caption_colour, body.w)
         room = body.h - sum(img.get_height() + gap for img in captions)
         short = room < caption_size * 3  # a short card (a small window): all of it for the headline
-        big = self._size_for(room if short else room - caption_size // 2, round(body.w * 0.9))
+        big = self.fonts.largest(room if short else room - caption_size // 2, round(body.w * 0.9))
         colour = {"sure": th.accent, "unsure": th.unsure}.get(v.kind, th.text)
         if v.kind == "not-digit":
             lines = self._not_a_digit(big, caption_size, body.w, th.text)
@@ -273,12 +273,6 @@ class View:
                                                           font.size(" ".join(words[i:]))[0]))
         return [self._fit(" ".join(part), size, colour, max_w) for part in (words[:cut], words[cut:])]
 
-    def _size_for(self, height: int, cap: int) -> int:
-        """The largest bold type size (up to `cap`) whose line is no taller than `height` px."""
-        size = max(min(round(height / 1.17), cap), SMALLEST_TYPE)  # DejaVu Sans: a line is 1.17 ems
-        while size > SMALLEST_TYPE and self.fonts.get(size, True).get_height() > height:
-            size -= 1
-        return size
 
     def _input_preview(self, surface: pygame.Surface, scene: Scene) -> None:
         lay, th, rect = scene.layout, scene.theme, scene.layout.preview

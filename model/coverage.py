@@ -55,13 +55,12 @@ def jitter(strokes: list[np.ndarray], rng: np.random.Generator, strength: float)
     slant = strength * rng.uniform(-0.2, 0.2)
     out = []
     for s in strokes:
-        s = np.asarray(s, np.float64)
+        s = np.array(s, np.float64)  # a copy: the input is never edited
         if len(strokes) > 1:  # a single stroke has nothing to move against
             mid = s.mean(axis=0)
             a = np.deg2rad(strength * 6.0 * rng.standard_normal())
             turn = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
             s = (s - mid) @ turn.T + mid + strength * 0.05 * size * rng.standard_normal(2)
-        s = s.copy()
         s[:, 0] += slant * (centre[1] - s[:, 1])  # y grows down: a positive slant leans right
         out.append(s.astype(np.float32))
     return out

@@ -1,0 +1,23 @@
+"""What train.py, evaluate.py and research.py share on their command lines."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+
+def positive_int(what: str = "a whole number", hint: str = "") -> Callable[[str], int]:
+    """An argparse type for a whole number of at least 1; its error names `what` is expected
+    ("a whole number of drawings per kind") and adds `hint` (how the command line was misread)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = 0
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"must be {what}, at least 1, got {text!r}{hint}")
+        return value
+
+    parse.__name__ = "int"  # argparse says "invalid int value" if the error ever falls through
+    return parse
