@@ -273,7 +273,6 @@ class View:
                                                           font.size(" ".join(words[i:]))[0]))
         return [self._fit(" ".join(part), size, colour, max_w) for part in (words[:cut], words[cut:])]
 
-
     def _input_preview(self, surface: pygame.Surface, scene: Scene) -> None:
         lay, th, rect = scene.layout, scene.theme, scene.layout.preview
         image = scene.reading.image if scene.reading is not None else None

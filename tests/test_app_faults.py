@@ -381,7 +381,6 @@ def test_fullscreen_fills_the_screen(model_file: Path, home: Path) -> None:
         pygame.quit()
 
 
-
 class RefusingDisplay:
     """pygame.display.init as an X server that refuses the first `refusals` connections (as Xvfb
     does about once in 75 reopenings: "x11 not available"), then SDL's own."""
@@ -423,6 +422,7 @@ def test_a_display_that_stays_gone_is_still_one_clear_error(monkeypatch: pytest.
     with pytest.raises(window.NoDisplayError, match="x11 not available"):
         window.reopen_display()
     assert refusing.calls == window.REOPEN_TRIES
+
 
 # -- issue 9: one key table ------------------------------------------------------------------------------
 

@@ -32,7 +32,6 @@ def test_skeleton_draws_the_same_pixels_as_pillow_without_the_repeats():
     np.testing.assert_array_equal(both & ~alone, np.asarray(canvas) & ~alone)
 
 
-
 def test_skeleton_of_many_strokes_equals_drawing_each_with_pillow():
     """Strokes of every length (one point, two, hundreds), some leaving the canvas: the skeleton
     (one array buffer per stroke, repeats dropped) draws what Pillow draws stroke by stroke."""
@@ -47,6 +46,7 @@ def test_skeleton_of_many_strokes_equals_drawing_each_with_pillow():
             draw.line(flat, fill=1, width=1) if len(s) > 1 else draw.point(flat, fill=1)
         ends = np.cumsum([len(s) for s in strokes])[:-1]
         np.testing.assert_array_equal(skeleton(np.concatenate(strokes), ends, 120), np.asarray(canvas))
+
 
 def spiral(n):
     t = np.linspace(0, 6 * np.pi, n)
