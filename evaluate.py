@@ -50,7 +50,7 @@ from model.recognise import Recogniser
 from model.sample import Sample, StrokeDataError
 from model.split import split_samples
 from model.strokes import read_strokes
-from model.styles import STYLES, variants
+from model.styles import STYLES, listed, variants
 from model.trainer import confusion_table, expected_calibration_error
 from model.weights import WeightsError
 
@@ -323,7 +323,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="which writers of a writer-split data set (default: the held-out test writers)")
     p.add_argument("--sizes", action="store_true", help="repeat at 20/40/60/90%% of the canvas and thin/thick pens")
     p.add_argument("--styles", action="store_true",
-                   help="also score crossbar 7s, flag 1s, one-stroke 4s and curled 9s made from the same writers")
+                   help=f"also score {listed()} made from the same writers")
     per_kind = positive_int("a whole number of drawings per kind", " (a stroke FILE goes before --non-digits)")
     p.add_argument("--non-digits", nargs="?", type=per_kind, const=NON_DIGITS, metavar="N",
                    help=f"also score N generated drawings of each kind of non-digit (default {NON_DIGITS});"

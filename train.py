@@ -41,6 +41,7 @@ from model.preprocess import Style, mnist_to_input
 from model.sample import Sample, StrokeDataError
 from model.split import SPLITS, split_samples
 from model.strokes import read_strokes
+from model.styles import listed
 from model.trainer import (
     RECIPES,
     RULES,
@@ -79,7 +80,7 @@ FIELD_HELP = {
     "mnist_copies": "times each MNIST training image is in an epoch (each augmented anew)",
     "stroke_jitter": "renderings of a stroke sample after the first have their strokes moved, turned and "
                      "slanted this much (1: strokes moved ~5%% of the digit's height, turned ~6 degrees)",
-    "styles": "add crossbar 7s, flag 1s, one-stroke 4s and curled 9s made from training writers' digits",
+    "styles": f"add {listed()} made from training writers' digits",
     "not_digits": "generated non-digit drawings per kind, for an 11th output 'not a digit' (0: none)",
     "seed": "random seed (initialisation, shuffling, augmentation)",
 }
@@ -253,7 +254,7 @@ def run(args: argparse.Namespace, recipe: Recipe, out: Path) -> int:
     if recipe.styles and train_samples:
         # Styles MNIST hardly has, made from the training writers' own digits (model/coverage.py).
         variants = style_variants(train_samples, seed=recipe.seed)
-        say(f"style variants: {len(variants)} made from training writers' 7s, 1s, 4s and 9s")
+        say(f"style variants: {len(variants)} made from training writers' digits ({listed()})")
         train_samples = train_samples + variants
         if val_samples:
             val["styles"] = render_samples(style_variants(val_samples, seed=SEEDS["val"]), style)

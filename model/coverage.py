@@ -26,7 +26,7 @@ TRAINED_KINDS = tuple(k for k in KINDS if k not in SIZE_CAUGHT)
 
 # Variants made of each sample, per style: the flag 1 gets two (two flags of their own length and
 # angle), as it is the style validation writers' variants were least often read right in.
-VARIANTS = {"crossbar-7": 1, "flag-1": 2, "one-stroke-4": 1, "curl-9": 1}
+VARIANTS = {"crossbar-7": 1, "flag-1": 2, "one-stroke-4": 1, "curl-9": 1, "slashed-0": 1}
 
 
 def style_variants(samples: list[Sample], seed: int = 0) -> list[Sample]:

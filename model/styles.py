@@ -119,12 +119,35 @@ def curl_nine(strokes: Strokes, rng: np.random.Generator) -> Strokes:
     return [*(s.copy() for i, s in enumerate(strokes) if i != k), curled]
 
 
+def slashed_zero(strokes: Strokes, rng: np.random.Generator) -> Strokes:
+    """A slashed zero (Ø), as Scandinavian writers, programmers and engineers write it to tell 0 from
+    O: after the oval, one straight stroke across it from lower left to upper right, steep, and most
+    often reaching past the oval at both ends. Unseen, it reads as an 8 (the slash is its waist)."""
+    lo, hi = _box(strokes)
+    h = max(float(hi[1] - lo[1]), 1e-9)
+    centre = (lo + hi) / 2 + h * rng.uniform(-0.04, 0.04, size=2)
+    angle = np.deg2rad(rng.uniform(50, 75))  # above the horizontal
+    reach = h / 2 + h * rng.uniform(0.0, 0.25, size=2)  # how high each end reaches from the centre
+    up = np.array([np.cos(angle), -np.sin(angle)]) / np.sin(angle)  # one unit of height up the slash
+    return [*(s.copy() for s in strokes), _line(centre - reach[0] * up, centre + reach[1] * up, 8)]
+
+
 STYLES: dict[str, tuple[int, Callable[[Strokes, np.random.Generator], Strokes]]] = {
     "crossbar-7": (7, crossbar_seven),
     "flag-1": (1, flag_one),
     "one-stroke-4": (4, one_stroke_four),
     "curl-9": (9, curl_nine),
+    "slashed-0": (0, slashed_zero),
 }
+# What each style is called in help texts (train.py --styles, evaluate.py --styles), in STYLES's order.
+PLURALS = {"crossbar-7": "crossbar 7s", "flag-1": "flag 1s", "one-stroke-4": "one-stroke 4s", "curl-9": "curled 9s",
+           "slashed-0": "slashed 0s"}
+
+
+def listed() -> str:
+    """The styles in words: "crossbar 7s, flag 1s, ... and slashed 0s"."""
+    *first, last = PLURALS.values()
+    return f"{', '.join(first)} and {last}"
 
 
 def variants(label_strokes: list[tuple[int, Strokes]], style: str, seed: int = 0) -> list[Strokes]:

@@ -45,7 +45,7 @@ class Recipe:
     stroke_copies: int = 2  # renderings per training stroke sample, each with its own pen width
     mnist_copies: int = 1  # times each MNIST training image is in an epoch (each augmented anew)
     stroke_jitter: float = 0.0  # renderings after the first move, turn and slant strokes this much
-    styles: bool = False  # add crossbar 7s, flag 1s, one-stroke 4s, curled 9s made from training writers
+    styles: bool = False  # add model/styles.py's handwriting styles, made from training writers' digits
     not_digits: int = 0  # non-digit drawings per kind for an 11th output, "not a digit" (0: ten outputs)
     seed: int = 0
 
