@@ -10,6 +10,7 @@ import pytest
 
 from model.answer import Thresholds
 from model.augment import Augment
+from model.coverage import VARIANTS
 from model.data import DataError, load_mnist
 from model.trainer import RECIPES, Recipe
 from model.weights import load
@@ -43,6 +44,7 @@ def test_bundled_weights_are_the_925_model_with_full_metadata():
     fields = {k: tuple(v) if isinstance(v, list) else v for k, v in stored.items()}
     assert Recipe(**fields) == RECIPES["default"]
     assert meta.recipe["augment_params"] == Augment().to_dict()
+    assert meta.recipe["style_variants"] == VARIANTS  # the styles and how many variants of each
     # Its answer thresholds were chosen on validation writers, and say what they gave there.
     assert meta.answers["on"].endswith("validation digits")
     assert meta.answers["wrong_and_sure"] <= 0.01 and meta.answers["right_but_unsure"] <= 0.03
