@@ -2,7 +2,8 @@
 
 A new user's errors are of a few kinds (issue 13): European 7s with a crossbar read as 2, 9s whose
 tail curls back read as 3, continental 1s with a long flag read as 7, and 4s written in one stroke
-without lifting the pen read as 5 or 9. UNIPEN holds too few of each to test on, so each style is
+without lifting the pen read as 5 or 9; and a slashed zero (Ø) drawn in the app was "0 or 8? not
+sure". UNIPEN holds too few of each to test on, so each style is
 *made* from a real digit of that class: the writer's own strokes, with the one feature added the way
 a pen would add it. The result goes through the app's own path (replay, preprocessing, network),
 exactly like a drawn digit.
