@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 import train
+from model.augment import Augment
 from model.config import BUNDLED_WEIGHTS, REPO
+from model.coverage import VARIANTS
 from model.mlp import ACTIVATIONS, INITS, LOSSES
 from model.trainer import RECIPES, Recipe
 from model.weights import load
@@ -67,7 +69,11 @@ def test_training_prints_overrides_and_how_to_use_the_result(tmp_path, monkeypat
     assert code == 0, text
     assert "overriding recipe quick: sizes (784, 925, 10) -> (784, 8, 10), epochs 8 -> 1" in text
     assert f"python main.py --weights {out}" in text and BUNDLED_WEIGHTS.name in text
-    assert load(out)[1].recipe["epochs"] == 1
+    recipe = load(out)[1].recipe
+    assert recipe["epochs"] == 1
+    # The file says what the recipe's switches stood for when it was trained, so a later change of a
+    # default (another style, other augmentation) shows against it.
+    assert recipe["style_variants"] == VARIANTS and recipe["augment_params"] == Augment().to_dict()
 
 
 @pytest.mark.parametrize("name", sorted(RECIPES))
