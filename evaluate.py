@@ -3,6 +3,7 @@
     python evaluate.py ../shared/datasets/unipen1a/unipen1a-digits.jsonl.gz --sizes --sheet errors.png
     python evaluate.py my-digits.jsonl --weights mine.npz
     python evaluate.py --mnist [DIR]
+    python evaluate.py --mnist --split val       # MNIST's validation slice: to choose between models
     python evaluate.py ../shared/datasets/unipen1a/unipen1a-digits.jsonl.gz --styles --non-digits
     python evaluate.py --non-digits 50
 
@@ -41,7 +42,7 @@ from model.answer import CURVE, Thresholds, curve, kinds, split, tally
 from model.atomic import atomic_write, check_writable
 from model.cli import positive_int
 from model.config import BUNDLED_WEIGHTS, CLASSES, FIELD, NOT_A_DIGIT
-from model.data import DataError, load_mnist
+from model.data import DataError, load_mnist, split_validation
 from model.drawing import Drawing
 from model.jsonl import describe_skipped
 from model.nondigits import SEEDS, non_digits
@@ -168,6 +169,21 @@ def _read_range(rec: Recogniser, samples: list[Sample], cond: Condition, seed: i
 
 
 PLACEMENT_DRAWS = 2  # random numbers `replay` draws per sample (x and y offset)
+
+
+def mnist_part(folder: str | None, part: str) -> tuple[np.ndarray, np.ndarray, str]:
+    """MNIST images and labels of one part, and what to call it: "test" the test set, "val" the
+    validation slice of the training set that train.py holds out to choose with, "train" the rest of
+    the training set, "all" everything."""
+    x_train, y_train, x_test, y_test = load_mnist(folder)
+    train, val = split_validation(len(x_train))
+    if part == "test":
+        return x_test, y_test, "MNIST test set"
+    if part == "all":
+        return np.concatenate([x_train, x_test]), np.concatenate([y_train, y_test]), "all of MNIST"
+    idx = val if part == "val" else train
+    what = "validation slice" if part == "val" else "training set less its validation slice"
+    return x_train[idx], y_train[idx], f"MNIST {what} ({len(idx)} images)"
 
 
 def percent(count: int, total: int) -> str:
@@ -314,13 +330,15 @@ def write_sheet(path: str, images: np.ndarray, y: np.ndarray, probs: np.ndarray,
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("file", nargs="?", help="stroke data set: .jsonl, .jsonl.gz or a UNIPEN .tar.gz")
-    p.add_argument("--mnist", nargs="?", const="", metavar="DIR", help="score the MNIST test set instead")
+    p.add_argument("--mnist", nargs="?", const="", metavar="DIR", help="score MNIST instead: its test set, or the part --split names")
     p.add_argument("--weights", default=str(BUNDLED_WEIGHTS),
                    help=f"trained model (.npz) (default: the bundled {BUNDLED_WEIGHTS.name})")
     p.add_argument("--skip-bad", action="store_true",
                    help="skip malformed lines in the stroke file (and say which) instead of stopping")
     p.add_argument("--split", choices=["test", "val", "train", "all"], default="test",
-                   help="which writers of a writer-split data set (default: the held-out test writers)")
+                   help="which writers of a writer-split data set (default: the held-out test writers); with"
+                        " --mnist: its test set, the validation slice of its training set that train.py"
+                        " holds out, the rest of the training set, or all of it")
     p.add_argument("--sizes", action="store_true", help="repeat at 20/40/60/90%% of the canvas and thin/thick pens")
     p.add_argument("--styles", action="store_true",
                    help=f"also score {listed()} made from the same writers")
@@ -362,7 +380,7 @@ def _main(argv: list[str] | None) -> int:
     try:
         rec = Recogniser.from_file(args.weights)
         if args.mnist is not None:
-            _, _, x, y = load_mnist(args.mnist or None)
+            x, y, name = mnist_part(args.mnist or None, args.split)
             inputs = mnist_to_input(x, rec.style)
             imgs = inputs.reshape(-1, FIELD, FIELD)
             probs, not_digit = split(rec.model.predict_proba(inputs, rec.temperature))
@@ -370,7 +388,7 @@ def _main(argv: list[str] | None) -> int:
             if args.sheet:
                 sheet = write_sheet(args.sheet, imgs, y, probs, not_digit, None, rec.thresholds)
                 print(f"misread digits shown in {args.sheet}: {sheet}")
-            print(f"MNIST test set, {args.weights}")
+            print(f"{name}, {args.weights}")
             print(report(y, probs, not_digit, None, rec.thresholds))
             return 0
         if args.file is not None:

@@ -78,6 +78,21 @@ def test_mnist_mode_has_the_same_last_line(files, tmp_path):
     assert LAST_LINE.match(r.stdout.strip().splitlines()[-1]) and "/300)" in r.stdout
 
 
+def test_mnist_split_scores_the_validation_slice_train_py_holds_out(files, tmp_path, capsys):
+    weights, _ = files
+    data = str(write_fake_mnist(tmp_path / "mnist", n_train=1200, n_test=300))
+    counts = {}
+    for part in ("test", "val", "train", "all"):
+        assert evaluate.main(["--mnist", data, "--split", part, "--weights", str(weights)]) == 0
+        out = capsys.readouterr().out
+        last = out.strip().splitlines()[-1]
+        assert LAST_LINE.match(last)
+        counts[part] = int(last.rsplit("/", 1)[1].rstrip(")"))  # "accuracy: 0.1000 (10/100)" -> 100
+        assert ("MNIST test set" in out) == (part == "test")
+    # train.py's validation slice is a twelfth of the training images; the rest and the test set add up
+    assert counts == {"test": 300, "val": 100, "train": 1100, "all": 1500}
+
+
 @pytest.mark.parametrize("problem", ["missing weights", "garbage weights", "missing data", "bad data"])
 def test_bad_input_gives_one_line_and_exit_2(files, tmp_path, problem):
     weights, data = files
