@@ -330,7 +330,8 @@ def write_sheet(path: str, images: np.ndarray, y: np.ndarray, probs: np.ndarray,
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("file", nargs="?", help="stroke data set: .jsonl, .jsonl.gz or a UNIPEN .tar.gz")
-    p.add_argument("--mnist", nargs="?", const="", metavar="DIR", help="score MNIST instead: its test set, or the part --split names")
+    p.add_argument("--mnist", nargs="?", const="", metavar="DIR",
+                   help="score MNIST instead: its test set, or the part --split names")
     p.add_argument("--weights", default=str(BUNDLED_WEIGHTS),
                    help=f"trained model (.npz) (default: the bundled {BUNDLED_WEIGHTS.name})")
     p.add_argument("--skip-bad", action="store_true",
