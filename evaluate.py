@@ -42,7 +42,7 @@ from model.answer import CURVE, Thresholds, curve, kinds, split, tally
 from model.atomic import atomic_write, check_writable
 from model.cli import positive_int
 from model.config import BUNDLED_WEIGHTS, CLASSES, FIELD, NOT_A_DIGIT
-from model.data import DataError, load_mnist, split_validation
+from model.data import DataError, mnist_parts
 from model.drawing import Drawing
 from model.jsonl import describe_skipped
 from model.nondigits import SEEDS, non_digits
@@ -171,19 +171,16 @@ def _read_range(rec: Recogniser, samples: list[Sample], cond: Condition, seed: i
 PLACEMENT_DRAWS = 2  # random numbers `replay` draws per sample (x and y offset)
 
 
+# What evaluate.py calls each part of MNIST (`--mnist --split`); "all" is every image of the three.
+MNIST_PARTS = {"test": "MNIST test set", "val": "MNIST validation slice (what train.py holds out)",
+               "train": "MNIST training set less its validation slice", "all": "all of MNIST"}
+
+
 def mnist_part(folder: str | None, part: str) -> tuple[np.ndarray, np.ndarray, str]:
-    """MNIST images and labels of one part, and what to call it: "test" the test set, "val" the
-    validation slice of the training set that train.py holds out to choose with, "train" the rest of
-    the training set, "all" everything."""
-    x_train, y_train, x_test, y_test = load_mnist(folder)
-    train, val = split_validation(len(x_train))
-    if part == "test":
-        return x_test, y_test, "MNIST test set"
-    if part == "all":
-        return np.concatenate([x_train, x_test]), np.concatenate([y_train, y_test]), "all of MNIST"
-    idx = val if part == "val" else train
-    what = "validation slice" if part == "val" else "training set less its validation slice"
-    return x_train[idx], y_train[idx], f"MNIST {what} ({len(idx)} images)"
+    """MNIST images and labels of one part (model/data.py `mnist_parts`), and what to call it."""
+    parts = mnist_parts(folder)
+    x, y = (np.concatenate(column) for column in zip(*parts.values())) if part == "all" else parts[part]
+    return x, y, MNIST_PARTS[part]
 
 
 def percent(count: int, total: int) -> str:

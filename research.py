@@ -32,7 +32,7 @@ import numpy as np
 
 from model.atomic import atomic_write
 from model.cli import positive_int
-from model.data import DataError, load_mnist, split_validation
+from model.data import DataError, mnist_parts
 from model.mlp import ACTIVATIONS, LOSSES, MLP, log_softmax
 from model.preprocess import mnist_to_input
 from model.scaling import (
@@ -167,12 +167,9 @@ class Data:
     """MNIST split once into training, validation and test inputs, shared by every run of a sweep."""
 
     def __init__(self, folder: str | None, download: bool, limit: int | None) -> None:
-        x_all, y_all, x_test, y_test = load_mnist(folder, download=download)
-        tr, va = split_validation(len(x_all))
-        tr = tr[:limit] if limit else tr
-        self.x, self.y = mnist_to_input(x_all[tr]), y_all[tr].astype(np.int64)
-        self.vx, self.vy = mnist_to_input(x_all[va]), y_all[va].astype(np.int64)
-        self.tx, self.ty = mnist_to_input(x_test), y_test.astype(np.int64)
+        parts = mnist_parts(folder, download=download, limit=limit)
+        (self.x, self.y), (self.vx, self.vy), (self.tx, self.ty) = (
+            (mnist_to_input(x), y) for x, y in (parts["train"], parts["val"], parts["test"]))
 
 
 def run_one(config: dict, data: Data) -> dict:

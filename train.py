@@ -33,7 +33,7 @@ from model.augment import Augmenter
 from model.cli import positive_int
 from model.config import BUNDLED_WEIGHTS, CLASSES, FIELD, INPUTS, NOT_A_DIGIT, REPO
 from model.coverage import style_variants, training_non_digits, validation_non_digits
-from model.data import DataError, load_mnist, split_validation
+from model.data import DataError, load_mnist, mnist_parts
 from model.jsonl import describe_skipped
 from model.mlp import ACTIVATIONS, INITS, LOSSES, MLP
 from model.nondigits import SEEDS
@@ -240,16 +240,14 @@ def run(args: argparse.Namespace, recipe: Recipe, out: Path) -> int:
             f"({len(parts['test'])} held-out test samples left alone)")
 
     # --- data: MNIST split into train/validation; the test set is touched once, at the end ---
-    x_all, y_all, x_test, y_test = load_mnist(args.data, download=not args.no_download)
-    tr, va = split_validation(len(x_all))
-    if args.limit:
-        tr = tr[: args.limit]
-    x_tr, y_tr = mnist_to_input(x_all[tr], style), y_all[tr].astype(np.int64)
+    mnist = mnist_parts(args.data, download=not args.no_download, limit=args.limit)
+    (x_tr, y_tr), (x_va, y_va), (x_test, y_test) = mnist["train"], mnist["val"], mnist["test"]
+    data_meta: dict = {"mnist": {"train": len(y_tr), "validation": len(y_va), "test": len(y_test)},
+                       "strokes": stroke_meta}
+    x_tr, x_va = mnist_to_input(x_tr, style), mnist_to_input(x_va, style)
     if recipe.mnist_copies > 1:  # MNIST's share of an epoch, against the stroke data and non-digits
         x_tr, y_tr = np.tile(x_tr, (recipe.mnist_copies, 1)), np.tile(y_tr, recipe.mnist_copies)
-    x_va, y_va = mnist_to_input(x_all[va], style), y_all[va].astype(np.int64)
     val = {"mnist": (x_va, y_va)}
-    data_meta: dict = {"mnist": {"train": len(tr), "validation": len(va), "test": len(x_test)}, "strokes": stroke_meta}
 
     if recipe.styles and train_samples:
         # Styles MNIST hardly has, made from the training writers' own digits (model/coverage.py).
@@ -287,11 +285,10 @@ def run(args: argparse.Namespace, recipe: Recipe, out: Path) -> int:
     reports = train(model, recipe, x_tr, y_tr, val, on_epoch=line, progress=not args.quiet)
 
     # --- the test set, once ---
-    yt = y_test.astype(np.int64)
     pred = logits_of(model, mnist_to_input(x_test, style)).argmax(axis=1)
-    test_acc = float((pred == yt).mean())
-    say(f"MNIST test accuracy: {test_acc:.4f} ({int((pred == yt).sum())}/{len(yt)})")
-    say(confusion_table(yt, pred))
+    test_acc = float((pred == y_test).mean())
+    say(f"MNIST test accuracy: {test_acc:.4f} ({int((pred == y_test).sum())}/{len(y_test)})")
+    say(confusion_table(y_test, pred))
 
     # --- honest probabilities: temperature fitted on validation data only ---
     vx = np.concatenate([v[0] for v in val.values()])

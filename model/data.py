@@ -405,3 +405,16 @@ def split_validation(n: int, fraction: float = 1 / 12, seed: int = 0) -> tuple[n
     # Sorted, so indexing the big image array walks memory forwards; the trainer shuffles each
     # epoch anyway.
     return np.sort(perm[n_val:]), np.sort(perm[:n_val])
+
+
+def mnist_parts(
+    data_dir: str | os.PathLike[str] | None = None, *, download: bool = True, limit: int | None = None
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """MNIST as train.py, the Learn view, research.py and evaluate.py all split it, as (uint8 images,
+    int64 labels): "train", the training set less its validation slice (its first `limit` images, if
+    given); "val", the slice held out to choose with (`split_validation`); "test"."""
+    x_all, y_all, x_test, y_test = load_mnist(data_dir, download=download)
+    tr, va = split_validation(len(x_all))
+    tr = tr[:limit] if limit else tr
+    return {"train": (x_all[tr], y_all[tr].astype(np.int64)), "val": (x_all[va], y_all[va].astype(np.int64)),
+            "test": (x_test, y_test.astype(np.int64))}

@@ -423,21 +423,15 @@ def _exit_with_parent() -> None:
 def _load_mnist(data: str | None, limit: int | None, style):
     """Training, validation and test inputs from MNIST, rendered in the network's `style`;
     _NoMnistError when MNIST is not on this machine."""
-    from model.data import DataError, find_mnist, load_mnist, split_validation
+    from model.data import DataError, find_mnist, mnist_parts
     from model.preprocess import mnist_to_input
 
     try:
         folder = find_mnist(data, download=False)
     except DataError as e:
         raise _NoMnistError(f"MNIST is not on this computer ({e})") from None
-    x_all, y_all, x_test, y_test = load_mnist(folder, download=False)
-    tr, va = split_validation(len(x_all))
-    tr = tr[:limit] if limit else tr
-    return (
-        (mnist_to_input(x_all[tr], style), y_all[tr].astype(np.int64)),
-        (mnist_to_input(x_all[va], style), y_all[va].astype(np.int64)),
-        (mnist_to_input(x_test, style), y_test.astype(np.int64)),
-    )
+    parts = mnist_parts(folder, download=False, limit=limit)
+    return tuple((mnist_to_input(x, style), y) for x, y in (parts["train"], parts["val"], parts["test"]))
 
 
 def grid_indices(labels: np.ndarray, per_digit: int = GRID_PER_DIGIT) -> np.ndarray:

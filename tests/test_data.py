@@ -21,9 +21,11 @@ from model.data import (
     cache_dir,
     find_mnist,
     load_mnist,
+    mnist_parts,
     read_idx,
     split_validation,
 )
+from tests.fakedata import write_fake_mnist
 
 # Read before the isolation fixture below clears it for every test.
 REAL_MNIST = os.environ.get(ENV_VAR)
@@ -346,6 +348,22 @@ def test_split_validation_default_is_5000_of_60000_and_fixed():
     np.testing.assert_array_equal(train, again_train)
     assert not np.array_equal(val, split_validation(60_000, seed=1)[1])
     assert not np.array_equal(val, np.arange(55_000, 60_000))  # shuffled, not just the tail
+
+
+def test_mnist_parts_are_the_training_set_split_by_split_validation_and_the_test_set(tmp_path):
+    folder = write_fake_mnist(tmp_path / "mnist", n_train=1200, n_test=300)
+    x_train, y_train, x_test, y_test = load_mnist(folder, download=False)
+    train, val = split_validation(len(x_train))
+    parts = mnist_parts(folder, download=False)
+    for (x, y), idx in ((parts["train"], train), (parts["val"], val)):
+        np.testing.assert_array_equal(x, x_train[idx])
+        np.testing.assert_array_equal(y, y_train[idx])
+        assert x.dtype == np.uint8 and y.dtype == np.int64
+    np.testing.assert_array_equal(parts["test"][0], x_test)
+    np.testing.assert_array_equal(parts["test"][1], y_test)
+    limited = mnist_parts(folder, download=False, limit=50)
+    np.testing.assert_array_equal(limited["train"][0], x_train[train[:50]])  # the limit cuts training only
+    np.testing.assert_array_equal(limited["val"][0], parts["val"][0])
 
 
 def test_split_validation_arguments():
