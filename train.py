@@ -1,7 +1,8 @@
 """Train Digitpad's network. With no arguments it reproduces the bundled weights' recipe.
 
-    python train.py --strokes ../shared/datasets/unipen1a/unipen1a-raw.tar.gz   # the bundled weights
-    (bit for bit with OPENBLAS_NUM_THREADS=1, as they were trained: thread counts change float sums)
+    python train.py --strokes unipen1a-raw.tar.gz unipen1bcd-raw.tar.gz   # the bundled weights
+    (UNIPEN's digits and its letters and symbols; bit for bit with OPENBLAS_NUM_THREADS=1, as they
+    were trained: thread counts change float sums)
     python train.py --recipe quick                 # about a minute, >= 98% on MNIST
     python train.py --recipe original --lr 0.02    # the school project's recipe, one value changed
     python train.py --finetune weights/digitpad-925.npz --strokes my-digits.jsonl --out mine.npz
