@@ -443,7 +443,8 @@ def _main(argv: list[str] | None) -> int:
     if letters:  # a UNIPEN 1b-1d release: letters and symbols, scored as non-digits
         whose = "all writers" if args.split == "all" else f"the {args.split} writers"
         print(letter_report(rec, letters, args.seed, whose))
-        samples = [s for s in samples if not char_of(s)]
+    if letters or any(char_of(s) for s in samples):
+        samples = [s for s in samples if not char_of(s)]  # the digits (a release may hold both)
         if not samples:
             if args.non_digits is not None:
                 print(non_digit_report(rec, args.non_digits, args.seed))

@@ -251,9 +251,9 @@ def run(args: argparse.Namespace, recipe: Recipe, out: Path) -> int:
             stroke_meta.append({"file": name, "letters": True, **{k: len(v) for k, v in parts.items()}})
             say(f"{name}: {len(parts['train'])} training, {len(parts['val'])} validation letters and symbols "
                 f"({len(parts['test'])} of held-out writers left alone)")
-            samples = [s for s in samples if not char_of(s)]
-            if not samples:
-                continue
+        samples = [s for s in samples if not char_of(s)]  # the digits (a release may hold both)
+        if not samples:
+            continue
         # Writer-split data sets keep their validation and test writers out of training;
         # unattributed drawings (the user's own) are all for training.
         parts = {part: split_samples(samples, part) for part in SPLITS}

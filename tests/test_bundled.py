@@ -89,7 +89,8 @@ def test_the_bundled_model_answers_not_a_digit_to_what_a_class_doodles(shape, ho
     from app.screenshots import no_digits
     from model.recognise import Recogniser
 
-    for kw, inside in (({"size": (1280, 800)}, False), ({"classroom": True, "fullscreen": False, "size": (1280, 720)}, True)):
+    desk, classroom = {"size": (1280, 800)}, {"classroom": True, "fullscreen": False, "size": (1280, 720)}
+    for kw, inside in ((desk, False), (classroom, True)):
         app = App(Recogniser.from_file(WEIGHTS), **kw)
         pygame.event.clear()
         app.step()

@@ -264,3 +264,12 @@ def test_real_letters_split_by_person_as_the_digits_are():
     assert len(people["test"]) >= 50  # enough held-out writers to score on
     chars = {char_of(s) for s in letters}
     assert sum(is_no_digit(c) for c in chars) >= 45
+
+
+def test_a_lab_that_labels_pen_lines_at_signs_is_left_out(tmp_path):
+    # kai labelled delayed strokes and ligatures '\@' and cut letters out of cursive words: its letters
+    # are left out of training and scoring alike (model/letters.py LEFT_OUT_LABS).
+    root = write_letters(tmp_path / "raw", [("kai", "k1"), ("lab", "w1")])
+    samples = read_unipen(root)
+    assert {s.source for s in samples} == {"kai", "lab"}
+    assert {s.source for s in letters_of(samples)} == {"lab"}
