@@ -97,6 +97,11 @@ BINDINGS: tuple[Binding, ...] = (
         "learn: train a network while the class watches, or adapt it to the class's labelled drawings",
         (Trigger("toggle_learn", (_K.K_t,)),),
     ),
+    Binding(
+        "`W` or the Class button",
+        "class: phones join with a code and draw; the projector shows the wall of their drawings",
+        (Trigger("toggle_class", (_K.K_w,)),),
+    ),
     # Handled by the Learn view itself (app/learn_view.py), listed here so that help and README say so.
     Binding(
         "`Enter`, `←` `→` / `↑` `↓`, `B`",
