@@ -120,7 +120,8 @@ class App:
             LEARN: LearnSidePanel(self.data_directory, self.view.text),
         }
         # The Class view: its server listens only while the view is open (the teacher's choice).
-        self.class_session = ClassSession(self.samples_file, recogniser, host, port or DEFAULT_PORT, post_news)
+        self.class_session = ClassSession(self.samples_file, recogniser, host,
+                                          DEFAULT_PORT if port is None else port, post_news)
         self._class_labelled = 0
         self.panels[CLASS] = ClassPanel(self.class_session, self.view.text, self.open_class_drawing, self._class_action)
         self._bundled = recogniser if model_label is None else None  # for "back to the bundled model"

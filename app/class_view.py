@@ -81,6 +81,7 @@ class ClassSession:
         self.adapt_error: str | None = None
         self.before_adapting: float | None = None  # the wall's accuracy when the adapted model took over
         self.url = ""
+        self.with_mnist: bool | None = None  # adapt with MNIST in the mix; None: if it is on this machine
 
     def use(self, recogniser: Recogniser) -> None:
         """The app reads with another model: new drawings are read with it too."""
@@ -153,7 +154,8 @@ class ClassSession:
         path = folder / f"class-{c.session}.jsonl"
         n = export_labelled(entries, c.session, path)
         spec = FinetuneSpec(drawings=str(path), holdout_by="writer", holdout=0.3,
-                            with_mnist=mnist_available(), weights=self._weights_path())
+                            with_mnist=mnist_available() if self.with_mnist is None else self.with_mnist,
+                            weights=self._weights_path())
         self.adapted, self.adapt_error = None, None
         self.job = Job.start(spec)
         return f"Adapting to the class on {n} drawings (held out by student)\u2026"

@@ -192,6 +192,7 @@ class Entry:
     strokes: list[np.ndarray]  # 0..1 pad units
     look: Look
     first_look: Look  # with the model the class started with: "before" for the wall's accuracy
+    sent_id: str = ""  # the phone's id for it: in the files, so a lost reply can be matched later
     arrived: float = field(default_factory=time.monotonic)
 
     @property
@@ -372,7 +373,7 @@ class Classroom:
                     return done  # the same drawing, sent twice at once: the first one won
                 self._next_id += 1
                 entry = Entry(self._next_id, student.number, student.nickname, rnd.number, rnd.kind, label,
-                              strokes, look, look)
+                              strokes, look, look, client_id)
             if self.save is not None:
                 self.save(entry, self.session)  # on disk before the phone hears "arrived"
             return self._accepted(student, client_id, entry, rnd)
@@ -434,7 +435,7 @@ def save_entry(samples_file: Path, entry: Entry, session: str) -> None:
     """
     pixels = [s * SIDE for s in entry.strokes]
     meta = {"source": "class", "writer": writer(session, entry.student), "canvas": int(SIDE),
-            "class": session, "round": entry.round, "student": entry.student}
+            "class": session, "round": entry.round, "student": entry.student, "sent_id": entry.sent_id}
     if entry.nickname:
         meta["nickname"] = entry.nickname
     if entry.label is not None:
