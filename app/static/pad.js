@@ -91,6 +91,7 @@
     ev.preventDefault();
     pad.setPointerCapture(ev.pointerId);
     current = { id: ev.pointerId, points: [point(ev)] };
+    pad.dataset.pointer = ev.pointerType;  // "touch", "pen" or "mouse": which one drew last
     strokes.push(current.points);
     $("answer").textContent = "";
     paint();
