@@ -237,10 +237,15 @@ class ClassPanel:
         self.tiles: list[tuple[Rect, Entry]] = []
         self.drawn: Drawn = []
         self.shown_version = -1
+        self.entries: list[Entry] = []
+        self.tally = tally([])
+        self.tally_before = None
         self.seen: dict[int, float] = {}  # entry id -> when a frame first showed it (the benchmark reads this)
         self._qr: tuple[str, int, pygame.Surface] | None = None
         self._thumbs: dict[tuple[int, int], pygame.Surface] = {}
         self._confirm_delete = 0.0  # "Delete" asks once: a second click within 5 s deletes
+        self._painted: pygame.Surface | None = None  # the last painting, and what it showed
+        self._painted_key: tuple = ()
 
     def click(self, pos: tuple[int, int]) -> bool:
         for name, rect in self.buttons.items():
@@ -268,20 +273,47 @@ class ClassPanel:
     # -- the frame ------------------------------------------------------------------------------
 
     def draw(self, surface: pygame.Surface, scene) -> None:
+        """Paint the panel; it is painted again only when something on it changed, else the last
+        painting is blitted (a class of forty sending every 2 s changes it 20 times a second, not 60)."""
+        lay = scene.layout
+        sess, c = self.session, self.session.classroom
+        key = (c.version if c is not None else -1, lay.size, id(scene.theme), self.confirming_delete,
+               sess.adapt_progress, sess.adapted is not None, sess.adapt_error, sess.error, sess.listening, sess.url)
+        if key != self._painted_key or self._painted is None or self._painted.get_size() != surface.get_size():
+            self._painted = pygame.Surface(surface.get_size())
+            self._paint(self._painted, scene)
+            self._painted_key = key
+        surface.blit(self._painted, lay.panel, lay.panel)
+
+    def _paint(self, surface: pygame.Surface, scene) -> None:
         lay, th = scene.layout, scene.theme
         area: Rect = lay.panel
+        surface.fill(th.background, area)
         self.buttons, self.tiles, self.drawn = {}, [], []
         s = lay.scale
         pad = round(12 * s)
         pygame.draw.rect(surface, th.panel, area, border_radius=lay.radius)
         inner = area.inflate(-2 * pad, -2 * pad)
         c = self.session.classroom
-        if c is not None:
-            self.shown_version = c.version
+        if c is not None and c.version != self.shown_version:
+            self._snapshot(c)
         top = self._join_card(surface, inner, th, lay, s)
         y = self._controls(surface, Rect(inner.x, top + pad, inner.w, 0), th, lay, s)
         y = self._numbers(surface, Rect(inner.x, y + pad // 2, inner.w, 0), th, lay, s)
         self._wall(surface, Rect(inner.x, y + pad // 2, inner.w, inner.bottom - y - pad // 2), th, lay, s)
+
+    def _snapshot(self, c: Classroom) -> None:
+        """What the wall shows, taken when the class changed, not every frame: a lesson's thousands of
+        drawings are counted once per change, and a frame only paints."""
+        self.shown_version = c.version
+        self.entries = c.wall(round_only=True)
+        self.tally = tally(self.entries)
+        self.tally_before = tally(self.entries, before=True) if self.session.before_adapting is not None else None
+        now = time.perf_counter()
+        for e in reversed(self.entries):  # the new ones are at the end
+            if e.id in self.seen:
+                break
+            self.seen[e.id] = now
 
     def _put(self, surface: pygame.Surface, text: str, size: int, colour, where: tuple[int, int], anchor: str,
              max_w: float = 0, bold: bool = False) -> Rect:
@@ -364,8 +396,7 @@ class ClassPanel:
         sess, c = self.session, self.session.classroom
         if c is None:
             return area.y
-        entries = c.wall(round_only=True)
-        t = tally(entries)
+        t = self.tally
         if c.round is None:
             what = "No round running: start one, the phones then show the pad"
         else:
@@ -374,8 +405,8 @@ class ClassPanel:
         parts = [what]
         if t.accuracy is not None:
             acc = f"class accuracy {t.accuracy:.0%}"
-            if sess.before_adapting is not None:
-                acc += f" (before adapting {tally(entries, before=True).accuracy:.0%})"
+            if self.tally_before is not None and self.tally_before.accuracy is not None:
+                acc += f" (before adapting {self.tally_before.accuracy:.0%})"
             parts.append(acc)
         line1 = "  \u00b7  ".join(parts)
         r = self._put(surface, line1, lay.type.label, th.text, (area.x, area.y), "topleft", max_w=area.w, bold=True)
@@ -401,10 +432,7 @@ class ClassPanel:
         c = self.session.classroom
         if c is None or area.h < 20:
             return
-        entries = c.wall(round_only=True)
-        now = time.perf_counter()
-        for e in entries:
-            self.seen.setdefault(e.id, now)
+        entries = self.entries
         if not entries:
             return
         gap = round(8 * s)
@@ -458,7 +486,7 @@ class ClassPanel:
 def _tile_size(w: int, h: int, n: int, gap: int, min_side: int) -> int:
     """The largest square tile with which n tiles fit in w x h (not below min_side, not above h)."""
     best = 0
-    for cols in range(1, n + 1):
+    for cols in range(1, min(n, w // max(min_side, 1) + 1) + 1):
         side = min((w - gap * (cols - 1)) // cols, h)
         rows = -(-n // cols)
         if side > 0 and rows * (side + gap) - gap <= h:
