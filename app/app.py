@@ -311,6 +311,9 @@ class App:
             return
         if found is None:
             return
+        if self.mode == CLASS and event.key == pygame.K_ESCAPE:
+            self.show_view(PLAIN)  # in the Class view Esc closes the class, not the app
+            return
         action, digit = found
         if action == "label" and digit is not None:
             self.label(digit)

@@ -33,6 +33,7 @@ from model.classroom import (
     Classroom,
     Entry,
     Look,
+    Tallier,
     delete_class,
     export_labelled,
     save_entry,
@@ -102,6 +103,9 @@ class ClassSession:
             else:
                 self.port = self.server.port
                 self.url = self.server.url()
+                if self.url.startswith("http://127.") and self.host not in ("127.0.0.1", "localhost"):
+                    return ("No network found: phones cannot reach this computer. Join the school Wi-Fi "
+                            "(or a hotspot), then press W twice")
         return self.error
 
     def close(self) -> None:
@@ -203,7 +207,7 @@ class ClassSession:
         if self.adapted is None or self.classroom is None:
             return None
         recogniser = Recogniser.from_file(self.adapted.weights)
-        self.before_adapting = tally(self.classroom.wall()).accuracy
+        self.before_adapting = tally(self.classroom.latest).accuracy
         self._recogniser = recogniser
         threading.Thread(target=self.classroom.reread, args=(reader(recogniser),), daemon=True,
                          name="digitpad-class-reread").start()
@@ -213,13 +217,13 @@ class ClassSession:
 # -- painting -----------------------------------------------------------------------------------
 
 
-BUTTON_LABELS = {
-    "given": "Draw the digit given",
-    "free": "Free drawing",
-    "stop": "Stop round",
-    "adapt": "Adapt to this class",
-    "use": "Use adapted model",
-    "delete": "Delete class drawings",
+BUTTON_LABELS = {  # the longest wording that fits is used: small windows get the short one
+    "given": ("Draw the digit given", "Digits"),
+    "free": ("Free drawing", "Free"),
+    "stop": ("Stop round", "Stop"),
+    "adapt": ("Adapt to this class", "Adapt"),
+    "use": ("Use adapted model", "Use"),
+    "delete": ("Delete class drawings", "Delete"),
 }
 
 
@@ -240,12 +244,15 @@ class ClassPanel:
         self.entries: list[Entry] = []
         self.tally = tally([])
         self.tally_before = None
+        self._generation = -1
+        self._talliers = (Tallier(), Tallier(before=True))
         self.seen: dict[int, float] = {}  # entry id -> when a frame first showed it (the benchmark reads this)
         self._qr: tuple[str, int, pygame.Surface] | None = None
         self._thumbs: dict[tuple[int, int], pygame.Surface] = {}
         self._confirm_delete = 0.0  # "Delete" asks once: a second click within 5 s deletes
         self._painted: pygame.Surface | None = None  # the last painting, and what it showed
         self._painted_key: tuple = ()
+        self._area = Rect(0, 0, 0, 0)
 
     def click(self, pos: tuple[int, int]) -> bool:
         for name, rect in self.buttons.items():
@@ -290,6 +297,7 @@ class ClassPanel:
         area: Rect = lay.panel
         surface.fill(th.background, area)
         self.buttons, self.tiles, self.drawn = {}, [], []
+        self._area = area
         s = lay.scale
         pad = round(12 * s)
         pygame.draw.rect(surface, th.panel, area, border_radius=lay.radius)
@@ -306,21 +314,31 @@ class ClassPanel:
         """What the wall shows, taken when the class changed, not every frame: a lesson's thousands of
         drawings are counted once per change, and a frame only paints."""
         self.shown_version = c.version
-        self.entries = c.wall(round_only=True)
-        self.tally = tally(self.entries)
-        self.tally_before = tally(self.entries, before=True) if self.session.before_adapting is not None else None
+        self._generation, restart, new = c.news(self._generation, len(self.entries))
+        if restart:
+            self.entries, self._talliers = [], (Tallier(), Tallier(before=True))
         now = time.perf_counter()
-        for e in reversed(self.entries):  # the new ones are at the end
-            if e.id in self.seen:
-                break
-            self.seen[e.id] = now
+        for e in new:
+            self.entries.append(e)
+            self._talliers[0].add(e)
+            self._talliers[1].add(e)
+            self.seen.setdefault(e.id, now)
+        self.tally = self._talliers[0].tally()
+        self.tally_before = self._talliers[1].tally() if self.session.before_adapting is not None else None
+
+    def _put_if(self, surface: pygame.Surface, text: str, size: int, colour, where: tuple[int, int], anchor: str,
+                max_w: float, bold: bool = False, card: Rect | None = None) -> Rect | None:
+        """Like _put, but nothing at all (None) if the text is wider than max_w even at the smallest type."""
+        if max_w < 1 or self.text.fit(text, size, colour, bold=bold, max_w=max_w).get_width() > max_w:
+            return None
+        return self._put(surface, text, size, colour, where, anchor, max_w=max_w, bold=bold, card=card)
 
     def _put(self, surface: pygame.Surface, text: str, size: int, colour, where: tuple[int, int], anchor: str,
-             max_w: float = 0, bold: bool = False) -> Rect:
+             max_w: float = 0, bold: bool = False, card: Rect | None = None) -> Rect:
         img = self.text.fit(text, size, colour, bold=bold, max_w=max_w)
         rect = img.get_rect(**{anchor: where})
         surface.blit(img, rect)
-        self.drawn.append((text, rect, surface.get_rect()))
+        self.drawn.append((text, rect, card or self._area))
         return rect
 
     def _join_card(self, surface: pygame.Surface, area: Rect, th: Theme, lay, s: float) -> int:
@@ -339,20 +357,21 @@ class ClassPanel:
         qr = self._qr_surface(sess.join_url(), side)
         qr_rect = qr.get_rect(topleft=area.topleft)
         surface.blit(qr, qr_rect)
-        self.drawn.append(("qr", qr_rect, surface.get_rect()))
+        self.drawn.append(("qr", qr_rect, self._area))
         x = qr_rect.right + round(24 * s)
         w = area.right - x
-        code_size = self.text.fonts.largest(side * 0.36, round(120 * s))
-        y = area.y
-        r = self._put(surface, "Join at", lay.type.body, th.muted, (x, y), "topleft")
-        r = self._put(surface, sess.url.removeprefix("http://").rstrip("/"), round(lay.type.prompt * 1.05),
-                      th.text, (x, r.bottom), "topleft", max_w=w, bold=True)
-        r2 = self._put(surface, "code", lay.type.body, th.muted, (x, r.bottom + round(6 * s)), "topleft")
-        r = self._put(surface, c.code, code_size, th.accent, (x, r2.bottom), "topleft", max_w=w, bold=True)
-        n = c.joined
-        joined = f"{n} joined" if n != 1 else "1 joined"
-        r = self._put(surface, joined, lay.type.prompt, th.text, (x, r.bottom + round(4 * s)), "topleft", max_w=w,
-                      bold=True)
+        # The words beside the code stand as tall as the code: sizes follow its side, up to the type scale.
+        fonts = self.text.fonts
+        small = min(lay.type.body, fonts.largest(side * 0.11, lay.type.body, bold=False))
+        big = fonts.largest(side * 0.18, round(lay.type.prompt * 1.05))
+        code_size = fonts.largest(side * 0.33, round(120 * s))
+        r = self._put(surface, "Join at", small, th.muted, (x, area.y), "topleft", max_w=w)
+        r = self._put(surface, sess.url.removeprefix("http://").rstrip("/"), big, th.text, (x, r.bottom), "topleft",
+                      max_w=w, bold=True)
+        r = self._put(surface, "code", small, th.muted, (x, r.bottom), "topleft", max_w=w)
+        r = self._put(surface, c.code, code_size, th.accent, (x, r.bottom), "topleft", max_w=w, bold=True)
+        joined = f"{c.joined} joined"
+        r = self._put(surface, joined, big, th.text, (x, r.bottom), "topleft", max_w=w, bold=True)
         return max(qr_rect.bottom, r.bottom)
 
     def _qr_surface(self, url: str, side: int) -> pygame.Surface:
@@ -383,12 +402,14 @@ class ClassPanel:
         for k, name in enumerate(names):
             rect = Rect(area.x + k * (bw + gap), area.y, bw, h)
             on = name == running
-            label = BUTTON_LABELS[name]
+            labels = BUTTON_LABELS[name]
             if name == "delete" and self.confirming_delete:
-                label = "Click again to delete"
+                labels = ("Click again to delete", "Sure?")
             fill = th.button_on if on or (name == "delete" and self.confirming_delete) else th.button
             pygame.draw.rect(surface, fill, rect, border_radius=lay.radius)
-            self._put(surface, label, size, th.text, rect.center, "center", max_w=rect.w - 8)
+            for label in labels:
+                if self._put_if(surface, label, size, th.text, rect.center, "center", rect.w - 8, card=rect):
+                    break
             self.buttons[name] = rect
         return area.y + h
 
@@ -447,19 +468,21 @@ class ClassPanel:
             rect = Rect(area.x + (k % cols) * (tile + gap), area.y + (k // cols) * (tile + gap), tile, tile)
             surface.blit(self._thumb(e, tile, th), rect)
             colour = {"sure": th.good, "unsure": th.unsure, "not-digit": th.warn}[e.look.kind]
+            edge = max(round(tile * 0.06), 2)
             if e.misread:
                 pygame.draw.rect(surface, th.button_on, rect, width=max(round(5 * s), 3), border_radius=lay.radius)
-                self._put(surface, f"asked {e.label}", round(label_size * 0.7), th.text,
-                          (rect.x + 6, rect.y + 4), "topleft")
+                self._put_if(surface, f"asked {e.label}", round(label_size * 0.7), th.text,
+                             (rect.x + edge, rect.y + edge), "topleft", tile - 2 * edge, card=rect)
             else:
                 pygame.draw.rect(surface, th.border, rect, width=1, border_radius=lay.radius)
             words = "\u2717" if e.look.kind == "not-digit" else (
                 f"{e.look.top}" if e.look.kind == "sure" else f"{e.look.top}?")
-            self._put(surface, words, label_size, colour, (rect.right - 6, rect.bottom - 2), "bottomright",
-                      bold=True)
+            answer = self._put_if(surface, words, label_size, colour, (rect.right - edge, rect.bottom - 1),
+                                  "bottomright", tile - 2 * edge, bold=True, card=rect)
             name = e.nickname or f"#{e.student}"
-            self._put(surface, name, round(label_size * 0.55), th.muted, (rect.x + 6, rect.bottom - 4),
-                      "bottomleft", max_w=tile * 0.6)
+            room = (answer.left if answer else rect.right - edge) - 3 - (rect.x + edge)
+            self._put_if(surface, name, round(label_size * 0.55), th.muted, (rect.x + edge, rect.bottom - edge),
+                         "bottomleft", room, card=rect)
             self.tiles.append((rect, e))
 
     def _thumb(self, e: Entry, side: int, th: Theme) -> pygame.Surface:

@@ -111,7 +111,7 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("`H` or `?`", "help", (Trigger("open_help", (_K.K_h, _K.K_F1), ("?",)),)),
     Binding(
         "`Esc` or `Q`",
-        "quit (Esc first closes the help or the Learn view, or cancels a training)",
+        "quit (Esc first closes the help, the Learn or Class view, or cancels a training)",
         (Trigger("quit", (_K.K_ESCAPE, _K.K_q)),),
     ),
 )

@@ -57,7 +57,8 @@ def parse_args(argv: Sequence[str] | None, default_weights: Path = BUNDLED_WEIGH
         "--view",
         choices=VIEWS,
         default=PLAIN,
-        help="start in this view: plain, or inside (how the network reaches its answer); N switches",
+        help="start in this view: plain, inside (how the network reaches its answer), learn, or class "
+        "(phones join and draw; starts the class server); N switches",
     )
     p.add_argument("--host", default="0.0.0.0", metavar="ADDRESS",
                    help="Class view: the address the class server listens on (default: every network)")

@@ -158,8 +158,9 @@ class View:
         hint_img = self.text.render(hint, lay.type.body, th.faint)
         if used + hint_img.get_width() <= text.w:
             self._blit(surface, hint_img, hint_img.get_rect(midleft=(text.x + used, text.centery)), hint, lay.toolbar)
-        names = {"view": "Inside", "learn": "Learn", "class": "Class", "undo": "Undo", "eraser": "Eraser",
-                 "clear": "Clear"}
+        # Each button's label, then its key for a toolbar too narrow for words (a small window with a panel).
+        names = {"view": ("Inside", "N"), "learn": ("Learn", "T"), "class": ("Class", "W"), "undo": ("Undo", "Z"),
+                 "eraser": ("Eraser", "E"), "clear": ("Clear", "C")}
         enabled = {
             "view": True,
             "learn": True,
@@ -181,8 +182,11 @@ class View:
             pygame.draw.rect(surface, fill, rect, border_radius=lay.radius)
             colour = th.text if enabled[name] else th.faint
             # A button is a card of its own (inside the toolbar), its label in it.
-            self._text(surface, names[name], lay.type.body, colour, rect.center, "center", max_w=rect.w - 6,
-                       card=rect)
+            floor = max(SMALLEST_TYPE, round(lay.type.body * 0.6))  # as small as _text goes
+            label = next((t for t in names[name] if self.text.fit(t, lay.type.body, colour, max_w=rect.w - 6,
+                                                                   smallest=floor).get_width() <= rect.w - 6),
+                         names[name][-1])
+            self._text(surface, label, lay.type.body, colour, rect.center, "center", max_w=rect.w - 6, card=rect)
 
     def _header(self, surface: pygame.Surface, scene: Scene) -> None:
         lay, th = scene.layout, scene.theme

@@ -16,6 +16,7 @@ browser: it identifies them when a phone reconnects, and nobody can send as some
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -32,7 +33,7 @@ import numpy as np
 
 from model.atomic import atomic_write
 from model.config import CLASSES
-from model.jsonl import append_sample
+from model.sample import label_problem, strokes_problem
 
 DEFAULT_PORT = 8421  # where the class server listens unless --port says otherwise
 GIVEN, FREE = "given", "free"
@@ -177,6 +178,7 @@ class Student:
     order: list[int]  # the digits this student is asked for, shuffled
     asked: int = 0  # drawings accepted in the current "given" round
     drawings: int = 0
+    mine: list = field(default_factory=list)  # their last few entries, for their phone (nobody else's)
 
 
 @dataclass
@@ -220,20 +222,38 @@ class Tally:
         return self.correct / self.labelled if self.labelled else None
 
 
-def tally(entries: list[Entry], before: bool = False) -> Tally:
-    """Accuracy on the labelled drawings and the class's most common confusions (read "not a digit": -1)."""
-    labelled = [e for e in entries if e.label is not None]
-    pairs: Counter[tuple[int, int]] = Counter()
-    correct = 0
-    for e in labelled:
-        look = e.first_look if before else e.look
-        read = -1 if look.kind == "not-digit" else look.top
+class Tallier:
+    """The wall's numbers kept up to date one drawing at a time: a lesson's thousands of drawings are
+    never counted again from the start on each arrival (the wall takes them 20 times a second)."""
+
+    def __init__(self, before: bool = False) -> None:
+        self.before = before
+        self.drawings = self.labelled = self.correct = 0
+        self.pairs: Counter[tuple[int, int]] = Counter()
+
+    def add(self, e: Entry) -> None:
+        self.drawings += 1
+        if e.label is None:
+            return
+        self.labelled += 1
+        look = e.first_look if self.before else e.look
+        read = -1 if look.kind == "not-digit" else look.top  # read as "not a digit": -1
         if read == e.label:
-            correct += 1
+            self.correct += 1
         else:
-            pairs[(e.label, read)] += 1
-    confusions = [(a, b, n) for (a, b), n in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))]
-    return Tally(len(entries), len(labelled), correct, confusions)
+            self.pairs[(e.label, read)] += 1
+
+    def tally(self) -> Tally:
+        confusions = [(a, b, n) for (a, b), n in sorted(self.pairs.items(), key=lambda kv: (-kv[1], kv[0]))]
+        return Tally(self.drawings, self.labelled, self.correct, confusions)
+
+
+def tally(entries: list[Entry], before: bool = False) -> Tally:
+    """Accuracy on the labelled drawings and the class's most common confusions, most frequent first."""
+    t = Tallier(before)
+    for e in entries:
+        t.add(e)
+    return t.tally()
 
 
 class Classroom:
@@ -255,6 +275,8 @@ class Classroom:
         self.labelled = 0  # labelled drawings accepted (saved to the data set) since the class began
         self.students: dict[str, Student] = {}
         self.entries: list[Entry] = []
+        self.latest: list[Entry] = []  # the drawings of the running round, or of the last one: the wall's
+        self.generation = 0  # bumped when `latest` changes other than by a drawing added at its end
         self.round: Round | None = None
         self.rounds = 0
         self.version = 0  # bumped on every change the wall shows
@@ -273,6 +295,8 @@ class Classroom:
             for s in self.students.values():
                 s.asked = 0
                 s.order = self._order()
+            self.latest = []
+            self.generation += 1
             self.version += 1
             return self.round
 
@@ -290,24 +314,35 @@ class Classroom:
             self.read = read
             for e, look in zip(entries, looks):
                 e.look = look
+            self.generation += 1
             self.version += 1
 
     def forget(self) -> None:
         """Take every drawing off the wall (the teacher deleted the class's drawings)."""
         with self.lock:
-            self.entries = []
+            self.entries, self.latest = [], []
+            for s in self.students.values():
+                s.mine = []
             self._done = {}
+            self.generation += 1
             self.version += 1
 
     @property
     def joined(self) -> int:
         return len(self.students)
 
-    def wall(self, round_only: bool = False) -> list[Entry]:
+    def wall(self) -> list[Entry]:
+        """Every drawing of this class, oldest first."""
         with self.lock:
-            if round_only and self.round is not None:
-                return [e for e in self.entries if e.round == self.round.number]
             return list(self.entries)
+
+    def news(self, generation: int, seen: int) -> tuple[int, bool, list[Entry]]:
+        """For a view that has shown `seen` of the latest round's drawings as of `generation`:
+        (generation now, whether to start over, the drawings to add)."""
+        with self.lock:
+            if generation != self.generation:
+                return self.generation, True, list(self.latest)
+            return self.generation, False, self.latest[seen:]
 
     # -- the students' side ---------------------------------------------------------------------
 
@@ -381,6 +416,8 @@ class Classroom:
     def _accepted(self, student: Student, client_id: str, entry: Entry, rnd: Round) -> dict:
         with self.lock:
             self.entries.append(entry)
+            self.latest.append(entry)
+            student.mine = [*student.mine[-11:], entry]
             self.labelled += entry.label is not None
             student.drawings += 1
             if rnd.kind == GIVEN and self.round == rnd:
@@ -407,7 +444,7 @@ class Classroom:
             "nickname": student.nickname,
             "round": None if rnd is None else {"number": rnd.number, "kind": rnd.kind},
             "prompt": self._prompt(student) if rnd is not None and rnd.kind == GIVEN else None,
-            "mine": [_mine(e) for e in self.entries if e.student == student.number][-12:],
+            "mine": [_mine(e) for e in student.mine],
         }
         if joined:
             state["token"] = student.token
@@ -438,32 +475,56 @@ def save_entry(samples_file: Path, entry: Entry, session: str) -> None:
             "class": session, "round": entry.round, "student": entry.student, "sent_id": entry.sent_id}
     if entry.nickname:
         meta["nickname"] = entry.nickname
-    if entry.label is not None:
-        append_sample(samples_file, entry.label, pixels, **meta)
-        return
     rows = [[[round(float(x), 2), round(float(y), 2)] for x, y in s] for s in pixels]
-    line = json.dumps({**meta, "read": entry.look.top, "look": entry.look.kind, "strokes": rows},
-                      separators=(",", ":")) + "\n"
-    _append_line(samples_file.parent / FREE_FILE, line.encode("utf-8"))
+    if entry.label is not None:
+        # The line append_sample writes (label first, the same rounding, one O_APPEND write and an
+        # fsync), without its count of every line in the file afterwards: a lesson adds thousands of
+        # lines, and counting them all on each drawing made every send slower than the one before
+        # (bench_class.py: p99 2.7 s after 5 minutes). The reader's own checks guard what goes in.
+        problem = label_problem(entry.label) or strokes_problem(rows)
+        if problem:
+            raise ValueError(problem)
+        line = {"label": entry.label, **meta, "strokes": rows}
+        _append_line(samples_file, (json.dumps(line, separators=(",", ":")) + "\n").encode("utf-8"))
+        return
+    line = {**meta, "read": entry.look.top, "look": entry.look.kind, "strokes": rows}
+    _append_line(samples_file.parent / FREE_FILE, (json.dumps(line, separators=(",", ":")) + "\n").encode("utf-8"))
 
 
 def _append_line(path: Path, data: bytes) -> None:
-    """One whole line in one O_APPEND write, then fsync: as model/jsonl.py's append_sample does."""
+    """One whole line in one O_APPEND write, then fsync, as model/jsonl.py's append_sample appends:
+    a symlink at `path` or a gzip file is refused, half a line left by a crash is closed off first,
+    and a new file's directory entry is made durable too."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    created = not os.path.lexists(path)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise OSError(errno.ELOOP, f"{path} is a symbolic link; Digitpad does not follow links in its data "
+                                       "folder") from None
+        raise
     try:
         size = os.fstat(fd).st_size
         if size:
-            with open(path, "rb") as f:
-                f.seek(size - 1)
-                if f.read(1) != b"\n":
-                    data = b"\n" + data  # a crash left half a line: close it off first
+            os.lseek(fd, 0, os.SEEK_SET)
+            if os.read(fd, 2) == b"\x1f\x8b":
+                raise ValueError(f"{path} is gzip-compressed; class drawings are appended to plain .jsonl files")
+            os.lseek(fd, size - 1, os.SEEK_SET)
+            if os.read(fd, 1) != b"\n":
+                data = b"\n" + data  # a crash left half a line: close it off first
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
         os.fsync(fd)
     finally:
         os.close(fd)
+    if created and hasattr(os, "O_DIRECTORY"):
+        dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
 
 
 def delete_class(samples_file: Path, session: str) -> int:

@@ -273,3 +273,40 @@ def test_the_app_killed_mid_round_loses_no_acknowledged_drawing(model_file, home
     rows = read_jsonl(home / "my-digits.jsonl", policy="debris")  # at most a cut-off last line
     stored = [r.extra["sent_id"] for r in rows]
     assert set(acked) <= set(stored) and len(stored) == len(set(stored))  # none lost, none twice
+
+
+SIZES = [(560, 420), (640, 480), (800, 600), (1024, 768), (560, 560), (600, 800), (600, 900), (1280, 720),
+         (1920, 1080)]
+
+
+@pytest.mark.parametrize("classroom_look", [False, True], ids=["desk", "classroom"])
+def test_nothing_in_the_class_view_is_cut_or_overlaps_at_any_allowed_size(model_file, home, classroom_look):
+    """QR code, address, code, count, buttons, the numbers and a wall of thirty (some misread), at every
+    size the app allows: each text inside its card (the panel, a button, a drawing), on nothing else."""
+    from tests.drawn import misfits
+
+    a = App(Recogniser.from_file(model_file), classroom=classroom_look, fullscreen=False, size=SIZES[0],
+            host="127.0.0.1", port=0)
+    try:
+        a.show_view(CLASS)
+        c = a.class_session.classroom
+        tokens = [c.join({"code": c.code, "nickname": "Alexandra-Maria" if k % 3 == 0 else ""})["token"]
+                  for k in range(30)]
+        c.start_round(GIVEN)
+        for k, t in enumerate(tokens):
+            c.submit({"token": t, "id": f"{k:08x}", "strokes": pad(k % 10)})
+        assert any(e.misread for e in c.entries) and any(not e.misread for e in c.entries)
+        panel = a.panels[CLASS]
+        problems = []
+        for size in SIZES:
+            a.resize(*size)
+            pygame.event.clear()
+            a.step()
+            window = a.screen.get_rect()
+            assert panel.tiles, f"{size}: no drawing on the wall"
+            assert all(a.layout.panel.contains(r) for r in [*panel.buttons.values(), *(t for t, _ in panel.tiles)])
+            problems += [f"{size}: {p}" for p in misfits(a.view.drawn + panel.drawn, window)]
+        assert not problems, "\n".join(problems[:20])
+    finally:
+        a.quit()
+        pygame.quit()

@@ -8,8 +8,6 @@ installed (.ci/run installs it, so CI always runs it).
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -19,64 +17,21 @@ import pygame
 import pytest
 
 from app.app import App
+from app.class_preview import CHROMEDRIVER, CHROMIUM, chromium, draw
 from app.panels import CLASS
 from model.classroom import FREE, GIVEN
 from model.jsonl import read_jsonl
 from model.recognise import Recogniser
 from model.sketches import sketch
 
-CHROMIUM, DRIVER = shutil.which("chromium") or "/usr/bin/chromium", shutil.which("chromedriver")
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install -e '.[test]')")
-if not (Path(CHROMIUM).exists() and DRIVER):
+if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
     pytest.skip("Chromium and chromedriver are not installed (apt-get install chromium chromium-driver)",
                 allow_module_level=True)
 
-from selenium.webdriver.common.actions import interaction  # noqa: E402
-from selenium.webdriver.common.actions.action_builder import ActionBuilder  # noqa: E402
-from selenium.webdriver.common.actions.pointer_input import PointerInput  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-
-PHONE = (390, 844)  # CSS pixels: a small phone in portrait
-
-
-def chromium(size: tuple[int, int] = PHONE, touch: bool = True):
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    opts = Options()
-    opts.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", f"--user-data-dir={tempfile.mkdtemp(prefix='digitpad-chromium-')}"):
-        opts.add_argument(flag)
-    if touch:
-        opts.add_experimental_option("mobileEmulation", {
-            "deviceMetrics": {"width": size[0], "height": size[1], "pixelRatio": 2.0, "touch": True},
-            "userAgent": "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 Mobile Safari/537.36"})
-    else:
-        opts.add_argument(f"--window-size={size[0]},{size[1]}")
-    driver = webdriver.Chrome(options=opts, service=Service(DRIVER))
-    driver.set_page_load_timeout(20)
-    return driver
-
-
-def draw(driver, strokes: list[np.ndarray], pointer: str = "touch") -> None:
-    """Draw strokes (0..1 of the pad) on the pad with a finger (touch) or the mouse, as W3C actions."""
-    pad = driver.find_element(By.ID, "pad")
-    r = driver.execute_script("const r = arguments[0].getBoundingClientRect(); return [r.left, r.top, r.width];",
-                              pad)
-    kind = interaction.POINTER_TOUCH if pointer == "touch" else interaction.POINTER_MOUSE
-    builder = ActionBuilder(driver, mouse=PointerInput(kind, pointer))
-    for stroke in strokes:
-        pts = [(round(r[0] + x * r[2]), round(r[1] + y * r[2])) for x, y in stroke]
-        builder.pointer_action.move_to_location(*pts[0])
-        builder.pointer_action.pointer_down()
-        for p in pts[1::2]:
-            builder.pointer_action.move_to_location(*p)
-        builder.pointer_action.pointer_up()
-    builder.perform()
 
 
 def pump(app: App, until, seconds: float = 30.0) -> None:

@@ -271,6 +271,7 @@ class ClassMachine(RuleBasedStateMachine):
         self.tokens: list[str] = []
         self.sent: dict[str, dict] = {}
         self.n = 0
+        self.view = (-1, [], cr.Tallier())  # what a wall has taken from `news`, as the Class view does
 
     @rule(nick=st.sampled_from(["", "Ana", "Li Wei"]))
     def join(self, nick):
@@ -299,6 +300,10 @@ class ClassMachine(RuleBasedStateMachine):
             return
         self.sent[cid] = {"token": token, "reply": reply}
 
+    @rule(top=st.integers(0, 9))
+    def reread(self, top):
+        self.c.reread(fixed_reader(top))
+
     @rule()
     def delete(self):
         cr.delete_class(self.samples, self.c.session)
@@ -316,6 +321,18 @@ class ClassMachine(RuleBasedStateMachine):
         assert len(lines) == free and all(json.loads(x)["class"] == self.c.session for x in lines)
         ids = [e.id for e in self.c.entries]
         assert len(ids) == len(set(ids))
+
+    @invariant()
+    def the_walls_running_numbers_match_a_fresh_count(self):
+        generation, shown, tallier = self.view
+        generation, restart, new = self.c.news(generation, len(shown))
+        if restart:
+            shown, tallier = [], cr.Tallier()
+        for e in new:
+            shown.append(e)
+            tallier.add(e)
+        self.view = (generation, shown, tallier)
+        assert shown == self.c.latest and tallier.tally() == tally(self.c.latest)
 
 
 TestClassMachine = ClassMachine.TestCase
