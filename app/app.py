@@ -528,7 +528,8 @@ class App:
             self.drawing.end(*pts[-1])
         who = entry.nickname or f"student {entry.student}"
         asked = f" (asked for {entry.label})" if entry.label is not None else ""
-        self.toast(f"{who}'s drawing{asked} is on the canvas \u2014 N looks inside, Ctrl+Z takes it off")
+        self.toast(f"{who}'s drawing{asked} is on the canvas \u2014 N looks inside (the class pauses; W brings it "
+                   "back)")
 
     def _class_action(self, name: str) -> None:
         """A button in the Class view."""

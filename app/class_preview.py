@@ -47,7 +47,7 @@ def class_digits(n: int, seed: int = 0):
         for s in samples:
             by_writer.setdefault(s.writer, []).append(s)
         writers = sorted(by_writer)
-        picked = rng.choice(len(writers), size=n, replace=False)
+        picked = rng.choice(len(writers), size=n, replace=n > len(writers))  # different people where possible
         return [(lambda s: (s.label, s.strokes))(by_writer[writers[i]][rng.integers(len(by_writer[writers[i]]))])
                 for i in picked]
     from model.sketches import sketch
@@ -135,9 +135,8 @@ def phone_screenshot(app, target: Path, strokes: list) -> None:
             wait.until(ec.visibility_of_element_located((By.ID, "pad")))
             draw(browser, strokes)
             browser.find_element(By.ID, "send").click()
-            # The answer, with the drawing put back on the pad for the picture (sending cleared it).
+            # The answer, beside the drawing just sent (shown faded until the next stroke).
             wait.until(lambda d: d.find_element(By.ID, "answer").text.startswith("The network reads"))
-            draw(browser, strokes)
             browser.save_screenshot(str(target))
         except BaseException as e:  # noqa: BLE001 - reported by the caller's thread
             errors.append(e)

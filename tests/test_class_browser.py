@@ -150,7 +150,7 @@ def test_a_laptop_draws_with_the_mouse_in_a_free_round_and_sees_the_networks_ans
     in_browser(class_app, laptop)
     pump(class_app, lambda: len(panel.tiles) == 1)
     look = panel.tiles[0][1].look
-    words = {"sure": f"{look.top}", "unsure": f"{look.top}, not sure (or {look.runner_up})",
+    words = {"sure": f"{look.top} (sure)", "unsure": f"{look.top}, not sure (or {look.runner_up})",
              "not-digit": "not a digit"}[look.kind]
     assert seen["answer"] == f"The network reads: {words}" and look.kind in seen["class"]
     assert classroom.joined == 1

@@ -7,6 +7,7 @@
   const $ = (id) => document.getElementById(id);
   const pad = $("pad"), ctx = pad.getContext("2d");
   let strokes = [], current = null, state = null, sending = false;
+  let sent = [];  // the drawing just sent, shown faded beside its answer until the next stroke
 
   const store = {
     get(k) { try { return localStorage.getItem(k); } catch (e) { return null; } },
@@ -90,6 +91,7 @@
     if (strokes.length >= MAX_STROKES) return;
     ev.preventDefault();
     pad.setPointerCapture(ev.pointerId);
+    sent = [];
     current = { id: ev.pointerId, points: [point(ev)] };
     pad.dataset.pointer = ev.pointerType;  // "touch", "pen" or "mouse": which one drew last
     strokes.push(current.points);
@@ -111,9 +113,14 @@
 
   function paint() {
     ctx.clearRect(0, 0, pad.width, pad.height);
-    ctx.strokeStyle = "#111"; ctx.fillStyle = "#111";
     ctx.lineWidth = pad.width * 0.045; ctx.lineCap = "round"; ctx.lineJoin = "round";
-    for (const s of strokes) {
+    ink(sent, "#b8b8b8");
+    ink(strokes, "#111");
+  }
+
+  function ink(list, colour) {
+    ctx.strokeStyle = colour;
+    for (const s of list) {
       ctx.beginPath();
       ctx.moveTo(s[0][0] * pad.width, s[0][1] * pad.height);
       if (s.length === 1) ctx.lineTo(s[0][0] * pad.width + 0.1, s[0][1] * pad.height);
@@ -123,7 +130,9 @@
   }
 
   $("undo").addEventListener("click", () => { strokes.pop(); current = null; paint(); });
-  $("clear").addEventListener("click", () => { strokes = []; current = null; paint(); $("answer").textContent = ""; });
+  $("clear").addEventListener("click", () => {
+    strokes = []; sent = []; current = null; paint(); $("answer").textContent = "";
+  });
 
   // -- sending: kept in an outbox until the server says it arrived, so nothing sent is lost --------
   function outbox() { try { return JSON.parse(store.get(OUTBOX) || "[]"); } catch (e) { return []; } }
@@ -133,7 +142,7 @@
     const item = { token: store.get(TOKEN), id: randomId(), strokes,
                    label: state && state.round && state.round.kind === "given" ? state.prompt : null };
     store.set(OUTBOX, JSON.stringify(outbox().concat([item])));
-    strokes = []; current = null; paint();
+    sent = strokes; strokes = []; current = null; paint();
     say("Sending\u2026", "");
     flush();
   });
@@ -167,7 +176,7 @@
 
   function answered(d) {
     const words = d.kind === "not-digit" ? "not a digit"
-      : d.kind === "sure" ? String(d.top) : d.top + ", not sure (or " + d.runner_up + ")";
+      : d.kind === "sure" ? d.top + " (sure)" : d.top + ", not sure (or " + d.runner_up + ")";
     if (d.label === null || d.label === undefined) say("The network reads: " + words, d.kind);
     else {
       const right = d.kind !== "not-digit" && d.top === d.label;
