@@ -27,7 +27,6 @@ from app.drawn import Drawn
 from app.theme import Theme
 from model.classroom import (
     DEFAULT_PORT,
-    FREE,
     GIVEN,
     SIDE,
     Classroom,
@@ -62,7 +61,6 @@ class AdaptResult:
     before: float | None  # held-out students' accuracy before / after (model/jobs.py HeldOut)
     after: float | None
     weights: str
-    held_students: int
 
 
 class ClassSession:
@@ -188,7 +186,6 @@ class ClassSession:
                 held["before"].accuracy if "before" in held else None,
                 held["after"].accuracy if "after" in held else None,
                 view.result.weights,
-                0,
             )
         return True
 
@@ -534,5 +531,3 @@ def post_news() -> None:
     with contextlib.suppress(pygame.error):
         pygame.event.post(pygame.event.Event(CLASS_NEWS))
 
-
-__all__ = ["CLASS_NEWS", "ClassPanel", "ClassSession", "FREE", "GIVEN", "post_news", "reader"]
