@@ -40,6 +40,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             size=args.size,
             fullscreen=args.classroom and not args.windowed,
             view=args.view,
+            host=args.host,
+            port=args.port,
             model_label=None if args.weights == BUNDLED_WEIGHTS else f"Model: {args.weights.name}",
         )
     except NoDisplayError as e:

@@ -25,13 +25,15 @@ import pygame
 from threadpoolctl import threadpool_limits
 
 from app import keys, store, window
+from app.class_view import CLASS_NEWS, ClassPanel, ClassSession, post_news
 from app.inside_view import InsidePanel
 from app.layout import Layout, compute_layout
 from app.learn_view import LearnPanel, LearnSidePanel, UseBundled, UseModel
-from app.panels import INSIDE, LEARN, PLAIN, VIEWS, Panel
+from app.panels import CLASS, INSIDE, LEARN, PLAIN, VIEWS, Panel
 from app.recognition import ReadScheduler
 from app.theme import CLASSROOM, DESK, Theme
 from app.view import Scene, View
+from model.classroom import DEFAULT_PORT
 from model.config import BUNDLED_WEIGHTS
 from model.drawing import Drawing
 from model.inside import Inside
@@ -55,12 +57,14 @@ CRASH_LIMIT = 10  # frames failing in a row: past this, recovering is hopeless; 
 
 LEFT, RIGHT = 1, 3
 BUTTON_ACTIONS = {
-    "view": "toggle_inside", "learn": "toggle_learn", "undo": "undo", "eraser": "toggle_eraser", "clear": "clear"
+    "view": "toggle_inside", "learn": "toggle_learn", "class": "toggle_class", "undo": "undo",
+    "eraser": "toggle_eraser", "clear": "clear",
 }
 HINT = "H: help   \u00b7   N: look inside   \u00b7   0\u20139: label and save for training   \u00b7   S: save picture"
 HINTS = {  # the status line's hint in each view (the Learn view says its own: LearnPanel.hint)
     PLAIN: HINT,
     INSIDE: "N: plain view   \u00b7   G: gallery   \u00b7   click a unit to see it   \u00b7   H: help",
+    CLASS: "W: close the class (the server stops)   \u00b7   click a drawing to open it   \u00b7   N: look inside",
 }
 
 
@@ -75,6 +79,8 @@ class App:
         data_directory: Path | None = None,
         view: str = PLAIN,
         model_label: str | None = None,
+        host: str = "0.0.0.0",
+        port: int | None = None,
     ) -> None:
         if view not in VIEWS:
             raise ValueError(f"unknown view {view!r}: one of {', '.join(VIEWS)}")
@@ -113,12 +119,19 @@ class App:
             INSIDE: InsidePanel(self.view.text),
             LEARN: LearnSidePanel(self.data_directory, self.view.text),
         }
+        # The Class view: its server listens only while the view is open (the teacher's choice).
+        self.class_session = ClassSession(self.samples_file, recogniser, host,
+                                          DEFAULT_PORT if port is None else port, post_news)
+        self._class_labelled = 0
+        self.panels[CLASS] = ClassPanel(self.class_session, self.view.text, self.open_class_drawing, self._class_action)
         self._bundled = recogniser if model_label is None else None  # for "back to the bundled model"
-        self.mode = view
+        self.mode = PLAIN if view == CLASS else view
         self.reader.explain(self.panel is not None and self.panel.explains)
         self.screen = self._set_mode()
         self.layout: Layout = self._compute_layout()
         self._show_model_label()
+        if view == CLASS:
+            self.show_view(CLASS)
 
     @property
     def reading(self) -> Reading | None:
@@ -159,6 +172,7 @@ class App:
         finally:
             if self._learn_started():
                 self._learn().shutdown()  # however the loop ended, no training process stays behind
+            self.class_session.shutdown()  # the class server stops with the app
             blas.restore_original_limits()
             pygame.quit()
         return self.exit_code
@@ -171,6 +185,11 @@ class App:
             return
         if self._learn_started():
             self._apply(self._learn().update())  # the training job's news; never waits
+        if self.class_session.job is not None and self.class_session.poll():
+            self._class_adapted()
+        if (c := self.class_session.classroom) is not None and c.labelled != self._class_labelled:
+            self.saved += c.labelled - self._class_labelled  # counted, not re-read: the file grows all lesson
+            self._class_labelled = c.labelled
         self.update()
         self.draw()
         pygame.display.flip()
@@ -257,6 +276,8 @@ class App:
         if self.mode == LEARN and not self.show_help and self._learn_event(event):
             return
         kind = event.type
+        if kind == CLASS_NEWS:
+            return  # a phone sent something: the frame that follows shows it
         if kind == pygame.QUIT:
             self.quit()
         elif kind == pygame.KEYDOWN:
@@ -289,6 +310,9 @@ class App:
             self.show_help = False
             return
         if found is None:
+            return
+        if self.mode == CLASS and event.key == pygame.K_ESCAPE:
+            self.show_view(PLAIN)  # in the Class view Esc closes the class, not the app
             return
         action, digit = found
         if action == "label" and digit is not None:
@@ -353,6 +377,7 @@ class App:
         self.running = False
         if self._learn_started():
             self._learn().shutdown()  # a training job in the background: no process left behind
+        self.class_session.shutdown()
 
     def open_help(self) -> None:
         self.show_help = True
@@ -454,6 +479,10 @@ class App:
             raise ValueError(f"unknown view {mode!r}: one of {', '.join(VIEWS)}")
         if mode == self.mode:
             return
+        if self.mode == CLASS:
+            self.class_session.close()  # leaving the Class view stops listening
+        if mode == CLASS and (error := self.class_session.open()):
+            self.toast(error, "warn")
         self.mode = mode
         self.reader.explain(self.panel is not None and self.panel.explains)
         self._relayout(force=True)
@@ -482,6 +511,60 @@ class App:
         self.show_view(PLAIN if self.mode == LEARN else LEARN)
         if self.mode == LEARN:
             self._learn().refresh()  # MNIST may have arrived, the class may have labelled more
+
+    def toggle_class(self) -> None:
+        self.show_view(PLAIN if self.mode == CLASS else CLASS)
+
+    def open_class_drawing(self, entry) -> None:
+        """Put a drawing from the wall on the canvas (undoable), so the inside view can explain it."""
+        self.drawing.end()
+        self.drawing.clear()
+        width = self.brush_px / self.layout.canvas.w
+        for stroke in entry.strokes:
+            pts = [(float(x), float(y)) for x, y in stroke]
+            self.drawing.begin(*pts[0], width)
+            for p in pts[1:]:
+                self.drawing.extend(*p)
+            self.drawing.end(*pts[-1])
+        who = entry.nickname or f"student {entry.student}"
+        asked = f" (asked for {entry.label})" if entry.label is not None else ""
+        self.toast(f"{who}'s drawing{asked} is on the canvas \u2014 N looks inside (the class pauses; W brings it "
+                   "back)")
+
+    def _class_action(self, name: str) -> None:
+        """A button in the Class view."""
+        s = self.class_session
+        c = s.classroom
+        if name in ("given", "free") and c is not None:
+            r = c.start_round(name)
+            self.toast(f"Round {r.number} started: the phones show the pad", "good")
+        elif name == "stop" and c is not None:
+            c.stop_round()
+            self.toast("Round stopped")
+        elif name == "adapt":
+            self.toast(s.adapt())
+        elif name == "use":
+            recogniser = s.use_adapted()
+            if recogniser is not None:
+                self.use_recogniser(recogniser, "Model: adapted to this class")
+                self.toast("Reading the wall again with the adapted model", "good")
+        elif name == "confirm-delete":
+            self.toast("Click \u201cDelete class drawings\u201d again within 5 s to delete them", "warn")
+        elif name == "delete":
+            try:
+                n = s.delete()
+            except OSError as e:
+                self.toast(store.save_error(self.samples_file, e), "warn")
+                return
+            self.saved = count_samples(self.samples_file)
+            self.toast(f"Deleted this class's {n} drawings from {self.data_directory}", "good")
+
+    def _class_adapted(self) -> None:
+        s = self.class_session
+        if s.adapted is not None:
+            self.toast("Adapted to the class: \u201cUse adapted model\u201d reads the wall again with it", "good")
+        elif s.adapt_error:
+            self.toast(f"Adapting failed: {s.adapt_error}", "warn")
 
     def _learn_panel(self) -> LearnSidePanel:
         panel = self.panels[LEARN]
@@ -519,6 +602,11 @@ class App:
                 self._bundled = Recogniser.from_file(BUNDLED_WEIGHTS)
             self.use_recogniser(self._bundled, None)
 
+    def _class_panel(self) -> ClassPanel:
+        panel = self.panels[CLASS]
+        assert isinstance(panel, ClassPanel)
+        return panel
+
     def _inside_panel(self) -> InsidePanel:
         panel = self.panels[INSIDE]
         assert isinstance(panel, InsidePanel)
@@ -533,6 +621,7 @@ class App:
         """
         self.recogniser = recogniser
         self.reader.use(recogniser)
+        self.class_session.use(recogniser)
         self.model_label = label
         self._show_model_label()
         self._dirty = True
@@ -609,6 +698,8 @@ class App:
     def _idle(self) -> bool:
         return (
             not (self._learn_started() and self._learn().busy)  # a job's progress is worth frames
+            and not (self.class_session.job is not None and self.class_session.job.running)
+            and not (self.mode == CLASS and self._class_panel().changed())
             and not self.drawing.drawing
             and not self.drawing.erasing
             and self.reader.is_current(self.drawing)

@@ -97,6 +97,11 @@ BINDINGS: tuple[Binding, ...] = (
         "learn: train a network while the class watches, or adapt it to the class's labelled drawings",
         (Trigger("toggle_learn", (_K.K_t,)),),
     ),
+    Binding(
+        "`W` or the Class button",
+        "class: phones join with a code and draw; the projector shows the wall of their drawings",
+        (Trigger("toggle_class", (_K.K_w,)),),
+    ),
     # Handled by the Learn view itself (app/learn_view.py), listed here so that help and README say so.
     Binding(
         "`Enter`, `←` `→` / `↑` `↓`, `B`",
@@ -106,7 +111,7 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("`H` or `?`", "help", (Trigger("open_help", (_K.K_h, _K.K_F1), ("?",)),)),
     Binding(
         "`Esc` or `Q`",
-        "quit (Esc first closes the help or the Learn view, or cancels a training)",
+        "quit (Esc first closes the help, the Learn or Class view, or cancels a training)",
         (Trigger("quit", (_K.K_ESCAPE, _K.K_q)),),
     ),
 )

@@ -86,7 +86,7 @@ class Layout:
     model_label: Rect = field(default_factory=Rect)  # which model reads, when the header has no room for it
 
 
-BUTTONS = ("view", "learn", "undo", "eraser", "clear")  # left to right; "view": plain <-> inside
+BUTTONS = ("view", "learn", "class", "undo", "eraser", "clear")  # left to right; "view": plain <-> inside
 PANEL_CANVAS = 0.33  # with a panel open, the canvas takes this much of the width (0.30 in classroom)
 PANEL_CANVAS_CLASSROOM = 0.30
 

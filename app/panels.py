@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 
     from app.view import Scene
 
-PLAIN, INSIDE, LEARN = "plain", "inside", "learn"
-VIEWS = (PLAIN, INSIDE, LEARN)  # --view's choices, in this order
+PLAIN, INSIDE, LEARN, CLASS = "plain", "inside", "learn", "class"
+VIEWS = (PLAIN, INSIDE, LEARN, CLASS)  # --view's choices, in this order
 
 
 class Panel(Protocol):

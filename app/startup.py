@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from app.panels import PLAIN, VIEWS
+from model.classroom import DEFAULT_PORT
 from model.config import BUNDLED_WEIGHTS
 from model.recognise import Recogniser
 
@@ -56,11 +57,22 @@ def parse_args(argv: Sequence[str] | None, default_weights: Path = BUNDLED_WEIGH
         "--view",
         choices=VIEWS,
         default=PLAIN,
-        help="start in this view: plain, or inside (how the network reaches its answer); N switches",
+        help="start in this view: plain, inside (how the network reaches its answer), learn, or class "
+        "(phones join and draw; starts the class server); N switches",
     )
+    p.add_argument("--host", default="0.0.0.0", metavar="ADDRESS",
+                   help="Class view: the address the class server listens on (default: every network)")
+    p.add_argument("--port", type=parse_port, default=DEFAULT_PORT,
+                   help=f"Class view: the port it listens on (default: {DEFAULT_PORT})")
     # For the start-up benchmark: draw one frame with the model loaded, then exit.
     p.add_argument("--exit-after-first-frame", action="store_true", help=argparse.SUPPRESS)
     return p.parse_args(argv)
+
+
+def parse_port(text: str) -> int:
+    if not text.strip().isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number 1-65535, got {text!r}")
+    return int(text)
 
 
 def load_recogniser(path: str | os.PathLike) -> Recogniser:

@@ -18,7 +18,7 @@ from app.drawn import Drawn
 from app.ink import InkLayer
 from app.keys import BINDINGS
 from app.layout import Layout
-from app.panels import INSIDE, LEARN, PLAIN, Panel
+from app.panels import CLASS, INSIDE, LEARN, PLAIN, Panel
 from app.readout import CROSS, HATCHED, SOLID, Verdict, percentages, verdict
 from app.theme import SMALLEST_TYPE, Colour, Fonts, TextCache, Theme
 from model.answer import Thresholds
@@ -28,7 +28,7 @@ from model.inside import Inside, Units
 from model.recognise import Reading
 
 # The header's reminder of the key that leaves (or opens) a view, per view mode (app/panels.py).
-HEADER_KEYS = {PLAIN: "N  look inside", INSIDE: "N  plain view", LEARN: "T  close"}
+HEADER_KEYS = {PLAIN: "N  look inside", INSIDE: "N  plain view", LEARN: "T  close", CLASS: "W  close"}
 
 
 @dataclass
@@ -158,16 +158,19 @@ class View:
         hint_img = self.text.render(hint, lay.type.body, th.faint)
         if used + hint_img.get_width() <= text.w:
             self._blit(surface, hint_img, hint_img.get_rect(midleft=(text.x + used, text.centery)), hint, lay.toolbar)
-        names = {"view": "Inside", "learn": "Learn", "undo": "Undo", "eraser": "Eraser", "clear": "Clear"}
+        # Each button's label, then its key for a toolbar too narrow for words (a small window with a panel).
+        names = {"view": ("Inside", "N"), "learn": ("Learn", "T"), "class": ("Class", "W"), "undo": ("Undo", "Z"),
+                 "eraser": ("Eraser", "E"), "clear": ("Clear", "C")}
         enabled = {
             "view": True,
             "learn": True,
+            "class": True,
             "undo": scene.drawing.can_undo,
             "eraser": True,
             "clear": not scene.drawing.is_empty,
         }
         for name, rect in lay.buttons.items():
-            lit = {INSIDE: "view", LEARN: "learn"}.get(scene.mode)  # the open view's button
+            lit = {INSIDE: "view", LEARN: "learn", CLASS: "class"}.get(scene.mode)  # the open view's button
             on = (name == "eraser" and scene.eraser_mode) or name == lit
             fill = (
                 th.button_on
@@ -179,8 +182,11 @@ class View:
             pygame.draw.rect(surface, fill, rect, border_radius=lay.radius)
             colour = th.text if enabled[name] else th.faint
             # A button is a card of its own (inside the toolbar), its label in it.
-            self._text(surface, names[name], lay.type.body, colour, rect.center, "center", max_w=rect.w - 6,
-                       card=rect)
+            floor = max(SMALLEST_TYPE, round(lay.type.body * 0.6))  # as small as _text goes
+            label = next((t for t in names[name] if self.text.fit(t, lay.type.body, colour, max_w=rect.w - 6,
+                                                                   smallest=floor).get_width() <= rect.w - 6),
+                         names[name][-1])
+            self._text(surface, label, lay.type.body, colour, rect.center, "center", max_w=rect.w - 6, card=rect)
 
     def _header(self, surface: pygame.Surface, scene: Scene) -> None:
         lay, th = scene.layout, scene.theme

@@ -76,6 +76,9 @@ class FinetuneSpec:
     weights: str = str(BUNDLED_WEIGHTS)
     epochs: int | None = None  # None: the finetune recipe's
     holdout: float = 0.25
+    # "digit": hold out a share of each digit's drawings; "writer": a share of the writers (the class
+    # view's students), so "after" is measured on people the model did not learn from.
+    holdout_by: str = "digit"
     with_mnist: bool = True  # keep MNIST in the mix so nothing is forgotten; False: the drawings alone
     mnist_limit: int | None = 20_000
     seed: int = 0
@@ -514,6 +517,19 @@ def split_drawings(labels: np.ndarray, holdout: float, seed: int) -> tuple[np.nd
     return np.sort(np.array(train, np.int64)), np.sort(np.array(held, np.int64))
 
 
+def split_by_writer(writers: list[str], holdout: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(train_idx, held_idx): every drawing of a held-out writer is held out; at least one writer on
+    each side when there are two or more."""
+    people = sorted(set(writers))
+    order = np.random.default_rng(seed).permutation(len(people))
+    k = int(round(len(people) * holdout))
+    k = min(max(k, 1), len(people) - 1) if len(people) >= 2 else 0
+    held_people = {people[i] for i in order[:k]}
+    held = np.array([i for i, w in enumerate(writers) if w in held_people], np.int64)
+    train = np.array([i for i, w in enumerate(writers) if w not in held_people], np.int64)
+    return train, held
+
+
 def held_out_accuracy(stage: str, predictions: np.ndarray, labels: np.ndarray) -> HeldOut:
     per, counts = [], []
     for d in range(CLASSES):
@@ -538,7 +554,10 @@ def _finetune(spec: FinetuneSpec, send, should_stop) -> None:
     model, meta = load(spec.weights)
     samples = read_jsonl(spec.drawings)
     labels = np.array([s.label for s in samples], np.int64)
-    tr, held = split_drawings(labels, spec.holdout, spec.seed)
+    if spec.holdout_by == "writer":
+        tr, held = split_by_writer([s.writer for s in samples], spec.holdout, spec.seed)
+    else:
+        tr, held = split_drawings(labels, spec.holdout, spec.seed)
     if len(tr) == 0 or len(held) == 0:
         raise ValueError(f"{spec.drawings}: {len(samples)} labelled drawings are too few; draw and label some more")
     style = meta.style

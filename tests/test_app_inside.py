@@ -91,7 +91,7 @@ def test_the_toolbar_button_switches_views(app: App, user) -> None:
     assert app.mode == INSIDE
     # The button moved with the layout; it is lit (the "on" colour) while the view is open.
     button = app.layout.buttons["view"]
-    assert app.screen.get_at((button.x + 4, button.centery))[:3] == app.theme.button_on
+    assert app.screen.get_at((button.centerx, button.y + 3))[:3] == app.theme.button_on  # above its label
     user.post(pygame.MOUSEBUTTONDOWN, pos=button.center, button=1)
     app.step()
     assert app.mode == PLAIN and app.drawing.is_empty, "a click on the button draws nothing"
