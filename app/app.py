@@ -367,7 +367,7 @@ class App:
                 self.saved = count_samples(self.samples_file)
                 self.toast(f"Took back the {record.label} \u2014 {self.saved} saved; Ctrl+Y saves it again")
             else:
-                self.toast(f"The drawing is back, but {record.path.name} changed since; its sample stays", "warn")
+                self.toast(f"The drawing is back, but its sample is no longer in {record.path.name}", "warn")
 
     def redo(self) -> None:
         if not self.drawing.redo():
