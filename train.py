@@ -173,9 +173,27 @@ def model_bytes(sizes: tuple[int, ...]) -> int:
     return 4 * sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:])) + 65536
 
 
+def file_identity(path: Path) -> tuple[int, int, int, int] | None:
+    """Which file is at `path` now (device, inode, size, mtime), or None if none: tells a replaced file."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def interrupted(out: Path, before: tuple[int, int, int, int] | None) -> str:
+    """What a Ctrl-C left at `out`, truthfully: the new model may already have been renamed into place."""
+    now = file_identity(out)
+    if now is not None and now != before:
+        return f"interrupted after the new model was written to {out} (it is complete)"
+    return f"interrupted; {out} left as it was" if before else f"interrupted; nothing written to {out}"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     out = Path(args.out)
+    before = file_identity(out)
     if out.exists() and not args.force and not args.augment_sheet:
         return fail(f"{out} exists; pass --force to overwrite it or choose another --out")
     try:
@@ -194,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     except Diverged as e:
         return fail(str(e), 1)
     except KeyboardInterrupt:
-        return fail(f"interrupted; {out} left as it was", 130)
+        return fail(interrupted(out, before), 130)
 
 
 def run(args: argparse.Namespace, recipe: Recipe, out: Path) -> int:
