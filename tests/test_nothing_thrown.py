@@ -7,7 +7,6 @@ signals. Each failed before its fix.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import textwrap
@@ -74,3 +73,64 @@ def test_an_interrupt_before_the_write_says_the_file_is_untouched(tmp_path: Path
     before = train.file_identity(out)
     assert train.interrupted(out, before).endswith("left as it was")
     assert train.interrupted(tmp_path / "new.npz", None).endswith("nothing written to " + str(tmp_path / "new.npz"))
+
+
+# -- 4. the Learn view for a second OS account ----------------------------------------------------
+
+LEARN_JOB = """
+    import json, os, sys, time
+    from model.jobs import Job, ScratchSpec, Started
+    job = Job.start(ScratchSpec(hidden=8, epochs=1, limit=None, data=sys.argv[1]), nice=0)
+    events = []
+    while job.running:
+        events += job.poll()
+        time.sleep(0.02)
+    r = job.view.result
+    print(json.dumps({"started": any(isinstance(e, Started) for e in events),
+                      "weights": getattr(r, "weights", None), "failed": getattr(job.view.error, "message", None)}))
+"""
+
+
+def learn_job(mnist: Path, env: dict) -> dict:
+    import json
+
+    r = subprocess.run([sys.executable, "-c", textwrap.dedent(LEARN_JOB), str(mnist)], cwd=REPO,
+                       capture_output=True, text=True, timeout=120, env={**env, "PYTHONPATH": str(REPO)})
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout.splitlines()[-1])
+
+
+def test_the_learn_view_keeps_each_accounts_models_apart_and_checks_first(tmp_path: Path) -> None:
+    # Two accounts (two homes) on one machine share its temp folder; each one's models go to its own
+    # cache folder, never to a folder in /tmp that whoever came first owns.
+    mnist = write_fake_mnist(tmp_path / "mnist", n_train=300, n_test=50)
+    env = {k: v for k, v in os.environ.items() if k not in ("DIGITPAD_CACHE", "XDG_CACHE_HOME")}
+    env["TMPDIR"] = str(tmp_path / "shared-tmp")
+    (tmp_path / "shared-tmp").mkdir()
+    for who in ("first", "second"):
+        home = tmp_path / who
+        run = learn_job(mnist, {**env, "HOME": str(home)})
+        assert run["failed"] is None and run["weights"].startswith(str(home)), run
+
+    # A folder that cannot be made (a file in the way: no account, root included, can write there)
+    # is found before the work, in one plain line.
+    (tmp_path / "a-file").write_text("")
+    run = learn_job(mnist, {**env, "HOME": str(tmp_path / "first"), "DIGITPAD_CACHE": str(tmp_path / "a-file")})
+    assert not run["started"] and run["failed"].startswith("cannot write the new model: cannot create folder"), run
+    assert "Errno" not in run["failed"] and ".tmp" not in run["failed"]
+
+
+def test_finished_models_do_not_pile_up(tmp_path: Path) -> None:
+    from model.jobs import LEARN_KEEP_COUNT, LEARN_KEEP_S, prune_learn_folder
+
+    now = time.time()
+    for i in range(LEARN_KEEP_COUNT + 3):
+        p = tmp_path / f"scratch-{i}.npz"
+        p.write_bytes(b"x")
+        os.utime(p, (now - i, now - i))
+    old = tmp_path / "old.npz"
+    old.write_bytes(b"x")
+    os.utime(old, (now - LEARN_KEEP_S - 1, now - LEARN_KEEP_S - 1))
+    gone = prune_learn_folder(tmp_path, now)
+    assert old in gone and len(list(tmp_path.glob("*.npz"))) == LEARN_KEEP_COUNT
+    assert (tmp_path / "scratch-0.npz").exists(), "the newest stay"
