@@ -87,7 +87,8 @@ def save_error(path: Path, e: OSError) -> str:
         errno.ENOTDIR: "a file is in the way of the folder",
         errno.EISDIR: "a folder is in the way of the file",
     }
-    reason = reasons.get(e.errno or 0) or (e.strerror or "it could not be written").lower()
+    text = e.strerror or "it could not be written"
+    reason = reasons.get(e.errno or 0) or text[:1].lower() + text[1:]  # (never lower-case a path in it)
     if e.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
         advice = "Free some space, or set DIGITPAD_HOME to a folder on another disk."
     else:

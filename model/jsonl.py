@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import gzip
 import json
 import os
 import re
@@ -29,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from model.atomic import atomic_write
+from model.safefile import FileProblem, read_limited
 from model.sample import Sample, StrokeDataError, label_problem, strokes_problem
 
 POLICIES = ("debris", "strict", "skip")
@@ -49,24 +49,14 @@ _WINDOWS_LOCK_AT = 1 << 62
 
 
 def read_bytes(path: Path) -> bytes:
-    """The file's bytes, gunzipped if the content is gzip; every failure is one StrokeDataError line."""
+    """The file's bytes, gunzipped if the content is gzip; every failure is one StrokeDataError line.
+
+    Bounded (model/safefile.py): no FIFO, device, huge file or gzip bomb gets past it.
+    """
     try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except FileNotFoundError:
-        raise StrokeDataError(f"{path}: no such file") from None
-    except PermissionError:
-        raise StrokeDataError(f"{path}: permission denied") from None
-    except IsADirectoryError:
-        raise StrokeDataError(f"{path}: is a directory, not a stroke file") from None
-    except OSError as e:
-        raise StrokeDataError(f"{path}: cannot read ({e.strerror or e})") from None
-    if data[:2] == b"\x1f\x8b":  # gzip magic: trust the content, not the file name
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as e:
-            raise StrokeDataError(f"{path}: not a readable gzip file ({e})") from None
-    return data
+        return read_limited(path)
+    except FileProblem as e:
+        raise StrokeDataError(f"{path}: {e}") from None
 
 
 def _looks_truncated(line: str) -> bool:
@@ -190,10 +180,13 @@ def count_samples(path: str | os.PathLike) -> int:
     A missing or unreadable file counts as none: the counter is a courtesy, never a reason to fail.
     """
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        # O_NONBLOCK: a FIFO at the name must not hang the app at start; only regular files count.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError:
         return 0
     try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return 0
         return _count_complete_lines(fd)
     except OSError:
         return 0
@@ -207,14 +200,16 @@ def _not_a_link(path: Path) -> OSError:
 
 def _open_for_append(path: Path) -> int:
     """Open `path` for appending (created 0644 if new) without following a symlink at its name."""
-    flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
+    # O_NONBLOCK: a FIFO at the name opens at once and is then refused, instead of hanging the app.
+    flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     if NOFOLLOW:
         try:
-            return os.open(path, flags | NOFOLLOW, 0o644)
+            fd = os.open(path, flags | NOFOLLOW, 0o644)
         except OSError as e:
             if e.errno == errno.ELOOP:
                 raise _not_a_link(path) from None
             raise
+        return _regular(fd, path)
     # Fallback without O_NOFOLLOW: refuse a link seen before opening, then make sure the file opened
     # is the one lstat saw, so a link swapped in between is caught too.
     if path.is_symlink():
@@ -227,7 +222,15 @@ def _open_for_append(path: Path) -> int:
     except BaseException:
         os.close(fd)
         raise
-    return fd
+    return _regular(fd, path)
+
+
+def _regular(fd: int, path: Path) -> int:
+    """`fd` if it is a regular file; otherwise it is closed and an OSError says what is in the way."""
+    if stat.S_ISREG(os.fstat(fd).st_mode):
+        return fd
+    os.close(fd)
+    raise OSError(errno.EINVAL, f"{path} is not a regular file; Digitpad appends to plain files only")
 
 
 class _Lock:

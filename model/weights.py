@@ -28,6 +28,7 @@ from model.atomic import atomic_write
 from model.config import CLASSES, FIELD, INPUTS, OUTPUTS
 from model.mlp import ACTIVATIONS, MLP
 from model.preprocess import Style, strokes_to_input
+from model.safefile import describe_os_error, file_problem
 
 FORMAT_VERSION = 1
 MAX_PARAMS = 50_000_000  # 200 MB of float32; Digitpad's model has 735,185. More is a hostile file.
@@ -201,15 +202,16 @@ def _read_archive(path: Path, fail) -> tuple[dict[str, np.ndarray], dict]:
     """The arrays and raw metadata of a weights file; names, dtypes and shapes are checked from the
     .npy headers (and the zip's own sizes) before any array data is read, so a file claiming a
     200000 x 200000 matrix costs nothing to refuse."""
-    if not path.is_file():
-        raise fail("no such file" if not path.exists() else "not a regular file")
+    why = file_problem(path)  # no such file, a folder that cannot be entered, a loop, a FIFO, ...
+    if why:
+        raise fail(why)
     try:
         with open(path, "rb") as f:
             f.read(1)
     except PermissionError:
         raise fail("permission denied (make the file readable, or pass another --weights)") from None
     except OSError as e:
-        raise fail(f"cannot read ({e.strerror or e})") from None
+        raise fail(describe_os_error(e)) from None
     if path.stat().st_size == 0:
         raise fail("the file is empty")
     if not zipfile.is_zipfile(path):
