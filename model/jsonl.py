@@ -29,7 +29,7 @@ import numpy as np
 
 from model.atomic import atomic_write
 from model.safefile import FileProblem, read_limited
-from model.sample import Sample, StrokeDataError, label_problem, strokes_problem
+from model.sample import Sample, StrokeDataError, bounded_int, label_problem, strokes_problem
 
 POLICIES = ("debris", "strict", "skip")
 
@@ -92,7 +92,7 @@ def _parse(line: str, final_unterminated: bool) -> tuple[Sample | None, str | No
     """(sample, None, _) for a good line, else (None, why, is_crash_debris)."""
     try:
         # parse_constant rejects NaN/Infinity, which Python's json accepts but JSON does not have.
-        obj = json.loads(line, parse_constant=_reject_constant)
+        obj = json.loads(line, parse_constant=_reject_constant, parse_int=bounded_int)
     except RecursionError:
         return None, "nested too deeply to be a sample", False
     except ValueError as e:  # JSONDecodeError, or NaN/Infinity, or an absurdly long integer

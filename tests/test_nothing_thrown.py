@@ -134,3 +134,112 @@ def test_finished_models_do_not_pile_up(tmp_path: Path) -> None:
     gone = prune_learn_folder(tmp_path, now)
     assert old in gone and len(list(tmp_path.glob("*.npz"))) == LEARN_KEEP_COUNT
     assert (tmp_path / "scratch-0.npz").exists(), "the newest stay"
+
+
+# -- 5. finite but absurd weights --------------------------------------------------------------------
+
+
+def weights_with(path: Path, meta_text: str | None = None, w0_value: float | None = None, **meta) -> Path:
+    """A weights file written by hand: any metadata (as raw JSON text if given), any numbers."""
+    import json
+
+    import numpy as np
+
+    from model.mlp import MLP
+    from model.weights import FORMAT_VERSION
+
+    model = MLP([784, 8, 10], seed=0)
+    full = {"format_version": FORMAT_VERSION, "sizes": [784, 8, 10], "activation": "relu", **meta}
+    arrays = {"meta": np.array(meta_text if meta_text is not None else json.dumps(full))}
+    for i, (w, b) in enumerate(zip(model.weights, model.biases)):
+        arrays[f"W{i}"], arrays[f"b{i}"] = w.copy(), b
+    if w0_value is not None:
+        arrays["W0"][0, :] = np.float32(w0_value)  # the top-left pixel, which the loader's test stroke misses
+    np.savez(path, **arrays)
+    return path
+
+
+def cli(*argv: str, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *argv], cwd=REPO, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})})
+
+
+GOOD_LINE = '{"label": 3, "strokes": [[[0, 0], [10, 40], [30, 40]]]}\n'
+
+
+def test_absurd_but_finite_weights_are_refused_by_every_entry(tmp_path: Path, mnist: Path) -> None:
+    bad = weights_with(tmp_path / "w.npz", w0_value=3e38)
+    drawings = tmp_path / "d.jsonl"
+    drawings.write_text(GOOD_LINE * 3)
+    for argv in (["main.py", "--weights", str(bad)],
+                 ["evaluate.py", str(drawings), "--weights", str(bad)],
+                 ["train.py", "--finetune", str(bad), "--data", str(mnist), "--strokes", str(drawings),
+                  "--out", str(tmp_path / "o.npz"), "--quiet"]):
+        r = cli(*argv, env={"DIGITPAD_HOME": str(tmp_path / "home"), "DIGITPAD_CACHE": str(tmp_path / "c")})
+        line = one_line(r.stderr)
+        assert r.returncode == 2 and "can reach" in line and str(bad) in line, (argv, line)
+
+
+def test_a_sound_model_is_within_reach() -> None:
+    from model.config import BUNDLED_WEIGHTS
+    from model.weights import load
+
+    load(BUNDLED_WEIGHTS)  # the bundled model reaches 1.6e4, far below the limit
+
+
+# -- 9. metadata with huge integers or values of the wrong type ---------------------------------
+
+
+META_CASES = {
+    "a 5000-digit temperature": '"temperature": ' + "9" * 5000,
+    "a 400-digit temperature": '"temperature": ' + "9" * 400,
+    "a 400-digit seed": '"seed": ' + "9" * 400,
+    "a list as activation": None,
+    "a dict as activation": None,
+    "a number as date": '"date": 5',
+    "a list as recipe": '"recipe": [1, 2]',
+    "a string as temperature": '"temperature": "hot"',
+    "a list as input": '"input": [1]',
+    "huge pen": '"input": {"style": {"pen": ' + "9" * 400 + ', "sigma": 1, "deskew": false}}',
+    "a list as sizes entry": None,
+}
+
+
+@pytest.mark.parametrize("case", sorted(META_CASES))
+def test_metadata_of_any_shape_is_one_line(tmp_path: Path, case: str) -> None:
+    base = '"format_version": 1, "sizes": [784, 8, 10], "activation": "relu"'
+    text = META_CASES[case]
+    if case == "a list as activation":
+        base = base.replace('"relu"', '["relu"]')
+    elif case == "a dict as activation":
+        base = base.replace('"relu"', '{"relu": 1}')
+    elif case == "a list as sizes entry":
+        base = base.replace("[784, 8, 10]", "[784, [8], 10]")
+    path = weights_with(tmp_path / "w.npz", meta_text="{" + base + (", " + text if text else "") + "}")
+    r = cli("evaluate.py", "--mnist", "--weights", str(path))
+    line = one_line(r.stderr)
+    assert r.returncode == 2 and str(path) in line and "set_int_max_str_digits" not in line, line
+    assert len(line) < 400, line
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid"), reason="POSIX permissions")
+def test_weights_in_a_folder_that_cannot_be_entered_say_permission_denied(tmp_path: Path) -> None:
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp())  # not under pytest's root-only tmp folder
+    try:
+        weights_with(folder / "w.npz")
+        folder.chmod(0o600)  # readable listing, but no entering
+        drop = "os.setgid(65534); os.setuid(65534)" if os.geteuid() == 0 else ""
+        r = python(f"""
+            import os, sys
+            import evaluate
+            {drop}
+            sys.exit(evaluate.main(["--mnist", "--weights", sys.argv[1]]))
+        """, str(folder / "w.npz"))
+        line = one_line(r.stderr)
+        assert r.returncode == 2 and "permission denied" in line and "no such file" not in line, line
+    finally:
+        folder.chmod(0o700)
+        shutil.rmtree(folder)
