@@ -77,7 +77,9 @@ class Condition:
 def replay(sample: Sample, cond: Condition, rng: np.random.Generator, side: int = CANVAS) -> Drawing:
     """Draw `sample` on a fresh canvas as mouse events would: whole pixels, one stroke per drag,
     somewhere on the canvas."""
-    pts = np.concatenate(sample.strokes)
+    # float64: stored points are float32, whose range the span of a drawing can exceed (-3e38..3e38).
+    strokes = [np.asarray(s, dtype=np.float64) for s in sample.strokes]
+    pts = np.concatenate(strokes)
     lo, hi = pts.min(axis=0), pts.max(axis=0)
     w, h = np.maximum(hi - lo, 1e-9)
     frame = h if cond.box is None else cond.box
@@ -85,7 +87,7 @@ def replay(sample: Sample, cond: Condition, rng: np.random.Generator, side: int 
     size = (hi - lo) * scale
     offset = rng.uniform(0.02 * side, np.maximum(side - size - 0.02 * side, 0.02 * side + 1e-9))
     drawing = Drawing()
-    for stroke in sample.strokes:
+    for stroke in strokes:
         px = np.round((stroke - lo) * scale + offset) / side  # integer mouse positions, normalised
         drawing.begin(*px[0], cond.pen)
         for x, y in px[1:]:

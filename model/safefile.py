@@ -13,8 +13,8 @@ import os
 import stat
 import zlib
 
-MAX_FILE_BYTES = 2 << 30  # 2 GB: ten times the largest data set Digitpad reads (UNIPEN 1a, ~50 MB)
-MAX_UNPACKED_BYTES = 2 << 30  # what a .gz may expand to
+MAX_FILE_BYTES = 256 << 20  # 256 MB: 30 times the largest stroke data set Digitpad reads (UNIPEN 1a, 7.7 MB)
+MAX_UNPACKED_BYTES = 256 << 20  # what a .gz may expand to: a small file that unpacks to gigabytes is a bomb
 
 
 class FileProblem(ValueError):

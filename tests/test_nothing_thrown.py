@@ -243,3 +243,87 @@ def test_weights_in_a_folder_that_cannot_be_entered_say_permission_denied(tmp_pa
     finally:
         folder.chmod(0o700)
         shutil.rmtree(folder)
+
+
+# -- 10. stroke files: huge numbers, non-regular files, bombs, include fan-out -----------------------
+
+
+def test_a_401_digit_integer_is_one_line_for_training_and_scoring(tmp_path: Path, mnist: Path) -> None:
+    bad = tmp_path / "d.jsonl"
+    bad.write_text(GOOD_LINE + '{"label": 3, "strokes": [[[' + "9" * 401 + ', 0], [1, 1]]]}\n')
+    for argv in (["evaluate.py", str(bad)],
+                 ["train.py", "--data", str(mnist), "--strokes", str(bad), "--out", str(tmp_path / "o.npz")]):
+        r = cli(*argv, env={"DIGITPAD_CACHE": str(tmp_path / "c")})
+        line = one_line(r.stderr)
+        assert r.returncode == 2 and f"{bad}:2:" in line and "401 digits" in line, line
+
+
+def test_coordinates_near_the_float32_limit_are_replayed(tmp_path: Path) -> None:
+    wide = tmp_path / "d.jsonl"
+    wide.write_text('{"label": 3, "strokes": [[[-3.3e38, 0], [3.3e38, 40]]]}\n' + GOOD_LINE)
+    r = cli("evaluate.py", str(wide))
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    assert "2 samples" in r.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX FIFOs")
+def test_a_fifo_a_device_and_a_gzip_bomb_are_one_line_quickly(tmp_path: Path) -> None:
+    import zlib
+
+    fifo = tmp_path / "fifo.jsonl"
+    os.mkfifo(fifo)
+    zero = tmp_path / "zero.jsonl"
+    zero.symlink_to("/dev/zero")
+    # 3,000 gzip members of 1 MB of zeros each: a 3 MB file that unpacks to 3 GB.
+    member = zlib.compressobj(9, zlib.DEFLATED, 31)
+    one = member.compress(bytes(1 << 20)) + member.flush()
+    bomb = tmp_path / "bomb.jsonl.gz"
+    bomb.write_bytes(one * 3000)
+    for path, needle in ((fifo, "named pipe"), (zero, "a device"), (bomb, "unpacks to more than")):
+        started = time.monotonic()
+        r = cli("evaluate.py", str(path), timeout=30)
+        line = one_line(r.stderr)
+        assert r.returncode == 2 and needle in line and str(path) in line, line
+        assert time.monotonic() - started < 20
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX FIFOs")
+def test_the_app_starts_and_saves_nothing_when_its_strokes_file_is_a_fifo(tmp_path: Path, model_file: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    os.mkfifo(home / "my-digits.jsonl")
+    r = python("""
+        import sys
+        import pygame
+        from app.app import App
+        from model.recognise import Recogniser
+        from tests.conftest import User
+        app = App(Recogniser.from_file(sys.argv[1]), size=(900, 640))
+        app.step()
+        user = User(app)
+        user.stroke([(0.5, 0.1), (0.5, 0.9)])
+        user.key(pygame.K_1, "1")
+        app.step()
+        print(app.status())
+        app.quit()
+    """, str(model_file), timeout=30, env={"DIGITPAD_HOME": str(home)})
+    assert r.returncode == 0, r.stderr
+    assert "not a regular file" in r.stdout and "'warn'" in r.stdout
+
+
+def test_include_fan_out_is_capped(tmp_path: Path) -> None:
+    from model.strokes import StrokeDataError, read_strokes
+
+    # Ten files, each including the next ten times: 10^10 reads within the depth limit.
+    release = tmp_path / "release"
+    (release / "data" / "1a" / "lab").mkdir(parents=True)
+    (release / "include" / "lab").mkdir(parents=True)
+    for i in range(10):
+        body = "".join(f".INCLUDE lab/f{i + 1}.inc\n" for _ in range(10)) if i < 9 else ".PEN_DOWN\n1 2\n3 4\n"
+        (release / "include" / "lab" / f"f{i}.inc").write_text(body)
+    (release / "data" / "1a" / "lab" / "a.dat").write_text(
+        '.INCLUDE lab/f0.inc\n.SEGMENT CHARACTER 0 ? "1"\n')
+    started = time.monotonic()
+    with pytest.raises(StrokeDataError, match="INCLUDEs expanded"):
+        read_strokes(release)
+    assert time.monotonic() - started < 5
