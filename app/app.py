@@ -30,7 +30,7 @@ from app.layout import Layout, compute_layout
 from app.learn_view import LearnPanel, LearnSidePanel, UseBundled, UseModel
 from app.panels import INSIDE, LEARN, PLAIN, VIEWS, Panel
 from app.recognition import ReadScheduler
-from app.theme import CLASSROOM, DESK, Theme
+from app.theme import CLASSROOM, DESK, Theme, displayable
 from app.view import Scene, View
 from model.config import BUNDLED_WEIGHTS
 from model.drawing import Drawing
@@ -539,8 +539,8 @@ class App:
         self.update()
 
     def _show_model_label(self) -> None:
-        pygame.display.set_caption(f"{window.TITLE} \u2014 {self.model_label}" if self.model_label else window.TITLE,
-                                   window.TITLE)
+        title = f"{window.TITLE} \u2014 {self.model_label}" if self.model_label else window.TITLE
+        pygame.display.set_caption(displayable(title), window.TITLE)
 
     def toast(self, text: str, kind: str = "info") -> None:
         self._toast = (text, kind, time.monotonic() + TOAST_SECONDS)

@@ -111,6 +111,21 @@ class Fonts:
         return size
 
 
+def displayable(text: str) -> str:
+    """`text` as SDL can show it. A path the file system encoding could not decode (a \\xff byte, or an
+    accent under an ASCII locale) arrives with lone surrogates, which SDL's UTF-8 refuses with an
+    exception: the original bytes are recovered and shown as UTF-8, anything undecodable as \ufffd."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # surrogates that are no escaped bytes
+        return text.encode("utf-8", "replace").decode("utf-8")
+
+
 class TextCache:
     """Rendered text surfaces, reused across frames; most labels never change between frames."""
 
@@ -125,7 +140,7 @@ class TextCache:
         if surf is None:
             if len(self._cache) >= self._limit:
                 self._cache.clear()  # simplest eviction; refilling costs a few renders, once
-            surf = self.fonts.get(size, bold).render(text, True, colour)
+            surf = self.fonts.get(size, bold).render(displayable(text), True, colour)
             self._cache[key] = surf
         return surf
 
@@ -145,6 +160,7 @@ class TextCache:
     def shorten(self, text: str, size: int, max_w: float, bold: bool = False) -> str:
         """`text`, cut short with an ellipsis if it is wider than max_w at `size` ("" if nothing fits)."""
         font = self.fonts.get(size, bold)
+        text = displayable(text)
         if font.size(text)[0] <= max_w:
             return text
         while text and font.size(text + "\u2026")[0] > max_w:

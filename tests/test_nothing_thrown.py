@@ -327,3 +327,41 @@ def test_include_fan_out_is_capped(tmp_path: Path) -> None:
     with pytest.raises(StrokeDataError, match="INCLUDEs expanded"):
         read_strokes(release)
     assert time.monotonic() - started < 5
+
+
+# -- 6. paths that cannot be encoded ------------------------------------------------------------------
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX byte paths")
+def test_the_app_shows_paths_it_cannot_encode(tmp_path: Path, model_file: Path) -> None:
+    # A data folder and a weights file whose names are a \xff byte (no encoding has it) or an accent
+    # under an ASCII locale: the caption and the status messages show them, the app carries on.
+    name = "café-".encode() + b"\xff"
+    folder = os.path.join(os.fsencode(tmp_path), name)
+    os.mkdir(folder)
+    weights = os.path.join(folder, b"w-" + name + b".npz")
+    with open(model_file, "rb") as src, open(weights, "wb") as dst:
+        dst.write(src.read())
+    r = subprocess.run([sys.executable, "-c", textwrap.dedent("""
+        import os, sys
+        import pygame
+        from app.app import App
+        from model.recognise import Recogniser
+        from tests.conftest import User
+        home, weights = os.fsdecode(os.environb[b"DIGITPAD_HOME"]), sys.argv[1]
+        app = App(Recogniser.from_file(weights), size=(900, 640))
+        app.use_recogniser(Recogniser.from_file(weights), label=weights)  # the caption names the file
+        app.step()
+        user = User(app)
+        for key, char in ((pygame.K_1, "1"), (pygame.K_s, "s")):
+            user.stroke([(0.5, 0.1), (0.5, 0.9)])
+            user.key(key, char)
+            app.step()
+            print(ascii(app.status()))
+        app.quit()
+    """), os.fsdecode(weights)], cwd=REPO, capture_output=True, timeout=60,
+        env={**os.environ, "PYTHONPATH": str(REPO), "LANG": "C", "LC_ALL": "C", "PYTHONUTF8": "0",
+             "PYTHONCOERCECLOCALE": "0", "DIGITPAD_HOME": os.fsdecode(folder)})
+    assert r.returncode == 0, r.stderr.decode(errors="replace")
+    assert b"Saved as 1" in r.stdout and b"Saved drawing-" in r.stdout
+    assert os.path.exists(os.path.join(folder, b"my-digits.jsonl"))
