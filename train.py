@@ -16,6 +16,10 @@ writers of any stroke data set); the MNIST test set is scored once, at the end.
 
 from __future__ import annotations
 
+from model.interrupt import one_line_interrupts
+
+one_line_interrupts("train.py")  # first: a Ctrl-C while the rest loads is one line too
+
 import argparse
 import datetime as dt
 import os

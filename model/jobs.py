@@ -318,7 +318,7 @@ class Job:
 
 def _child(spec: ScratchSpec | FinetuneSpec | DownloadSpec, events, stop, nice: int) -> None:
     _lower_priority(nice)
-    _exit_with_parent()
+    exit_with_parent()
     send = events.put
     try:
         if isinstance(spec, ScratchSpec):
@@ -407,7 +407,7 @@ def _lower_priority(nice: int) -> None:
             os.nice(nice)
 
 
-def _exit_with_parent() -> None:
+def exit_with_parent() -> None:
     """A watchdog thread: when the app's process ends (even killed), end this one too."""
     parent = mp.parent_process()
     if parent is None:

@@ -7,6 +7,7 @@ signals. Each failed before its fix.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -365,3 +366,99 @@ def test_the_app_shows_paths_it_cannot_encode(tmp_path: Path, model_file: Path) 
     assert r.returncode == 0, r.stderr.decode(errors="replace")
     assert b"Saved as 1" in r.stdout and b"Saved drawing-" in r.stdout
     assert os.path.exists(os.path.join(folder, b"my-digits.jsonl"))
+
+
+# -- 7. Ctrl-C, TERM and KILL -----------------------------------------------------------------------
+
+
+def children_of(pid: int) -> set[int]:
+    """The live processes whose parent is `pid` (Linux /proc)."""
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.add(int(entry))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("script", ["train.py", "evaluate.py"])
+def test_ctrl_c_while_loading_is_one_line(tmp_path: Path, mnist: Path, script: str) -> None:
+    drawings = tmp_path / "d.jsonl"
+    drawings.write_text(GOOD_LINE * 300)
+    argv = {"train.py": ["--data", str(mnist), "--recipe", "quick", "--hidden", "8", "--epochs", "1", "--quiet",
+                         "--out", str(tmp_path / "o.npz"), "--force"],
+            "evaluate.py": [str(drawings)]}[script]
+    said = 0
+    for delay in (0.0, 0.05, 0.1, 0.2, 0.4):
+        p = subprocess.Popen([sys.executable, script, *argv], cwd=REPO, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+        # From the moment NumPy's library is mapped, i.e. while the script's imports load (the
+        # interpreter's own start-up before the script's first line is Python's, not ours).
+        while p.poll() is None and "numpy" not in Path(f"/proc/{p.pid}/maps").read_text():
+            time.sleep(0.002)
+        time.sleep(delay)
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=60)
+        assert "Traceback" not in err, (delay, err)
+        if p.returncode != 0:  # (it may have finished before the signal came)
+            line = one_line(err)
+            assert line.startswith(f"{script}: ") and "interrupted" in line, (delay, err)
+            said += 1
+    assert said, "no interrupt reached the script while it loaded"
+
+
+def _evaluate_with_workers(tmp_path: Path) -> subprocess.Popen:
+    many = tmp_path / "many.jsonl"
+    many.write_text(GOOD_LINE * 6000)  # past PARALLEL_FROM: read by worker processes
+    p = subprocess.Popen([sys.executable, "evaluate.py", str(many), "--sizes"], cwd=REPO, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True, start_new_session=True,
+                         env={**os.environ, "PYTHONPATH": str(REPO)})
+    deadline = time.monotonic() + 60
+    while len(children_of(p.pid)) < 2:
+        assert p.poll() is None and time.monotonic() < deadline, "evaluate.py never started its workers"
+        time.sleep(0.05)
+    time.sleep(1.0)  # the workers are reading
+    return p
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_ctrl_c_during_evaluation_is_one_line_and_leaves_no_worker(tmp_path: Path) -> None:
+    p = _evaluate_with_workers(tmp_path)
+    workers = children_of(p.pid)
+    os.killpg(p.pid, signal.SIGINT)  # as the terminal does: the whole process group
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 130 and one_line(err) == "evaluate.py: interrupted"
+    deadline = time.monotonic() + 10
+    while any(alive(w) for w in workers):
+        assert time.monotonic() < deadline, "workers still running after Ctrl-C"
+        time.sleep(0.05)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_killing_evaluate_ends_its_workers(tmp_path: Path, sig: int) -> None:
+    p = _evaluate_with_workers(tmp_path)
+    workers = children_of(p.pid)
+    p.send_signal(sig)
+    p.communicate(timeout=60)
+    deadline = time.monotonic() + 10
+    try:
+        while any(alive(w) for w in workers):
+            assert time.monotonic() < deadline, f"workers {workers} outlived evaluate.py"
+            time.sleep(0.05)
+    finally:
+        for w in workers:
+            if alive(w):
+                os.kill(w, signal.SIGKILL)
