@@ -47,7 +47,7 @@ import numpy as np
 
 from model.answer import CURVE, Thresholds, curve, kinds, split, tally
 from model.atomic import atomic_write, check_writable
-from model.cli import positive_int
+from model.cli import positive_int, seed_int
 from model.config import BUNDLED_WEIGHTS, CLASSES, FIELD, NOT_A_DIGIT
 from model.data import DataError, mnist_parts
 from model.drawing import Drawing
@@ -382,7 +382,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help=f"also score N generated drawings of each kind of non-digit (default {NON_DIGITS});"
                         " works without FILE too")
     p.add_argument("--sheet", metavar="PNG", help="write a contact sheet of the misread digits")
-    p.add_argument("--seed", type=int, default=0, help="seed for where drawings are placed on the canvas")
+    p.add_argument("--seed", type=seed_int, default=0, help="seed for where drawings are placed on the canvas")
     args = p.parse_args(argv)
     if args.file is not None and args.mnist is not None:
         p.error("give a stroke data set FILE or --mnist [DIR], not both")

@@ -40,7 +40,7 @@ from model.coverage import style_variants, training_non_digits, validation_non_d
 from model.data import DataError, load_mnist, mnist_parts
 from model.jsonl import describe_skipped
 from model.mlp import ACTIVATIONS, INITS, LOSSES, MLP
-from model.nondigits import SEEDS
+from model.nondigits import KINDS, SEEDS
 from model.preprocess import Style, mnist_to_input
 from model.sample import Sample, StrokeDataError
 from model.split import SPLITS, split_samples
@@ -60,7 +60,7 @@ from model.trainer import (
     render_samples,
     train,
 )
-from model.weights import Meta, WeightsError, check, load, save
+from model.weights import MAX_PARAMS, Meta, WeightsError, check, load, save
 
 RUNS = REPO / "runs"  # ignored by git: where new models go unless --out says otherwise
 
@@ -194,6 +194,52 @@ def interrupted(out: Path, before: tuple[int, int, int, int] | None) -> str:
     return f"interrupted; {out} left as it was" if before else f"interrupted; nothing written to {out}"
 
 
+MNIST_TRAINING_IMAGES = 55_000  # MNIST's 60,000 less the 5,000 held out for validation
+
+
+def training_bytes(recipe: Recipe, mnist_images: int, stroke_samples: int = 0, finetune: bool = False) -> int:
+    """About the memory a training run needs at its peak: the rendered images (float32, copied once
+    when the parts are joined), the network with its gradients and optimizer state, one batch's layers."""
+    mnist = mnist_images * recipe.mnist_copies
+    strokes = stroke_samples * recipe.stroke_copies
+    if finetune and strokes:  # drawings are repeated up to a fifth of an epoch (see run)
+        strokes *= int(np.clip(round(0.25 * mnist / strokes), 1, 50))
+    images = mnist + strokes + len(KINDS) * recipe.not_digits * recipe.stroke_copies
+    params = sum((a + 1) * b for a, b in zip(recipe.sizes[:-1], recipe.sizes[1:]))
+    batch = min(recipe.batch, max(images, 1)) * sum(recipe.sizes)
+    return 2 * images * (INPUTS * 4 + 8) + 4 * 4 * params + 4 * 4 * batch
+
+
+def available_memory() -> int | None:
+    """Bytes of memory this computer can give a new job now (Linux: MemAvailable), or None if unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def memory_problem(recipe: Recipe, mnist_images: int, stroke_samples: int = 0, finetune: bool = False) -> str | None:
+    """Why this run cannot fit (too many parameters for the loader, or more memory than is free), or None."""
+    params = sum((a + 1) * b for a, b in zip(recipe.sizes[:-1], recipe.sizes[1:]))
+    if params > MAX_PARAMS:
+        return (f"layer sizes {'-'.join(map(str, recipe.sizes))} mean {params:,} parameters; Digitpad loads at most "
+                f"{MAX_PARAMS:,} (choose a smaller --hidden)")
+    need, free = training_bytes(recipe, mnist_images, stroke_samples, finetune), available_memory()
+    if free is not None and need > free:
+        return (f"this run needs about {need / 1e9:,.1f} GB of memory and {free / 1e9:.1f} GB is free "
+                f"({mnist_images:,} MNIST images x {recipe.mnist_copies} copies, {stroke_samples:,} drawings and "
+                f"{len(KINDS) * recipe.not_digits:,} non-digits x {recipe.stroke_copies} copies, "
+                f"{params:,} parameters); lower --mnist-copies, --stroke-copies or --hidden")
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     out = Path(args.out)
@@ -207,6 +253,11 @@ def main(argv: list[str] | None = None) -> int:
         problem = check_writable(target, size)
         if problem:
             return fail(f"cannot write the output: {problem}")
+        # What cannot fit is refused now, with the size it would need, not after minutes of loading.
+        problem = None if args.augment_sheet else memory_problem(
+            recipe, min(args.limit or MNIST_TRAINING_IMAGES, MNIST_TRAINING_IMAGES), finetune=bool(args.finetune))
+        if problem:
+            return fail(problem)
         if changed:
             tqdm.write(f"overriding recipe {args.recipe}: "
                        + ", ".join(f"{k} {old} -> {new}" for k, (old, new) in changed.items()))
@@ -260,6 +311,11 @@ def run(args: argparse.Namespace, recipe: Recipe, out: Path) -> int:
         stroke_meta.append({"file": name, **{k: len(v) for k, v in parts.items()}})
         say(f"{name}: {len(parts['train'])} training, {len(parts['val'])} validation samples "
             f"({len(parts['test'])} held-out test samples left alone)")
+
+    problem = train_samples and memory_problem(recipe, min(args.limit or MNIST_TRAINING_IMAGES, MNIST_TRAINING_IMAGES),
+                                               len(train_samples), bool(args.finetune))
+    if problem:  # now that the drawings are counted
+        raise ValueError(problem)
 
     # --- data: MNIST split into train/validation; the test set is touched once, at the end ---
     mnist = mnist_parts(args.data, download=not args.no_download, limit=args.limit)

@@ -21,3 +21,17 @@ def positive_int(what: str = "a whole number", hint: str = "") -> Callable[[str]
 
     parse.__name__ = "int"  # argparse says "invalid int value" if the error ever falls through
     return parse
+
+
+def seed_int(text: str) -> int:
+    """An argparse type for a random seed: a whole number, zero or more (NumPy refuses negative seeds)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number, zero or more, got {text!r}")
+    return value
+
+
+seed_int.__name__ = "int"

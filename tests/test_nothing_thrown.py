@@ -462,3 +462,37 @@ def test_killing_evaluate_ends_its_workers(tmp_path: Path, sig: int) -> None:
         for w in workers:
             if alive(w):
                 os.kill(w, signal.SIGKILL)
+
+
+# -- 11. arguments too big to fit ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("flag", "value", "needle"), [
+    ("--hidden", "3000000", "2,388,000,011 parameters"),
+    ("--mnist-copies", "100000", "GB of memory"),
+    ("--stroke-copies", "10000000", "GB of memory"),
+])
+def test_runs_that_cannot_fit_are_refused_before_they_start(tmp_path: Path, mnist: Path, flag: str, value: str,
+                                                            needle: str) -> None:
+    started = time.monotonic()
+    r = cli("train.py", "--data", str(mnist), flag, value, "--out", str(tmp_path / "o.npz"), "--quiet",
+            env={"DIGITPAD_CACHE": str(tmp_path / "c")}, timeout=60)
+    line = one_line(r.stderr)
+    assert r.returncode == 2 and needle in line and "training" not in r.stdout, line
+    assert time.monotonic() - started < 30 and not (tmp_path / "o.npz").exists()
+
+
+def test_drawings_too_many_to_fit_are_refused_once_counted(tmp_path: Path, mnist: Path) -> None:
+    drawings = tmp_path / "d.jsonl"
+    drawings.write_text(GOOD_LINE * 50)
+    r = cli("train.py", "--data", str(mnist), "--recipe", "quick", "--strokes", str(drawings), "--stroke-copies",
+            "100000000", "--out", str(tmp_path / "o.npz"), "--quiet", env={"DIGITPAD_CACHE": str(tmp_path / "c")})
+    line = one_line(r.stderr)
+    assert r.returncode == 2 and "50 drawings" in line and "GB of memory" in line, line
+
+
+def test_a_negative_seed_is_an_argument_error() -> None:
+    r = cli("evaluate.py", "--mnist", "--seed", "-1")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.strip().splitlines()[-1] == "evaluate.py: error: argument --seed: must be a whole number, " \
+                                                "zero or more, got '-1'"
