@@ -464,7 +464,10 @@ def _main(argv: list[str] | None) -> int:
     if args.sheet:
         sheet = write_sheet(args.sheet, r.images, y, r.probs, r.not_digit, r.extent, rec.thresholds)
         print(f"misread digits shown in {args.sheet}: {sheet}")
-    print(f"{args.file}: {len(samples)} samples ({args.split} writers), drawn at 60% of a {CANVAS} px canvas")
+    # A file without writer ids cannot be split: say it is all of it, not "(val writers)".
+    whose = f"{args.split} writers" if writers and args.split != "all" else "all writers" if writers else \
+        "all of the file: it has no writer ids to split by"
+    print(f"{args.file}: {len(samples)} samples ({whose}), drawn at 60% of a {CANVAS} px canvas")
     print(report(y, r.probs, r.not_digit, r.extent, rec.thresholds))
     return 0
 

@@ -34,7 +34,7 @@ from tqdm import tqdm
 
 from model.atomic import check_writable
 from model.augment import Augmenter
-from model.cli import positive_int
+from model.cli import command, positive_int
 from model.config import BUNDLED_WEIGHTS, CLASSES, FIELD, INPUTS, NOT_A_DIGIT, REPO
 from model.coverage import style_variants, training_non_digits, validation_non_digits
 from model.data import DataError, load_mnist, mnist_parts
@@ -244,8 +244,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     out = Path(args.out)
     before = file_identity(out)
+    if out.is_dir() and not args.augment_sheet:  # --force cannot help here: say so first
+        return fail(f"cannot write the output: {out} is a directory; give a file name, e.g. {out / 'model.npz'}")
     if out.exists() and not args.force and not args.augment_sheet:
         return fail(f"{out} exists; pass --force to overwrite it or choose another --out")
+    if args.finetune and args.sizes is not None:  # fine-tuning keeps the network it starts from
+        return fail(f"--hidden cannot be used with --finetune: fine-tuning keeps the layer sizes of {args.finetune}; "
+                    "train a new network (without --finetune) to change them")
     try:
         recipe, changed = make_recipe(args)
         # Check where the result goes before the work: a typo must not cost an hour of training.
@@ -423,8 +428,9 @@ def how_to_use(out: Path, model: MLP, test_acc: float) -> str:
     except WeightsError as e:
         versus = f"bundled model not available ({e})"
     return (f"MNIST test accuracy {test_acc:.4f}; {versus}\n"
-            f"  try it:   python main.py --weights {out}\n"
-            f"  compare:  python evaluate.py STROKES --weights {out}   (and without --weights for the bundled model)")
+            f"  try it:   {command('python', 'main.py', '--weights', out)}\n"
+            f"  compare:  {command('python', 'evaluate.py', 'STROKES', '--weights', out)}"
+            "   (and without --weights for the bundled model)")
 
 def write_augment_sheet(x: np.ndarray, path: Path, seed: int, rows: int = 10, cols: int = 16) -> None:
     """Originals in the first column, augmented versions of the same digit beside them."""

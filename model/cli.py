@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
+import subprocess
+import sys
 from collections.abc import Callable
 
 
@@ -35,3 +39,10 @@ def seed_int(text: str) -> int:
 
 
 seed_int.__name__ = "int"
+
+
+def command(*words: str | os.PathLike) -> str:
+    """A command line to copy and paste, each word quoted for the shell if it needs it (spaces, quotes)."""
+    if sys.platform == "win32":
+        return subprocess.list2cmdline([os.fspath(w) for w in words])
+    return " ".join(shlex.quote(os.fspath(w)) for w in words)

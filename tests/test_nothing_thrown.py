@@ -496,3 +496,49 @@ def test_a_negative_seed_is_an_argument_error() -> None:
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert r.stderr.strip().splitlines()[-1] == "evaluate.py: error: argument --seed: must be a whole number, " \
                                                 "zero or more, got '-1'"
+
+
+# -- 12. messages that misled ------------------------------------------------------------------------
+
+
+def test_a_symlink_loop_is_called_a_loop_not_missing(tmp_path: Path) -> None:
+    loop = tmp_path / "loop.npz"
+    loop.symlink_to(tmp_path / "loop.npz")
+    for argv in (["evaluate.py", "--mnist", "--weights", str(loop)], ["evaluate.py", str(loop)]):
+        line = one_line(cli(*argv).stderr)
+        assert "loop of symbolic links" in line and "no such file" not in line, line
+
+
+def test_out_a_directory_says_so_first(tmp_path: Path) -> None:
+    r = cli("train.py", "--out", str(tmp_path))
+    line = one_line(r.stderr)
+    assert r.returncode == 2 and "is a directory" in line and "--force" not in line, line
+
+
+def test_split_on_a_file_without_writers_says_it_is_the_whole_file(tmp_path: Path) -> None:
+    drawings = tmp_path / "d.jsonl"
+    drawings.write_text(GOOD_LINE * 3)
+    r = cli("evaluate.py", str(drawings), "--split", "val")
+    assert r.returncode == 0, r.stderr
+    assert "(val writers)" not in r.stdout and "3 samples (all of the file: it has no writer ids" in r.stdout
+
+
+def test_finetune_with_hidden_is_refused_not_ignored(tmp_path: Path, mnist: Path) -> None:
+    from model.config import BUNDLED_WEIGHTS
+
+    r = cli("train.py", "--finetune", str(BUNDLED_WEIGHTS), "--hidden", "64", "--data", str(mnist),
+            "--out", str(tmp_path / "o.npz"))
+    line = one_line(r.stderr)
+    assert r.returncode == 2 and "--hidden cannot be used with --finetune" in line, line
+    assert "overriding" not in r.stdout
+
+
+def test_the_try_it_line_is_quoted_for_paths_with_spaces(tmp_path: Path, mnist: Path) -> None:
+    import shlex
+
+    out = tmp_path / "my models" / "it's mine.npz"
+    r = cli("train.py", "--data", str(mnist), "--recipe", "quick", "--hidden", "8", "--epochs", "1",
+            "--out", str(out), "--quiet", env={"DIGITPAD_CACHE": str(tmp_path / "c")})
+    assert r.returncode == 0, r.stderr
+    line = next(t for t in (r.stdout + r.stderr).splitlines() if "try it:" in t)
+    assert shlex.split(line.split("try it:", 1)[1]) == ["python", "main.py", "--weights", str(out)]
