@@ -263,21 +263,20 @@ class Job:
         return not self.view.done
 
     def cancel(self, grace: float = 0.5) -> None:
-        """Stop now. Asks politely (the child stops after its current batch), then terminates.
+        """Stop now: the child is terminated at once (waiting for it to finish its batch froze the
+        window for half a second). Terminating is safe: the weights are only ever written atomically,
+        at the very end.
 
-        Returns only when the process has been joined, so none is left behind. Terminating is safe:
-        the weights are only ever written atomically, at the very end.
+        Returns only when the process has been joined, so none is left behind. The reader thread
+        is not waited for: it ends by itself once it sees the child gone.
         """
         self._cancelling = True
         self._stop.set()
+        self._process.terminate()
         self._process.join(timeout=grace)
-        if self._process.is_alive():
-            self._process.terminate()
-            self._process.join(timeout=grace)
         if self._process.is_alive():
             self._process.kill()
             self._process.join()
-        self._reader.join(timeout=grace)
         self.poll()
         self.view.cancelled = not self.view.done or self.view.cancelled
 
