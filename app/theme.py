@@ -88,19 +88,29 @@ CLASSROOM = Theme(
 
 
 class Fonts:
-    """Font objects by (size, bold), created once: opening a font costs far more than a frame allows."""
+    """Font objects by (size, bold), created once: opening a font costs far more than a frame allows.
 
-    def __init__(self) -> None:
+    The most recently used `limit` are kept: one layout uses a dozen sizes, but resizing the window
+    through hundreds of sizes would otherwise keep a font (and its glyph cache) for every one.
+    """
+
+    def __init__(self, limit: int = 64) -> None:
         self._fonts: dict[tuple[int, bool], pygame.font.Font] = {}
+        self._limit = limit
 
     def get(self, size: int, bold: bool = False) -> pygame.font.Font:
         key = (max(6, int(size)), bold)
-        font = self._fonts.get(key)
+        font = self._fonts.pop(key, None)  # re-inserted below: the dict's order is the use order
         if font is None:
             path = FONT_FILES[bold]
             font = pygame.font.Font(path if path.is_file() else None, key[0])
-            self._fonts[key] = font
+            if len(self._fonts) >= self._limit:
+                del self._fonts[next(iter(self._fonts))]  # the least recently used
+        self._fonts[key] = font
         return font
+
+    def __len__(self) -> int:
+        return len(self._fonts)
 
     def largest(self, height: float, cap: int, bold: bool = True) -> int:
         """The largest type size up to `cap` (not below SMALLEST_TYPE) whose line is no taller than

@@ -542,3 +542,15 @@ def test_the_try_it_line_is_quoted_for_paths_with_spaces(tmp_path: Path, mnist: 
     assert r.returncode == 0, r.stderr
     line = next(t for t in (r.stdout + r.stderr).splitlines() if "try it:" in t)
     assert shlex.split(line.split("try it:", 1)[1]) == ["python", "main.py", "--weights", str(out)]
+
+
+# -- Also: memory through many window sizes ------------------------------------------------------------
+
+
+def test_fonts_stay_bounded_through_hundreds_of_window_sizes(app) -> None:
+    for i in range(300):
+        app.resize(560 + 3 * i, 420 + 2 * i)
+        app.step()
+    assert len(app.view.fonts._fonts) <= 64, "one font per size ever shown, kept for good"
+    app.resize(1280, 800)
+    app.step()  # and it still draws
