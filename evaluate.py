@@ -25,12 +25,19 @@ The last line of a digit report is always `accuracy: 0.9731 (3404/3498)`.
 
 from __future__ import annotations
 
+from model.interrupt import one_line_interrupts
+
+one_line_interrupts("evaluate.py")  # first: a Ctrl-C while the rest loads is one line too
+
 import argparse
 import atexit
+import contextlib
 import multiprocessing
 import os
+import signal
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,10 +47,11 @@ import numpy as np
 
 from model.answer import CURVE, Thresholds, curve, kinds, split, tally
 from model.atomic import atomic_write, check_writable
-from model.cli import positive_int
+from model.cli import positive_int, seed_int
 from model.config import BUNDLED_WEIGHTS, CLASSES, FIELD, NOT_A_DIGIT
 from model.data import DataError, mnist_parts
 from model.drawing import Drawing
+from model.jobs import exit_with_parent
 from model.jsonl import describe_skipped
 from model.letters import LOOKALIKES, char_of, is_no_digit, letters_of
 from model.letters import kind as letter_kind
@@ -79,7 +87,9 @@ class Condition:
 def replay(sample: Sample, cond: Condition, rng: np.random.Generator, side: int = CANVAS) -> Drawing:
     """Draw `sample` on a fresh canvas as mouse events would: whole pixels, one stroke per drag,
     somewhere on the canvas."""
-    pts = np.concatenate(sample.strokes)
+    # float64: stored points are float32, whose range the span of a drawing can exceed (-3e38..3e38).
+    strokes = [np.asarray(s, dtype=np.float64) for s in sample.strokes]
+    pts = np.concatenate(strokes)
     lo, hi = pts.min(axis=0), pts.max(axis=0)
     w, h = np.maximum(hi - lo, 1e-9)
     frame = h if cond.box is None else cond.box
@@ -87,7 +97,7 @@ def replay(sample: Sample, cond: Condition, rng: np.random.Generator, side: int 
     size = (hi - lo) * scale
     offset = rng.uniform(0.02 * side, np.maximum(side - size - 0.02 * side, 0.02 * side + 1e-9))
     drawing = Drawing()
-    for stroke in sample.strokes:
+    for stroke in strokes:
         px = np.round((stroke - lo) * scale + offset) / side  # integer mouse positions, normalised
         drawing.begin(*px[0], cond.pen)
         for x, y in px[1:]:
@@ -117,7 +127,9 @@ def read_all(rec: Recogniser, samples: list[Sample], cond: Condition, seed: int 
         return Readings(*_read_range(rec, samples, cond, seed, 0))
     size = -(-len(samples) // (4 * workers))  # a few parts per worker, so none waits for a slow one
     starts = range(0, len(samples), size)
-    parts = list(_pool(rec, workers).map(_read_part, [(samples[k : k + size], cond, seed, k) for k in starts]))
+    with _ctrl_c_held():  # workers start here (submitting spawns them): with Ctrl-C held, they never see it
+        pending = _pool(rec, workers).map(_read_part, [(samples[k : k + size], cond, seed, k) for k in starts])
+    parts = list(pending)
     return Readings(*(np.concatenate(column) for column in zip(*parts)))
 
 
@@ -138,16 +150,41 @@ def _pool(rec: Recogniser, workers: int) -> ProcessPoolExecutor:
     return _pools[key][1]
 
 
-def close_pools() -> None:
-    """Stop the worker processes (evaluate's main does when it ends; a caller of read_all may too)."""
+@contextlib.contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Hold back SIGINT while worker processes start: they inherit the blocked signal and never get it
+    (a Ctrl-C in the terminal reaches the whole group, and a worker hit while NumPy loads prints a
+    screenful), while this process gets a Ctrl-C pressed meanwhile as soon as the block ends."""
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: the workers' initializer ignores it instead
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def close_pools(now: bool = False) -> None:
+    """Stop the worker processes (evaluate's main does when it ends; a caller of read_all may too).
+
+    `now` (after a Ctrl-C): end them at once rather than letting them finish the parts they hold.
+    """
     for _, pool in _pools.values():
-        pool.shutdown()
+        if now:
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
+                process.terminate()
+        pool.shutdown(wait=not now, cancel_futures=now)
     _pools.clear()
 
 
 def _set_recogniser(rec: Recogniser) -> None:
     global _worker_recogniser
     _worker_recogniser = rec
+    # A Ctrl-C in the terminal reaches every process of the group: the parent answers it, in one
+    # line; workers printing a traceback each would bury that line.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    exit_with_parent()  # killed with TERM or KILL, the parent cannot stop us: we stop ourselves
 
 
 def _read_part(task: tuple[list[Sample], Condition, int, int]) -> tuple[np.ndarray, ...]:
@@ -382,7 +419,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help=f"also score N generated drawings of each kind of non-digit (default {NON_DIGITS});"
                         " works without FILE too")
     p.add_argument("--sheet", metavar="PNG", help="write a contact sheet of the misread digits")
-    p.add_argument("--seed", type=int, default=0, help="seed for where drawings are placed on the canvas")
+    p.add_argument("--seed", type=seed_int, default=0, help="seed for where drawings are placed on the canvas")
     args = p.parse_args(argv)
     if args.file is not None and args.mnist is not None:
         p.error("give a stroke data set FILE or --mnist [DIR], not both")
@@ -400,6 +437,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     try:
         return _main(argv)
+    except KeyboardInterrupt:
+        close_pools(now=True)
+        print("evaluate.py: interrupted", file=sys.stderr)
+        return 130
     finally:
         close_pools()
 
@@ -470,7 +511,10 @@ def _main(argv: list[str] | None) -> int:
     if args.sheet:
         sheet = write_sheet(args.sheet, r.images, y, r.probs, r.not_digit, r.extent, rec.thresholds)
         print(f"misread digits shown in {args.sheet}: {sheet}")
-    print(f"{args.file}: {len(samples)} samples ({args.split} writers), drawn at 60% of a {CANVAS} px canvas")
+    # A file without writer ids cannot be split: say it is all of it, not "(val writers)".
+    whose = f"{args.split} writers" if writers and args.split != "all" else "all writers" if writers else \
+        "all of the file: it has no writer ids to split by"
+    print(f"{args.file}: {len(samples)} samples ({whose}), drawn at 60% of a {CANVAS} px canvas")
     print(report(y, r.probs, r.not_digit, r.extent, rec.thresholds))
     return 0
 

@@ -17,6 +17,10 @@ writers of any stroke data set); the MNIST test set is scored once, at the end.
 
 from __future__ import annotations
 
+from model.interrupt import one_line_interrupts
+
+one_line_interrupts("train.py")  # first: a Ctrl-C while the rest loads is one line too
+
 import argparse
 import datetime as dt
 import os
@@ -31,7 +35,7 @@ from tqdm import tqdm
 
 from model.atomic import check_writable
 from model.augment import Augmenter
-from model.cli import positive_int
+from model.cli import command, positive_int
 from model.config import BUNDLED_WEIGHTS, CLASSES, FIELD, INPUTS, NOT_A_DIGIT, REPO
 from model.coverage import (
     LETTER_COPIES,
@@ -46,7 +50,7 @@ from model.data import DataError, load_mnist, mnist_parts
 from model.jsonl import describe_skipped
 from model.letters import char_of, letters_of
 from model.mlp import ACTIVATIONS, INITS, LOSSES, MLP
-from model.nondigits import SEEDS
+from model.nondigits import KINDS, SEEDS
 from model.preprocess import Style, mnist_to_input
 from model.sample import Sample, StrokeDataError
 from model.split import SPLITS, split_samples
@@ -65,7 +69,7 @@ from model.trainer import (
     outputs_for,
     train,
 )
-from model.weights import Meta, WeightsError, check, load, save
+from model.weights import MAX_PARAMS, Meta, WeightsError, check, load, save
 
 RUNS = REPO / "runs"  # ignored by git: where new models go unless --out says otherwise
 
@@ -184,11 +188,80 @@ def model_bytes(sizes: tuple[int, ...]) -> int:
     return 4 * sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:])) + 65536
 
 
+def file_identity(path: Path) -> tuple[int, int, int, int] | None:
+    """Which file is at `path` now (device, inode, size, mtime), or None if none: tells a replaced file."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def interrupted(out: Path, before: tuple[int, int, int, int] | None) -> str:
+    """What a Ctrl-C left at `out`, truthfully: the new model may already have been renamed into place."""
+    now = file_identity(out)
+    if now is not None and now != before:
+        return f"interrupted after the new model was written to {out} (it is complete)"
+    return f"interrupted; {out} left as it was" if before else f"interrupted; nothing written to {out}"
+
+
+MNIST_TRAINING_IMAGES = 55_000  # MNIST's 60,000 less the 5,000 held out for validation
+
+
+def training_bytes(recipe: Recipe, mnist_images: int, stroke_samples: int = 0, finetune: bool = False) -> int:
+    """About the memory a training run needs at its peak: the rendered images (float32, copied once
+    when the parts are joined), the network with its gradients and optimizer state, one batch's layers."""
+    mnist = mnist_images * recipe.mnist_copies
+    strokes = stroke_samples * recipe.stroke_copies
+    if finetune and strokes:  # drawings are repeated up to a fifth of an epoch (see run)
+        strokes *= int(np.clip(round(0.25 * mnist / strokes), 1, 50))
+    images = mnist + strokes + len(KINDS) * recipe.not_digits * recipe.stroke_copies
+    params = sum((a + 1) * b for a, b in zip(recipe.sizes[:-1], recipe.sizes[1:]))
+    batch = min(recipe.batch, max(images, 1)) * sum(recipe.sizes)
+    return 2 * images * (INPUTS * 4 + 8) + 4 * 4 * params + 4 * 4 * batch
+
+
+def available_memory() -> int | None:
+    """Bytes of memory this computer can give a new job now (Linux: MemAvailable), or None if unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def memory_problem(recipe: Recipe, mnist_images: int, stroke_samples: int = 0, finetune: bool = False) -> str | None:
+    """Why this run cannot fit (too many parameters for the loader, or more memory than is free), or None."""
+    params = sum((a + 1) * b for a, b in zip(recipe.sizes[:-1], recipe.sizes[1:]))
+    if params > MAX_PARAMS:
+        return (f"layer sizes {'-'.join(map(str, recipe.sizes))} mean {params:,} parameters; Digitpad loads at most "
+                f"{MAX_PARAMS:,} (choose a smaller --hidden)")
+    need, free = training_bytes(recipe, mnist_images, stroke_samples, finetune), available_memory()
+    if free is not None and need > free:
+        return (f"this run needs about {need / 1e9:,.1f} GB of memory and {free / 1e9:.1f} GB is free "
+                f"({mnist_images:,} MNIST images x {recipe.mnist_copies} copies, {stroke_samples:,} drawings and "
+                f"{len(KINDS) * recipe.not_digits:,} non-digits x {recipe.stroke_copies} copies, "
+                f"{params:,} parameters); lower --mnist-copies, --stroke-copies or --hidden")
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     out = Path(args.out)
+    before = file_identity(out)
+    if out.is_dir() and not args.augment_sheet:  # --force cannot help here: say so first
+        return fail(f"cannot write the output: {out} is a directory; give a file name, e.g. {out / 'model.npz'}")
     if out.exists() and not args.force and not args.augment_sheet:
         return fail(f"{out} exists; pass --force to overwrite it or choose another --out")
+    if args.finetune and args.sizes is not None:  # fine-tuning keeps the network it starts from
+        return fail(f"--hidden cannot be used with --finetune: fine-tuning keeps the layer sizes of {args.finetune}; "
+                    "train a new network (without --finetune) to change them")
     try:
         recipe, changed = make_recipe(args)
         # Check where the result goes before the work: a typo must not cost an hour of training.
@@ -196,6 +269,11 @@ def main(argv: list[str] | None = None) -> int:
         problem = check_writable(target, size)
         if problem:
             return fail(f"cannot write the output: {problem}")
+        # What cannot fit is refused now, with the size it would need, not after minutes of loading.
+        problem = None if args.augment_sheet else memory_problem(
+            recipe, min(args.limit or MNIST_TRAINING_IMAGES, MNIST_TRAINING_IMAGES), finetune=bool(args.finetune))
+        if problem:
+            return fail(problem)
         if changed:
             tqdm.write(f"overriding recipe {args.recipe}: "
                        + ", ".join(f"{k} {old} -> {new}" for k, (old, new) in changed.items()))
@@ -205,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     except Diverged as e:
         return fail(str(e), 1)
     except KeyboardInterrupt:
-        return fail(f"interrupted; {out} left as it was", 130)
+        return fail(interrupted(out, before), 130)
 
 
 def run(args: argparse.Namespace, recipe: Recipe, out: Path) -> int:
@@ -262,6 +340,11 @@ def run(args: argparse.Namespace, recipe: Recipe, out: Path) -> int:
         stroke_meta.append({"file": name, **{k: len(v) for k, v in parts.items()}})
         say(f"{name}: {len(parts['train'])} training, {len(parts['val'])} validation samples "
             f"({len(parts['test'])} held-out test samples left alone)")
+
+    problem = train_samples and memory_problem(recipe, min(args.limit or MNIST_TRAINING_IMAGES, MNIST_TRAINING_IMAGES),
+                                               len(train_samples), bool(args.finetune))
+    if problem:  # now that the drawings are counted
+        raise ValueError(problem)
 
     # --- data: MNIST split into train/validation; the test set is touched once, at the end ---
     mnist = mnist_parts(args.data, download=not args.no_download, limit=args.limit)
@@ -381,8 +464,9 @@ def how_to_use(out: Path, model: MLP, test_acc: float) -> str:
     except WeightsError as e:
         versus = f"bundled model not available ({e})"
     return (f"MNIST test accuracy {test_acc:.4f}; {versus}\n"
-            f"  try it:   python main.py --weights {out}\n"
-            f"  compare:  python evaluate.py STROKES --weights {out}   (and without --weights for the bundled model)")
+            f"  try it:   {command('python', 'main.py', '--weights', out)}\n"
+            f"  compare:  {command('python', 'evaluate.py', 'STROKES', '--weights', out)}"
+            "   (and without --weights for the bundled model)")
 
 def write_augment_sheet(x: np.ndarray, path: Path, seed: int, rows: int = 10, cols: int = 16) -> None:
     """Originals in the first column, augmented versions of the same digit beside them."""

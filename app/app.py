@@ -31,7 +31,7 @@ from app.layout import Layout, compute_layout
 from app.learn_view import LearnPanel, LearnSidePanel, UseBundled, UseModel
 from app.panels import CLASS, INSIDE, LEARN, PLAIN, VIEWS, Panel
 from app.recognition import ReadScheduler
-from app.theme import CLASSROOM, DESK, Theme
+from app.theme import CLASSROOM, DESK, Theme, displayable
 from app.view import Scene, View
 from model.classroom import DEFAULT_PORT
 from model.config import BUNDLED_WEIGHTS
@@ -392,7 +392,7 @@ class App:
                 self.saved = count_samples(self.samples_file)
                 self.toast(f"Took back the {record.label} \u2014 {self.saved} saved; Ctrl+Y saves it again")
             else:
-                self.toast(f"The drawing is back, but {record.path.name} changed since; its sample stays", "warn")
+                self.toast(f"The drawing is back, but its sample is no longer in {record.path.name}", "warn")
 
     def redo(self) -> None:
         if not self.drawing.redo():
@@ -628,8 +628,8 @@ class App:
         self.update()
 
     def _show_model_label(self) -> None:
-        pygame.display.set_caption(f"{window.TITLE} \u2014 {self.model_label}" if self.model_label else window.TITLE,
-                                   window.TITLE)
+        title = f"{window.TITLE} \u2014 {self.model_label}" if self.model_label else window.TITLE
+        pygame.display.set_caption(displayable(title), window.TITLE)
 
     def toast(self, text: str, kind: str = "info") -> None:
         self._toast = (text, kind, time.monotonic() + TOAST_SECONDS)

@@ -37,6 +37,7 @@ from app.drawn import Drawn, fits
 from app.readout import CROSS
 from app.theme import LINE, SMALLEST_TYPE, Colour, Fonts, TextCache, Theme
 from model.atomic import atomic_write
+from model.cli import command
 from model.config import BUNDLED_WEIGHTS, CLASSES, INPUTS
 from model.jobs import (
     MNIST_DOWNLOAD_BYTES,
@@ -406,7 +407,7 @@ class LearnPanel:
         except OSError as e:
             self._say([f"Could not save to {dest.parent}: {(e.strerror or str(e)).lower()}"], "warn")
             return None
-        self._say([f"Saved {dest}", f"Use it next time: python main.py --weights {dest}"], "good")
+        self._say([f"Saved {dest}", f"Use it next time: {command('python', 'main.py', '--weights', dest)}"], "good")
         return dest
 
     def _say(self, lines: list[str], kind: str) -> None:

@@ -18,8 +18,9 @@ import numpy as np
 import platformdirs
 from PIL import Image
 
+from model import jsonl
 from model.atomic import atomic_write
-from model.jsonl import append_sample
+from model.jsonl import append_line, append_sample, sample_line, take_back
 
 ENV_HOME = "DIGITPAD_HOME"  # overrides the data directory (tests, portable installs, classrooms)
 SAMPLES_FILE = "my-digits.jsonl"
@@ -49,44 +50,29 @@ class Appended:
     label: int
     strokes: list[np.ndarray]
     canvas_side: int
-    start: int = 0  # the file's length before the append
-    data: bytes = b""  # exactly the bytes the append added
+    start: int = 0  # where our line landed in the file
+    data: bytes = b""  # exactly our line's bytes (never another writer's)
 
 
 def append_labelled(record: Appended) -> int:
-    """Append `record`'s drawing (again, for a redo), noting where it went; returns the sample count."""
-    try:
-        start = os.stat(record.path).st_size
-    except FileNotFoundError:
-        start = 0
-    count = save_labelled(record.path, record.label, record.strokes, record.canvas_side)
-    with open(record.path, "rb") as f:
-        f.seek(start)
-        record.start, record.data = start, f.read()
-    return count
+    """Append `record`'s drawing (again, for a redo), noting exactly where it went; returns the sample count.
+
+    The offset and bytes come from the locked append itself, so with two Digitpads sharing the
+    folder, a line the other one wrote meanwhile is never taken for ours.
+    """
+    line = sample_line(record.label, record.strokes, source="digitpad", canvas=int(record.canvas_side))
+    done = append_line(record.path, line)
+    record.start, record.data = done.start, done.line
+    return done.count
 
 
 def remove_appended(record: Appended) -> bool:
-    """Take back an append: cut the file back to its length before it. Returns True if it did.
+    """Take back an append: remove exactly our line from the file. Returns True if it did.
 
-    Only if the file still ends with exactly the bytes we wrote: if anything else has been appended
-    since (another Digitpad, a script) or the file was replaced, it is left alone. Truncation is one
-    metadata change, so a crash leaves the file with or without the line, never half of it.
+    Lines other writers (another Digitpad, a script) added before or after it stay as they are; if
+    our line is no longer in the file, nothing changes. See `model.jsonl.take_back`.
     """
-    try:
-        with open(record.path, "r+b") as f:
-            end = f.seek(0, os.SEEK_END)
-            if not record.data or end != record.start + len(record.data):
-                return False
-            f.seek(record.start)
-            if f.read() != record.data:
-                return False
-            f.truncate(record.start)
-            f.flush()
-            os.fsync(f.fileno())
-    except OSError:
-        return False
-    return True
+    return take_back(record.path, jsonl.Appended(record.start, record.data, 0))
 
 
 def save_error(path: Path, e: OSError) -> str:
@@ -101,7 +87,8 @@ def save_error(path: Path, e: OSError) -> str:
         errno.ENOTDIR: "a file is in the way of the folder",
         errno.EISDIR: "a folder is in the way of the file",
     }
-    reason = reasons.get(e.errno or 0) or (e.strerror or "it could not be written").lower()
+    text = e.strerror or "it could not be written"
+    reason = reasons.get(e.errno or 0) or text[:1].lower() + text[1:]  # (never lower-case a path in it)
     if e.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
         advice = "Free some space, or set DIGITPAD_HOME to a folder on another disk."
     else:
@@ -136,18 +123,31 @@ def save_pngs(
     """
     stamp = (when or datetime.now()).strftime("%Y%m%d-%H%M%S")
     directory.mkdir(parents=True, exist_ok=True)
-    stem = f"drawing-{stamp}"
-    n = 2
-    while (directory / f"{stem}.png").exists() or (directory / f"{stem}-input.png").exists():
-        stem = f"drawing-{stamp}-{n}"
-        n += 1
-    canvas_path, input_path = directory / f"{stem}.png", directory / f"{stem}-input.png"
     grey = np.clip(np.asarray(image28, dtype=np.float64) * 255 + 0.5, 0, 255).astype(np.uint8)
-    _write_png(canvas_path, Image.fromarray(np.ascontiguousarray(canvas_rgb, dtype=np.uint8), "RGB"))
-    _write_png(input_path, Image.fromarray(grey, "L"))
-    return canvas_path, input_path
+    canvas = Image.fromarray(np.ascontiguousarray(canvas_rgb, dtype=np.uint8), "RGB")
+    stem, n = f"drawing-{stamp}", 2
+    # Each name is taken with a write that fails if the file exists, so two Digitpads saving in the
+    # same second into one folder each get their own names: checking first and then writing would
+    # let both pick the same free name and one replace the other's picture.
+    while True:
+        canvas_path, input_path = directory / f"{stem}.png", directory / f"{stem}-input.png"
+        try:
+            _write_png(canvas_path, canvas)
+        except FileExistsError:
+            stem, n = f"drawing-{stamp}-{n}", n + 1
+            continue
+        try:
+            _write_png(input_path, Image.fromarray(grey, "L"))
+        except FileExistsError:  # an old lone input picture has this name: ours moves on
+            canvas_path.unlink()
+            stem, n = f"drawing-{stamp}-{n}", n + 1
+            continue
+        except BaseException:
+            canvas_path.unlink(missing_ok=True)
+            raise
+        return canvas_path, input_path
 
 
 def _write_png(path: Path, image: Image.Image) -> None:
-    """Write atomically: a crash leaves the old state or the whole file, never half a PNG."""
-    atomic_write(path, lambda f: image.save(f, format="PNG"))
+    """Write a new file atomically (a crash leaves no half PNG); FileExistsError if the name is taken."""
+    atomic_write(path, lambda f: image.save(f, format="PNG"), replace=False)

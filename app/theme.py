@@ -88,19 +88,29 @@ CLASSROOM = Theme(
 
 
 class Fonts:
-    """Font objects by (size, bold), created once: opening a font costs far more than a frame allows."""
+    """Font objects by (size, bold), created once: opening a font costs far more than a frame allows.
 
-    def __init__(self) -> None:
+    The most recently used `limit` are kept: one layout uses a dozen sizes, but resizing the window
+    through hundreds of sizes would otherwise keep a font (and its glyph cache) for every one.
+    """
+
+    def __init__(self, limit: int = 64) -> None:
         self._fonts: dict[tuple[int, bool], pygame.font.Font] = {}
+        self._limit = limit
 
     def get(self, size: int, bold: bool = False) -> pygame.font.Font:
         key = (max(6, int(size)), bold)
-        font = self._fonts.get(key)
+        font = self._fonts.pop(key, None)  # re-inserted below: the dict's order is the use order
         if font is None:
             path = FONT_FILES[bold]
             font = pygame.font.Font(path if path.is_file() else None, key[0])
-            self._fonts[key] = font
+            if len(self._fonts) >= self._limit:
+                del self._fonts[next(iter(self._fonts))]  # the least recently used
+        self._fonts[key] = font
         return font
+
+    def __len__(self) -> int:
+        return len(self._fonts)
 
     def largest(self, height: float, cap: int, bold: bool = True) -> int:
         """The largest type size up to `cap` (not below SMALLEST_TYPE) whose line is no taller than
@@ -109,6 +119,21 @@ class Fonts:
         while size > SMALLEST_TYPE and self.get(size, bold).get_height() > height:
             size -= 1
         return size
+
+
+def displayable(text: str) -> str:
+    """`text` as SDL can show it. A path the file system encoding could not decode (a \\xff byte, or an
+    accent under an ASCII locale) arrives with lone surrogates, which SDL's UTF-8 refuses with an
+    exception: the original bytes are recovered and shown as UTF-8, anything undecodable as \ufffd."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # surrogates that are no escaped bytes
+        return text.encode("utf-8", "replace").decode("utf-8")
 
 
 class TextCache:
@@ -125,7 +150,7 @@ class TextCache:
         if surf is None:
             if len(self._cache) >= self._limit:
                 self._cache.clear()  # simplest eviction; refilling costs a few renders, once
-            surf = self.fonts.get(size, bold).render(text, True, colour)
+            surf = self.fonts.get(size, bold).render(displayable(text), True, colour)
             self._cache[key] = surf
         return surf
 
@@ -145,6 +170,7 @@ class TextCache:
     def shorten(self, text: str, size: int, max_w: float, bold: bool = False) -> str:
         """`text`, cut short with an ellipsis if it is wider than max_w at `size` ("" if nothing fits)."""
         font = self.fonts.get(size, bold)
+        text = displayable(text)
         if font.size(text)[0] <= max_w:
             return text
         while text and font.size(text + "\u2026")[0] > max_w:

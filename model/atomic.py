@@ -54,13 +54,18 @@ def clean_stale_temps(folder: Path, now: float | None = None) -> list[Path]:
     return removed
 
 
-def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], object]) -> Path:
+def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], object], replace: bool = True) -> Path:
     """Call `write(f)` on a temp file beside `path`, flush it to disk, then rename it over `path`.
 
     The rename is atomic on POSIX and Windows, so an interrupted writer (a crash, Ctrl-C, a full
     disk, a killed training) leaves the previous file intact. A temp file left by a writer that was
     killed outright is removed by a later write into the same folder (`clean_stale_temps`). The new
     file gets the permissions of the file it replaces, or the user's normal ones (umask) if new.
+
+    With `replace=False` an existing `path` is never replaced, not even one another process
+    created a moment ago: FileExistsError instead. The temp file is hard-linked into place, which
+    fails atomically if the name is taken; where the file system has no hard links, the name is
+    claimed with O_EXCL first (a crash there can leave an empty file, never someone's data lost).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -76,11 +81,27 @@ def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], object]) -
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, mode)  # mkstemp makes 0600, private beyond what the user asked for
-        os.replace(tmp, path)
+        if replace:
+            os.replace(tmp, path)
+        else:
+            _place_new(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _place_new(tmp: str, path: Path) -> None:
+    """Move `tmp` to `path` only if no file is there (FileExistsError otherwise)."""
+    try:
+        os.link(tmp, path)  # atomic, and fails if the name exists
+    except FileExistsError:
+        raise
+    except OSError:  # no hard links here (FAT, some network shares): claim the name, then fill it
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+        os.replace(tmp, path)
+        return
+    os.unlink(tmp)
 
 
 def check_writable(path: str | os.PathLike, size: int = 0) -> str | None:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
+import subprocess
+import sys
 from collections.abc import Callable
 
 
@@ -21,3 +25,24 @@ def positive_int(what: str = "a whole number", hint: str = "") -> Callable[[str]
 
     parse.__name__ = "int"  # argparse says "invalid int value" if the error ever falls through
     return parse
+
+
+def seed_int(text: str) -> int:
+    """An argparse type for a random seed: a whole number, zero or more (NumPy refuses negative seeds)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number, zero or more, got {text!r}")
+    return value
+
+
+seed_int.__name__ = "int"
+
+
+def command(*words: str | os.PathLike) -> str:
+    """A command line to copy and paste, each word quoted for the shell if it needs it (spaces, quotes)."""
+    if sys.platform == "win32":
+        return subprocess.list2cmdline([os.fspath(w) for w in words])
+    return " ".join(shlex.quote(os.fspath(w)) for w in words)

@@ -25,7 +25,6 @@ import contextlib
 import multiprocessing as mp
 import os
 import queue
-import tempfile
 import threading
 import time
 import traceback
@@ -35,6 +34,7 @@ from multiprocessing.connection import wait
 from pathlib import Path
 
 import numpy as np
+import platformdirs
 
 from model.config import BUNDLED_WEIGHTS, CLASSES, FIELD, INPUTS
 
@@ -61,7 +61,7 @@ class ScratchSpec:
     not_digits: int = 100
     seed: int = 0
     data: str | None = None  # MNIST folder; None: $DIGITPAD_MNIST or the download cache (never downloads)
-    out: str | None = None  # where the weights go; None: a fresh file in the temp folder
+    out: str | None = None  # where the weights go; None: a fresh file in learn_folder()
 
 
 @dataclass(frozen=True)
@@ -268,21 +268,20 @@ class Job:
         return not self.view.done
 
     def cancel(self, grace: float = 0.5) -> None:
-        """Stop now. Asks politely (the child stops after its current batch), then terminates.
+        """Stop now: the child is terminated at once (waiting for it to finish its batch froze the
+        window for half a second). Terminating is safe: the weights are only ever written atomically,
+        at the very end.
 
-        Returns only when the process has been joined, so none is left behind. Terminating is safe:
-        the weights are only ever written atomically, at the very end.
+        Returns only when the process has been joined, so none is left behind. The reader thread
+        is not waited for: it ends by itself once it sees the child gone.
         """
         self._cancelling = True
         self._stop.set()
+        self._process.terminate()
         self._process.join(timeout=grace)
-        if self._process.is_alive():
-            self._process.terminate()
-            self._process.join(timeout=grace)
         if self._process.is_alive():
             self._process.kill()
             self._process.join()
-        self._reader.join(timeout=grace)
         self.poll()
         self.view.cancelled = not self.view.done or self.view.cancelled
 
@@ -323,7 +322,7 @@ class Job:
 
 def _child(spec: ScratchSpec | FinetuneSpec | DownloadSpec, events, stop, nice: int) -> None:
     _lower_priority(nice)
-    _exit_with_parent()
+    exit_with_parent()
     send = events.put
     try:
         if isinstance(spec, ScratchSpec):
@@ -412,7 +411,7 @@ def _lower_priority(nice: int) -> None:
             os.nice(nice)
 
 
-def _exit_with_parent() -> None:
+def exit_with_parent() -> None:
     """A watchdog thread: when the app's process ends (even killed), end this one too."""
     parent = mp.parent_process()
     if parent is None:
@@ -682,18 +681,53 @@ def _finish(model, recipe, base, val, test, reports, out: Path, started: float, 
         style=base.style, tta_pens=base.tta_pens, finetuned_from=base.finetuned_from, data=data_meta,
     )
     check(model, meta, out)  # the loader's own checks: the app must never refuse what we write
-    save(out, model, meta)
+    try:
+        save(out, model, meta)
+    except OSError as e:  # checked before the work, so only a disk filled or a folder removed since
+        raise ValueError(f"could not write the new model in {out.parent}: {(e.strerror or str(e)).lower()}") from None
     send(Finished(str(out), dict(meta.validation_accuracy), test_acc, meta.train_seconds))
 
 
+LEARN_KEEP_S = 24 * 3600.0  # finished models not saved by then are old runs: they go
+LEARN_KEEP_COUNT = 10  # and never more than this many wait in the folder
+
+
+def learn_folder() -> Path:
+    """Where the Learn view's finished models wait until saved: this user's own cache, never a folder
+    shared by every account (a /tmp folder belongs to whoever made it first)."""
+    from model.data import CACHE_ENV_VAR
+
+    root = os.environ.get(CACHE_ENV_VAR) or platformdirs.user_cache_dir("digitpad")
+    return Path(root) / "learn"
+
+
+def prune_learn_folder(folder: Path, now: float | None = None) -> list[Path]:
+    """Delete the folder's models older than LEARN_KEEP_S, and all but the newest LEARN_KEEP_COUNT."""
+    now = time.time() if now is None else now
+    try:
+        models = sorted(((e.stat().st_mtime, Path(e.path)) for e in os.scandir(folder)
+                         if e.name.endswith(".npz") and e.is_file(follow_symlinks=False)), reverse=True)
+    except OSError:
+        return []
+    gone = [p for i, (t, p) in enumerate(models) if now - t > LEARN_KEEP_S or i >= LEARN_KEEP_COUNT]
+    for p in gone:
+        with contextlib.suppress(OSError):
+            p.unlink()
+    return gone
+
+
 def _out_path(out: str | None, stem: str) -> Path:
-    """The weights' destination, checked writable before any training starts."""
+    """The weights' destination, checked writable before any training starts (ValueError: one line)."""
+    from model.atomic import check_writable
+
     if out is None:
-        folder = Path(tempfile.gettempdir()) / "digitpad-learn"
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.npz"
-    path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryFile(dir=path.parent):
-        pass
+        folder = learn_folder()
+        prune_learn_folder(folder)
+        path = folder / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.npz"
+        hint = "; set DIGITPAD_CACHE to a folder of yours"
+    else:
+        path, hint = Path(out), ""
+    problem = check_writable(path)
+    if problem:
+        raise ValueError(f"cannot write the new model: {problem}{hint}")
     return path

@@ -29,11 +29,28 @@ class Sample:
     extra: dict = field(default_factory=dict, repr=False, compare=False)  # other JSON keys, kept as is
 
 
+def short(v: object, limit: int = 40) -> str:
+    """`repr(v)` cut to `limit` characters, so a 400-digit number does not fill the message."""
+    text = repr(v)
+    return text if len(text) <= limit else f"{text[: limit - 12]}... ({len(text)} characters)"
+
+
+MAX_INT_DIGITS = 40  # far more than any coordinate, label or count in Digitpad's files
+
+
+def bounded_int(text: str) -> int:
+    """json's parse_int: refuses absurdly long integers with a plain reason (Python's own limit
+    error would advise calling sys.set_int_max_str_digits)."""
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise ValueError(f"an integer with {len(text.lstrip('-'))} digits is too long to be a number Digitpad uses")
+    return int(text)
+
+
 def label_problem(label: object) -> str | None:
     """Why `label` is not a digit label, or None."""
     # bool is an int subclass; `true` is not a digit label.
     if type(label) is not int or not 0 <= label <= 9:
-        return f"label must be an integer 0-9, got {label!r}"
+        return f"label must be an integer 0-9, got {short(label)}"
     return None
 
 
@@ -49,8 +66,11 @@ def strokes_problem(strokes: object) -> str | None:
                 return f"stroke {i} has a point that is not [x, y]: {point!r}"
             for v in point:
                 # type() rather than isinstance(): bool is an int subclass but no coordinate.
-                if type(v) not in (int, float) or not math.isfinite(v):
+                if type(v) not in (int, float):
                     return f"stroke {i} has a coordinate that is not a finite number: {v!r}"
+                # Size first: math.isfinite would overflow on a 400-digit integer.
                 if abs(v) > FLOAT32_MAX:
-                    return f"stroke {i} has a coordinate too large for float32: {v!r}"
+                    return f"stroke {i} has a coordinate too large for float32: {short(v)}"
+                if not math.isfinite(v):
+                    return f"stroke {i} has a coordinate that is not a finite number: {v!r}"
     return None

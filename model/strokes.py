@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from model.jsonl import append_sample, count_samples, read_jsonl
+from model.safefile import file_problem
 from model.sample import Sample, StrokeDataError
 from model.split import SPLITS, person, split_samples, writer_split
 from model.unipen import read_unipen
@@ -39,8 +40,9 @@ def read_strokes(
     all or nothing. Every problem is one StrokeDataError line naming the file.
     """
     p = Path(path)
-    if not os.path.lexists(p):
-        raise StrokeDataError(f"{p}: no such file")
+    why = file_problem(p, directory_ok=True)  # before anything opens it: a FIFO would block forever
+    if why:
+        raise StrokeDataError(f"{p}: {why}")
     if p.is_dir() or p.name.endswith((".tar.gz", ".tgz")):
         samples = read_unipen(p)
         if not samples:

@@ -33,6 +33,7 @@ CHARACTER_SECTIONS = ("1b", "1c", "1d")  # upper-case letters, lower-case letter
 _KEYWORD = re.compile(r"^\.([A-Z_]+)[ \t]*([^\n]*)", re.MULTILINE)
 _SEGMENT = re.compile(r'(\S+)\s+(\S+)\s+(\S+)\s+"(.*)"')
 _ENDPOINT = re.compile(r"(\d+)(?::(\d+))?$")
+MAX_INCLUDES = 200  # files one data file may expand to, includes of includes counted
 
 
 class _Release:
@@ -101,6 +102,12 @@ class _Stream:
     def _read(self, name: str, depth: int) -> None:
         if depth > 10:
             raise StrokeDataError(f"{self.release.path}: {name}: .INCLUDE nested too deeply")
+        # Nesting within the depth limit can still fan out (each file including the next ten times
+        # is 10^10 reads): count every file read for this data file. The release's own need a handful.
+        self.reads = getattr(self, "reads", 0) + 1
+        if self.reads > MAX_INCLUDES:
+            raise StrokeDataError(f"{self.release.path}: {name}: more than {MAX_INCLUDES} .INCLUDEs expanded "
+                                  "for one data file (files that include each other over and over)")
         text = self.release.text(name)
         matches = list(_KEYWORD.finditer(text))
         for i, m in enumerate(matches):

@@ -28,11 +28,16 @@ from model.atomic import atomic_write
 from model.config import CLASSES, FIELD, INPUTS, OUTPUTS
 from model.mlp import ACTIVATIONS, MLP
 from model.preprocess import Style, strokes_to_input
+from model.safefile import describe_os_error, file_problem
+from model.sample import bounded_int, short
 
 FORMAT_VERSION = 1
 MAX_PARAMS = 50_000_000  # 200 MB of float32; Digitpad's model has 735,185. More is a hostile file.
 MAX_META_CHARS = 1_000_000
 MAX_TTA_PENS = 16
+# The largest value any layer may reach for some input in [0, 1]. Digitpad's model reaches 1.6e4; a
+# network past this would overflow float32 (3.4e38) in the inside view's products and sums.
+MAX_REACH = 1e15
 _ARRAY_NAME = re.compile(r"[Wb](\d{1,3})")
 
 
@@ -42,7 +47,8 @@ class WeightsError(ValueError):
 
 def _number(v: object) -> bool:
     # type() rather than isinstance(): bool is an int subclass, but `true` is no pen width.
-    return type(v) in (int, float) and math.isfinite(v)
+    # The size check first: math.isfinite overflows on an integer beyond float range.
+    return type(v) in (int, float) and abs(v) < 1e300 and math.isfinite(v)
 
 
 @dataclass(frozen=True)
@@ -167,6 +173,19 @@ def check(model: MLP, meta: Meta, where: str | os.PathLike) -> None:
     for i, p in enumerate(model.params):
         if not np.isfinite(p).all():
             raise WeightsError(f"{where}: {'Wb'[i % 2]}{i // 2} contains NaN or infinite values")
+    # What the network can compute, for any input at all (pixels in [0, 1]): the largest value each
+    # layer can reach, by interval arithmetic (every activation is at most max(|z|, 1)). Finite but
+    # absurd numbers (3e38 in a weight) pass the checks above yet overflow float32 on the first
+    # stroke, and every figure after that is NaN.
+    reach = np.ones(sizes[0])
+    for i, (w, b) in enumerate(zip(model.weights, model.biases)):
+        with np.errstate(over="ignore", invalid="ignore"):
+            z = np.abs(w).astype(np.float64).T @ reach + np.abs(b).astype(np.float64)
+        worst = float(z.max())
+        if not worst <= MAX_REACH:
+            raise WeightsError(f"{where}: layer {i + 1} can reach {worst:.3g}, beyond the {MAX_REACH:.0e} a sound "
+                               "network stays far below (damaged or absurd weights); train it again")
+        reach = np.maximum(z, 1.0)
     try:
         stroke = [np.array([[0.0, 0.0], [0.0, 10.0]])]
         x = np.stack([strokes_to_input(stroke, Style(p, meta.style.sigma, meta.style.deskew)).ravel()
@@ -201,15 +220,16 @@ def _read_archive(path: Path, fail) -> tuple[dict[str, np.ndarray], dict]:
     """The arrays and raw metadata of a weights file; names, dtypes and shapes are checked from the
     .npy headers (and the zip's own sizes) before any array data is read, so a file claiming a
     200000 x 200000 matrix costs nothing to refuse."""
-    if not path.is_file():
-        raise fail("no such file" if not path.exists() else "not a regular file")
+    why = file_problem(path)  # no such file, a folder that cannot be entered, a loop, a FIFO, ...
+    if why:
+        raise fail(why)
     try:
         with open(path, "rb") as f:
             f.read(1)
     except PermissionError:
         raise fail("permission denied (make the file readable, or pass another --weights)") from None
     except OSError as e:
-        raise fail(f"cannot read ({e.strerror or e})") from None
+        raise fail(describe_os_error(e)) from None
     if path.stat().st_size == 0:
         raise fail("the file is empty")
     if not zipfile.is_zipfile(path):
@@ -286,9 +306,11 @@ def _read_meta(zf: zipfile.ZipFile, info: zipfile.ZipInfo, header: tuple, fail) 
     if shape != () or dtype.kind != "U" or dtype.itemsize > 4 * MAX_META_CHARS:
         raise fail("no JSON metadata ('meta' must be a single string of at most 1 MB)")
     try:
-        meta = json.loads(str(_read_data(zf, info, header, "meta", fail)[()]))
+        meta = json.loads(str(_read_data(zf, info, header, "meta", fail)[()]), parse_int=bounded_int)
     except json.JSONDecodeError as e:
         raise fail(f"metadata is not valid JSON ({e.msg})") from None
+    except ValueError as e:  # an integer too long to be a number Digitpad uses
+        raise fail(f"metadata Digitpad cannot use: {e}") from None
     except RecursionError:
         raise fail("metadata is nested too deeply") from None
     if not isinstance(meta, dict):
@@ -298,10 +320,10 @@ def _read_meta(zf: zipfile.ZipFile, info: zipfile.ZipInfo, header: tuple, fail) 
     sizes, activation = meta.get("sizes"), meta.get("activation")
     if not (isinstance(sizes, list) and 2 <= len(sizes) <= 100
             and all(type(s) is int and 0 < s <= MAX_PARAMS for s in sizes)):
-        raise fail(f"metadata 'sizes' must be a list of positive layer sizes, got {str(sizes)[:80]}")
+        raise fail(f"metadata 'sizes' must be a list of positive layer sizes, got {short(sizes, 80)}")
     params = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
     if params > MAX_PARAMS:
         raise fail(f"layer sizes {sizes} mean {params:,} parameters; Digitpad refuses more than {MAX_PARAMS:,}")
-    if activation not in ACTIVATIONS:
-        raise fail(f"unknown activation {activation!r}")
+    if not isinstance(activation, str) or activation not in ACTIVATIONS:
+        raise fail(f"unknown activation {short(activation)}; Digitpad knows {', '.join(ACTIVATIONS)}")
     return meta

@@ -183,13 +183,26 @@ def test_undo_after_labelling_takes_the_sample_back_and_redo_saves_it_again(
     assert labels(path) == [1, 9] and app.saved == 2
 
 
-def test_undo_leaves_the_file_alone_if_it_changed_since(app: App, user, home: Path) -> None:
+def test_undo_takes_back_only_its_own_line_when_others_appended_since(app: App, user, home: Path) -> None:
     path = home / "my-digits.jsonl"
     user.stroke([(0.5, 0.1), (0.5, 0.9)])
     user.key(pygame.K_1, "1")
     app.step()
+    theirs = b'{"label":7,"strokes":[[[1,2],[3,4]]]}\n'
     with open(path, "ab") as f:  # another program appends a sample of its own
-        f.write(b'{"label":7,"strokes":[[[1,2],[3,4]]]}\n')
+        f.write(theirs)
+    user.key(pygame.K_z, "\x1a", CTRL)
+    app.step()
+    assert path.read_bytes() == theirs, "our line went, theirs stayed"
+    assert len(app.drawing.strokes) == 1 and app.status()[1] == "info" and app.saved == 1
+
+
+def test_undo_leaves_the_file_alone_if_its_line_is_gone(app: App, user, home: Path) -> None:
+    path = home / "my-digits.jsonl"
+    user.stroke([(0.5, 0.1), (0.5, 0.9)])
+    user.key(pygame.K_1, "1")
+    app.step()
+    path.write_bytes(b'{"label":7,"strokes":[[[1,2],[3,4]]]}\n')  # the file was replaced meanwhile
     before = path.read_bytes()
     user.key(pygame.K_z, "\x1a", CTRL)
     app.step()

@@ -122,7 +122,7 @@ def test_the_child_yields_to_the_app_and_can_be_cancelled_while_it_starts(tmp_pa
     base = os.getpriority(os.PRIO_PROCESS, 0)
     job = Job.start(ScratchSpec(hidden=16, epochs=100_000, data=str(fake_mnist), out=str(tmp_path / "w.npz")))
     deadline = time.monotonic() + 30
-    while os.getpriority(os.PRIO_PROCESS, job.pid) != base + NICE:
+    while os.getpriority(os.PRIO_PROCESS, job.pid) != min(base + NICE, 19):  # (19: POSIX's lowest priority)
         assert time.monotonic() < deadline and job.running, "the child never lowered its priority"
         job.poll()
         time.sleep(0.01)
