@@ -21,14 +21,11 @@ import argparse
 import codecs
 import csv
 import io
-import itertools
-import json
 import math
 import os
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -46,7 +43,7 @@ from model.scaling import (
     pareto_front,
     sizes_for,
 )
-from model.sweep import SCHEDULER_ENV, Cache, SweepError, run_all, scheduler_address
+from model.sweep import SCHEDULER_ENV, Cache, SweepError, grid, run_all, scheduler_address
 from model.trainer import RECIPES
 
 SWEEPS = ("width", "depth", "lr", "epochs", "activation", "loss", "frontier")
@@ -163,23 +160,6 @@ LISTS = ("widths", "depths", "epochs", "lr", "activation", "init", "loss", "drop
 def configurations(args: argparse.Namespace) -> list[dict]:
     """Every run of the sweep: the product of all lists, times the seeds. Plain JSON-able dicts."""
     return grid(args.recipe, args.limit, args.seeds, **{k: getattr(args, k) for k in LISTS})
-
-
-def grid(recipe_name: str, limit: int | None, seeds: int, widths: list[int], depths: list[int] = (1,),
-         curve: bool = False, **lists: list) -> list[dict]:
-    """The product of the lists (recipe field -> values; widths x depths give the layer sizes) x seeds."""
-    base = RECIPES[recipe_name]
-    runs = []
-    for width, depth, *values, seed in itertools.product(widths, depths, *lists.values(), range(seeds)):
-        # MNIST alone, ten outputs: a sweep measures the network's size, not the data's coverage.
-        recipe = replace(base, sizes=sizes_for([width] * depth), seed=seed, styles=False, not_digits=0,
-                         **dict(zip(lists, values)))
-        config = {"recipe_name": recipe_name, "limit": limit, **recipe.to_dict()}
-        if curve:
-            config["curve"] = True
-        # Through JSON and back, so a configuration equals its cached copy (tuples become lists).
-        runs.append(json.loads(json.dumps(config)))
-    return runs
 
 
 def memory_available() -> int:

@@ -14,6 +14,7 @@ nothing but the run it was doing, which is run again elsewhere.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import time
@@ -29,7 +30,7 @@ from model.atomic import atomic_write
 from model.data import mnist_parts
 from model.mlp import MLP, log_softmax
 from model.preprocess import mnist_to_input
-from model.scaling import config_key, parameters, training_flops
+from model.scaling import config_key, parameters, sizes_for, training_flops
 from model.trainer import RECIPES, Diverged, logits_of, train
 
 # Keys of a configuration that are not Recipe fields: which recipe it starts from, how many training
@@ -41,6 +42,27 @@ CLUSTER_HINT = "pip install -e '.[cluster]'"
 
 class SweepError(RuntimeError):
     """A sweep cannot go on (no scheduler, no space for the cache); the message is one line for the user."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Configurations
+
+
+def grid(recipe_name: str, limit: int | None, seeds: int, widths: list[int], depths: list[int] = (1,),
+         curve: bool = False, **lists: list) -> list[dict]:
+    """The product of the lists (recipe field -> values; widths x depths give the layer sizes) x seeds."""
+    base = RECIPES[recipe_name]
+    runs = []
+    for width, depth, *values, seed in itertools.product(widths, depths, *lists.values(), range(seeds)):
+        # MNIST alone, ten outputs: a sweep measures the network's size, not the data's coverage.
+        recipe = replace(base, sizes=sizes_for([width] * depth), seed=seed, styles=False, not_digits=0,
+                         **dict(zip(lists, values)))
+        config = {"recipe_name": recipe_name, "limit": limit, **recipe.to_dict()}
+        if curve:
+            config["curve"] = True
+        # Through JSON and back, so a configuration equals its cached copy (tuples become lists).
+        runs.append(json.loads(json.dumps(config)))
+    return runs
 
 
 # ---------------------------------------------------------------------------------------------
