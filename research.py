@@ -225,7 +225,7 @@ def plot(sweep: str, rows: list[dict], path: Path) -> None:
     fig, axes = plt.subplots(1, 2, figsize=(13, 5.2), gridspec_kw={"width_ratios": [3, 2]})
     ok = [r for r in rows if r["status"] == "ok"]
     groups = _groups(sweep, ok)
-    seeds = len({r["seed"] for r in ok})
+    seeds = len({r["seed"] for r in rows})
     title = {
         "width": "Test error against model size",
         "depth": "Test error against depth",
@@ -235,12 +235,14 @@ def plot(sweep: str, rows: list[dict], path: Path) -> None:
         "loss": "Loss functions",
         "frontier": "Compute frontier: training FLOPs against validation loss",
     }[sweep]
-    images = ok[0]["train_images"] if ok else 0
+    images = rows[0]["train_images"]
     fig.suptitle(f"{title}   ({images:,} MNIST training images, recipe '{rows[0]['recipe']}', "
                  f"{seeds} seed{'s' if seeds != 1 else ''} per point; band = min-max over seeds)")
     if not ok:
         axes[0].text(0.5, 0.5, "no run finished (all diverged): try a smaller --lr", ha="center",
                      transform=axes[0].transAxes)
+        axes[0].set_xticks([])
+        axes[0].set_yticks([])
     elif sweep == "frontier":
         _frontier(axes[0], ok)
     elif X_AXIS[sweep][0] in ("activation", "loss"):
@@ -410,12 +412,17 @@ def _frontier(ax, rows: list[dict]) -> None:
 
 def _seconds(ax, sweep: str, rows: list[dict]) -> None:
     """Right panel: what each run cost, so a class sees the price of a better point."""
+    ax.set_title("cost of each run", fontsize=10)
+    if not rows:  # every run diverged: nothing to place on log axes (which would refuse an empty range)
+        ax.text(0.5, 0.5, "no run finished", ha="center", transform=ax.transAxes)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        return
     ax.plot([float(r["train_flops"]) for r in rows], [float(r["seconds"]) for r in rows], "o", ms=4, alpha=0.6)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("training FLOPs")
     ax.set_ylabel("seconds on this machine")
-    ax.set_title("cost of each run", fontsize=10)
     _tidy(ax)
 
 

@@ -253,11 +253,21 @@ class Cache:
 # Running many: here, on local worker processes, or on a Dask cluster
 
 
-def _quiet_worker() -> None:
-    # Ctrl+C reaches the whole process group; the sweep's own process answers it, workers just stop.
+def _quiet_worker(parent: int) -> None:
+    """Set up a local worker process: Ctrl+C reaches the whole process group, and the sweep's own
+    process answers it (workers are stopped by it); and a worker whose sweep was killed outright
+    (SIGKILL, a closed terminal) exits by itself instead of training on for nobody."""
     import signal
+    import threading
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def run_all(
@@ -307,7 +317,8 @@ def _on_processes(workers: int, todo: list[int], configs: list[dict], source: tu
     left, restarts = list(todo), 0
     threads = threads_for(workers)
     while left:
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_quiet_worker)
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_quiet_worker,
+                                   initargs=(os.getpid(),))
         futures = {pool.submit(run_task, configs[i], source, threads): i for i in left}
         try:
             pending = set(futures)
