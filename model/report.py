@@ -41,7 +41,9 @@ VARIANTS = {
 }
 LRS = [0.003, 0.01, 0.03, 0.1, 0.3]
 REPORT_LR = {"sigmoid": 0.1, "relu": 0.01}  # the report's "maximum stable learning rate"
-FIX_LRS = [0.001, 0.003]  # smaller steps for the deep ReLU networks: does the learning rate explain the failure?
+# Deep networks at other steps than the report's: smaller ones (do they fix a failure?) and a larger one
+# (does ReLU fail where sigmoid does not?). The learning rate is the first suspect when a net fails.
+DEEP_LRS = [0.001, 0.003, 0.03]
 
 
 def plan(variant: str, seeds: int | None = None, limit: int | None = None) -> dict[str, list[dict]]:
@@ -54,12 +56,13 @@ def plan(variant: str, seeds: int | None = None, limit: int | None = None) -> di
     depth = [c for act in ("relu", "leaky_relu", "sigmoid") for c in grid(
         RECIPE, limit, seeds, [v["depth_width"]], [1, 2, 3], epochs=[v["depth_epochs"]], activation=[act],
         init=["he", "xavier"])]
-    fix = [c for act in ("relu", "leaky_relu") for c in grid(
+    steps = [c for act, init, lrs in (("relu", "he", DEEP_LRS), ("leaky_relu", "he", DEEP_LRS),
+                                      ("sigmoid", "xavier", DEEP_LRS[-1:])) for c in grid(
         RECIPE, limit, seeds, [v["depth_width"]], [2, 3], epochs=[v["depth_epochs"]], activation=[act],
-        init=["he"], lr=FIX_LRS)]
+        init=[init], lr=lrs)]
     lr = [c for act, init in (("sigmoid", "xavier"), ("relu", "he")) for c in grid(
         RECIPE, limit, seeds, v["lr_widths"], epochs=[v["lr_epochs"]], activation=[act], init=[init], lr=LRS)]
-    return {"size": size, "loss": loss, "depth": depth + fix, "lr": lr}
+    return {"size": size, "loss": loss, "depth": depth + steps, "lr": lr}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -193,34 +196,39 @@ def judge_activations(rows: list[dict]) -> tuple[list[Finding], str]:
 
 
 def _why_relu(rows: list[dict], deep: list[dict], bad: list[dict]) -> str:
-    """Why the deep ReLU networks failed (or did not), from the runs: the step size and the init."""
+    """Why deep ReLU networks fail (at the report's step, or at which), from the runs: step size and init."""
     batch = deep[0]["batch"] if deep else 50
-    step = REPORT_LR["relu"] * batch
-    how = ("diverged (the loss exploded within the first epoch and training stopped)"
-           if bad and all(r["status"] == "diverged" for r in bad) else "stopped learning")
-    lines = []
-    if bad:
-        lines.append(f"{len(bad)} of {len(deep)} deep ReLU/Leaky ReLU runs at the report's learning rate {how}. The "
-                     f"report's recipe sums the gradient over a batch of {batch} instead of averaging it, so lr "
-                     f"{REPORT_LR['relu']:g} is a step of {step:g} on the mean gradient.")
-    else:
-        lines.append(f"None of the {len(deep)} deep ReLU/Leaky ReLU runs at the report's learning rate failed here.")
-    for lr in FIX_LRS:
-        fixed = [r for r in rows if r["lr"] == lr and r["activation"] in ("relu", "leaky_relu")]
-        if fixed:
-            lines.append(f"With lr {lr:g} (a step of {lr * batch:g}) the same networks reach "
-                         f"{described(accs(fixed), len(fixed))} over both activations and depths, "
-                         f"{sum(map(failed, fixed))} of {len(fixed)} failing.")
-    xav = [r for r in rows if r["lr"] == REPORT_LR["relu"] and r["activation"] in ("relu", "leaky_relu")
-           and r["layers"] >= 2 and r["init"] == "xavier"]
+    relus = ("relu", "leaky_relu")
+
+    def runs(lr: float, acts=relus, init: str | None = None) -> list[dict]:
+        return [r for r in rows if r["lr"] == lr and r["activation"] in acts and r["layers"] >= 2
+                and (init is None or r["init"] == init)]
+
+    def failures(rs: list[dict]) -> str:
+        diverged = sum(r["status"] == "diverged" for r in rs)
+        return (f"{sum(map(failed, rs))} of {len(rs)} failed ({diverged} diverged); "
+                f"the others {described(accs([r for r in rs if not failed(r)]))}" if rs else "no runs")
+
+    lr0 = REPORT_LR["relu"]
+    lines = [f"The report's recipe sums the gradient over a batch of {batch} instead of averaging it, so its lr "
+             f"{lr0:g} is a step of {lr0 * batch:g} on the mean gradient. Deep (2-3 layer) ReLU and Leaky ReLU "
+             f"networks with He initialisation at that step: {failures(runs(lr0, init='he'))}."]
+    xav = runs(lr0, init="xavier")
     if xav:
-        lines.append(f"Xavier initialisation (weights {math.sqrt(2):.2f}x smaller than He's) at lr "
-                     f"{REPORT_LR['relu']:g}: {sum(map(failed, xav))} of {len(xav)} failed.")
+        lines.append(f"With Xavier initialisation (weights {math.sqrt(2):.2f}x smaller): {failures(xav)}.")
+    for lr in DEEP_LRS:
+        rs = runs(lr, init="he")
+        if rs:
+            lines.append(f"At lr {lr:g} (a step of {lr * batch:g}): {failures(rs)}.")
+    sig = runs(DEEP_LRS[-1], acts=("sigmoid",))
+    if sig:
+        lines.append(f"Deep sigmoid networks (Xavier) at lr {DEEP_LRS[-1]:g}: {failures(sig)}.")
     lines.append("A sigmoid's output is at most 1 and its slope at most 1/4, so each layer shrinks what flows back "
-                 "through it, and a large step stays survivable; ReLU passes its inputs and gradients on unshrunk, "
-                 "so with every ReLU layer a large step grows the weights faster, until the loss explodes or every "
-                 "unit's input is negative (a 'dead' network that outputs the same answer for every image). The "
-                 "fix is a step that suits the network: a smaller learning rate (or the mean gradient instead of "
+                 "through it and a large step stays survivable; ReLU passes inputs and gradients on unshrunk, so "
+                 "with every ReLU layer a large step grows the weights faster, until the loss explodes or every "
+                 "unit's input is negative (a 'dead' network that gives one answer for every image). He "
+                 "initialisation (variance 2/fan-in) keeps the signal's size through depth at the start; the step "
+                 "must suit the network too. The fix is a smaller learning rate (or the mean gradient instead of "
                  "the sum), not another activation.")
     return " ".join(lines)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from model.atomic import atomic_write
-from model.report import FIX_LRS, LRS, REPORT_LR, Finding, at_epoch, by_width, failed, frontier_points, select
+from model.report import DEEP_LRS, LRS, REPORT_LR, Finding, at_epoch, by_width, failed, frontier_points, select
 from model.scaling import REPORT_PICK, parameters, pareto_front, sizes_for
 
 CHANCE_ERROR = 0.9
@@ -139,12 +139,12 @@ def _activations(out: Path, rows: list[dict], recipe: str, verdict: dict) -> Pat
         runs = select(rows, activation=act, init=init, lr=REPORT_LR["relu"])
         drawn += _series(ax, runs, lambda r: r["layers"], f"{act}, {init} init, lr 0.01", COLORS[act],
                          styles[init], shift=(i - 2.5) * 0.03)
-    for j, lr in enumerate(FIX_LRS):
-        for act in ("relu", "leaky_relu"):
+    for j, lr in enumerate(DEEP_LRS):
+        for k, act in enumerate(("relu", "leaky_relu", "sigmoid")):
             runs = [r for r in rows if r["activation"] == act and r["lr"] == lr]
             if runs:
-                drawn += _series(ax, runs, lambda r: r["layers"], f"{act}, he init, lr {lr:g} (the fix)", COLORS[act],
-                                 "--" if j == 0 else "-.", shift=0.12 + 0.04 * j + 0.02 * (act == "leaky_relu"))
+                drawn += _series(ax, runs, lambda r: r["layers"], f"{act}, {runs[0]['init']} init, lr {lr:g}",
+                                 COLORS[act], ("--", "-.", (0, (1, 1)))[j], shift=0.1 + 0.04 * j + 0.015 * k)
     ax.set_xticks([1, 2, 3], ["1", "2", "3"])
     ax.set_xlabel("hidden layers (x: diverged or failed to learn, drawn at chance)")
     _error_axis(ax, drawn)

@@ -366,7 +366,7 @@ def _on_dask(address: str, todo: list[int], configs: list[dict], source: tuple,
     except ImportError:
         raise SweepError(f"--scheduler needs Dask, which is not installed: {CLUSTER_HINT}") from None
     try:
-        client = Client(address, timeout=10, set_as_default=False)
+        client = Client(address, timeout=10)
     except (OSError, TimeoutError, ValueError) as e:
         raise SweepError(f"cannot reach the Dask scheduler at {address} ({e}); is it running? "
                          "(start one with `dask scheduler`, or run without --scheduler)") from None
