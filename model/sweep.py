@@ -365,11 +365,19 @@ def _on_dask(address: str, todo: list[int], configs: list[dict], source: tuple,
         from distributed import Client, as_completed
     except ImportError:
         raise SweepError(f"--scheduler needs Dask, which is not installed: {CLUSTER_HINT}") from None
+    import logging
+
+    # Dask logs every reconnection attempt with a traceback, from its own threads; the user gets one line
+    # from us instead. (Global, and not undone: research.py logs nothing else, and ends after the sweep.)
+    logging.disable(logging.CRITICAL)
     try:
         client = Client(address, timeout=10)
     except (OSError, TimeoutError, ValueError) as e:
-        raise SweepError(f"cannot reach the Dask scheduler at {address} ({e}); is it running? "
+        raise SweepError(f"cannot reach the Dask scheduler at {address} ({_line(e)}); is it running? "
                          "(start one with `dask scheduler`, or run without --scheduler)") from None
+    finished = 0
+    lost = (f"lost the Dask scheduler at {address}; the run(s) finished through it are saved: run the same command "
+            "again to go on")
     try:
         # pure=False: a key is a run, never a result Dask may share between two submissions.
         futures = {client.submit(run_task, configs[i], source, threads_for(1), key=f"digitpad-{config_key(configs[i])}",
@@ -379,16 +387,19 @@ def _on_dask(address: str, todo: list[int], configs: list[dict], source: tuple,
             try:
                 result = future.result()
             except Exception as e:  # the scheduler went away, or the run killed worker after worker
-                name = type(e).__name__
-                if name == "KilledWorker":
-                    raise SweepError(f"a run killed every worker it was given (out of memory?): {e}") from None
-                raise SweepError(f"lost the Dask scheduler at {address} ({name}: {e}); every run finished before "
-                                 "is saved: run the same command again to go on") from None
+                if type(e).__name__ == "KilledWorker":
+                    raise SweepError(f"a run killed every worker it was given (out of memory?): {_line(e)}") from None
+                raise SweepError(f"{lost} ({finished} of them; {type(e).__name__})") from None
             done(i, result, " on the cluster")
+            finished += 1
     except OSError as e:
-        raise SweepError(f"lost the Dask scheduler at {address} ({e}); every run finished before is saved: run the "
-                         "same command again to go on") from None
+        raise SweepError(f"{lost} ({finished} of them; {_line(e)})") from None
     finally:
         with contextlib.suppress(Exception):  # closing a client whose scheduler is gone may fail too
             client.close(timeout=5)
 
+
+def _line(e: BaseException) -> str:
+    """An exception as one short line (Dask's messages run over several)."""
+    text = " ".join(str(e).split()) or type(e).__name__
+    return text if len(text) < 200 else text[:197] + "..."

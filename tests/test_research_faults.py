@@ -26,8 +26,8 @@ def research(*args, data=None, env=None, timeout=120):
     full_env.pop("DIGITPAD_MNIST", None)
     full_env.pop("DASK_SCHEDULER_ADDRESS", None)
     data_args = ["--data", str(data), "--no-download"] if data else []
-    return subprocess.run([sys.executable, "research.py", *map(str, args), *data_args, *WORKERS], cwd=ROOT, env=full_env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run([sys.executable, "research.py", *map(str, args), *data_args, *WORKERS], cwd=ROOT,
+                          env=full_env, capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.fixture(scope="module")
@@ -117,14 +117,12 @@ def small_disk(tmp_path):
 
 def fill(folder: Path) -> Path:
     filler = folder / "filler"
-    f = open(filler, "wb", buffering=0)  # unbuffered: the write that fills the disk fails here, not at close
-    try:
-        while True:
-            f.write(b"\0" * 4096)
-    except OSError:
-        pass
-    finally:
-        f.close()
+    with open(filler, "wb", buffering=0) as f:  # unbuffered: the write that fills the disk fails here
+        try:
+            while True:
+                f.write(b"\0" * 4096)
+        except OSError:
+            pass
     return filler
 
 
