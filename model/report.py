@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -96,7 +97,24 @@ def described(values: list[float], n_all: int | None = None) -> str:
 
 
 def welch(a: list[float], b: list[float]) -> float:
-    return compare(a, b).p_value if len(a) > 1 and len(b) > 1 else float("nan")
+    """Welch's t-test p-value (nan with fewer than two seeds a side). Seeds that agree to the last digit
+    make scipy warn about precision; the p-value it gives then is still the right answer (nan or 0/1)."""
+    if len(a) < 2 or len(b) < 2:
+        return float("nan")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return compare(a, b).p_value
+
+
+def paired(a: np.ndarray, b: np.ndarray) -> float:
+    """Paired t-test p-value over seeds (the same runs at two epochs); a difference every seed shares
+    exactly is certain (p = 0), none at all is no evidence (p = 1)."""
+    d = np.asarray(a) - np.asarray(b)
+    if len(d) < 2:
+        return float("nan")
+    if d.std() == 0:
+        return 0.0 if d.mean() != 0 else 1.0
+    return float(stats.ttest_rel(a, b).pvalue)
 
 
 def p_text(p: float) -> str:
@@ -266,7 +284,7 @@ def judge_epochs(rows: list[dict]) -> Finding:
         chosen = int(val.mean(axis=0).argmax())  # the epoch validation data would choose
         d = test[:, chosen] - test[:, -1]
         drops[h] = float(d.mean())
-        ps[h] = float(stats.ttest_rel(test[:, chosen], test[:, -1]).pvalue) if len(d) > 1 and d.std() > 0 else 1.0
+        ps[h] = paired(test[:, chosen], test[:, -1])
         parts.append(f"{h}: best validation epoch {chosen + 1}, test {test[:, chosen].mean():.2%} there vs "
                      f"{test[:, -1].mean():.2%} at {test.shape[1]} ({-drops[h]:+.2%}, {p_text(ps[h])})")
     large, small = max(drops), min(drops)
