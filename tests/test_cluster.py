@@ -7,7 +7,6 @@ import csv
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -157,7 +156,7 @@ def test_a_worker_killed_mid_sweep_loses_no_finished_run_and_its_run_runs_again(
     lines: list[str] = []
     wait_for_lines(proc, "on the cluster)", 2, lines)
     victim = cluster.workers[0]
-    victim.send_signal(signal.SIGKILL)
+    victim.kill()  # SIGKILL: no goodbye to the scheduler
     victim.wait(10)
     before = {p.name: p.read_bytes() for p in (out / "runs").glob("*.json")}
     assert proc.wait(300) == 0, proc.stderr.read()
@@ -178,7 +177,7 @@ def test_the_scheduler_going_away_ends_the_sweep_in_one_line_with_finished_runs_
                             cwd=ROOT, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lines: list[str] = []
     wait_for_lines(proc, "on the cluster)", 2, lines)
-    cluster.scheduler.send_signal(signal.SIGKILL)
+    cluster.scheduler.kill()
     cluster.scheduler.wait(10)
     assert proc.wait(180) != 0
     err = proc.stderr.read()
