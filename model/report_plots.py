@@ -126,7 +126,7 @@ def _series(ax, rows: list[dict], x, label: str, color: str, style: str, shift: 
         ax.plot([at(v)] * len(bad), bad, "x", ms=7, mew=1.6, color=color)
         means.append(float(np.mean(errs)))
         drawn += errs
-    ax.plot([at(v) for v in xs], means, style, lw=1.8, color=color, label=label)
+    ax.plot([at(v) for v in xs], means, linestyle=style, lw=1.8, color=color, label=label)
     return drawn
 
 
