@@ -532,7 +532,7 @@ def execute(args: argparse.Namespace, configs: list[dict], out: Path, label: str
                  else result["status"])
         print(f"{label}[{count[0]:>{width}}/{len(configs)}] {line} ({note})", flush=True)
 
-    source = (args.data, not args.no_download, args.limit)
+    source = (args.data, not args.no_download)
     results = run_all(configs, source, Cache(out / "runs"), on_result, workers=args.workers,
                       scheduler=scheduler_address(args.scheduler))
     return results, count[1]

@@ -82,7 +82,7 @@ _DATA: dict[tuple, Data] = {}  # per process: a worker loads MNIST once for all 
 
 
 def data_for(source: tuple[str | None, bool, int | None]) -> Data:
-    """(folder, download, limit) -> Data, loaded once per process."""
+    """(folder, download, limit) -> Data, loaded once per process (per limit)."""
     if source not in _DATA:
         _DATA.clear()  # one data set at a time is plenty; a worker may live through many sweeps
         _DATA[source] = Data(*source)
@@ -155,11 +155,14 @@ def run_one(config: dict, data: Data) -> dict:
 
 
 def run_task(config: dict, source: tuple, threads: int = 1) -> dict:
-    """What a worker runs (a top-level function, so processes and Dask can pickle it)."""
+    """What a worker runs (a top-level function, so processes and Dask can pickle it). `source` is
+    where MNIST is, (folder, download); how many training images comes from the configuration itself,
+    so that a run's cache key always says what it was trained on."""
     from threadpoolctl import threadpool_limits
 
+    folder, download = source[:2]
     with threadpool_limits(threads, user_api="blas"):
-        return run_one(config, data_for(tuple(source)))
+        return run_one(config, data_for((folder, download, config["limit"])))
 
 
 def threads_for(workers: int, cores: int | None = None) -> int:
