@@ -223,9 +223,15 @@ def _why_relu(rows: list[dict], deep: list[dict], bad: list[dict]) -> str:
                 and (init is None or r["init"] == init)]
 
     def failures(rs: list[dict]) -> str:
+        if not rs:
+            return "no runs"
         diverged = sum(r["status"] == "diverged" for r in rs)
-        return (f"{sum(map(failed, rs))} of {len(rs)} failed ({diverged} diverged); "
-                f"the others {described(accs([r for r in rs if not failed(r)]))}" if rs else "no runs")
+        good = [r["test_accuracy"] for r in rs if not failed(r)]
+        text = f"{len(rs) - len(good)} of {len(rs)} runs failed ({diverged} diverged, the rest stuck near chance)"
+        if good:
+            s = spread(good)
+            text += f"; the others reach {s.mean:.2%} ± {s.sd * 100:.2f}"
+        return text.replace(", the rest stuck near chance", "") if len(rs) - len(good) == diverged else text
 
     lr0 = REPORT_LR["relu"]
     lines = [f"The report's recipe sums the gradient over a batch of {batch} instead of averaging it, so its lr "
