@@ -116,7 +116,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("sweep", choices=(*SWEEPS, "report"),
                    help="what to vary; report: every sweep the school report's seven findings need, and a table")
     p.add_argument("--out", required=True, help="folder for the CSV, the plot and the cached runs")
-    p.add_argument("--widths", type=_list_of(int, lambda v: v > 0, "positive integers"), help="hidden neurons")
+    p.add_argument("--widths", type=_list_of(int, lambda v: v > 0, "positive integers"),
+                   help="hidden neurons (for report: the widths of its size grid)")
     p.add_argument("--depths", type=_list_of(int, lambda v: v > 0, "positive integers"), help="hidden layers")
     p.add_argument("--epochs", type=_list_of(int, lambda v: v > 0, "positive integers"))
     p.add_argument("--lr", type=_list_of(float, lambda v: v > 0, "positive numbers"), help="learning rates")

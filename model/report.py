@@ -47,9 +47,11 @@ REPORT_LR = {"sigmoid": 0.1, "relu": 0.01}  # the report's "maximum stable learn
 DEEP_LRS = [0.001, 0.003, 0.03]
 
 
-def plan(variant: str, seeds: int | None = None, limit: int | None = None) -> dict[str, list[dict]]:
-    """Named grids of run configurations for a variant (`seeds`/`limit` override its own)."""
-    v = VARIANTS[variant]
+def plan(variant: str, seeds: int | None = None, limit: int | None = None,
+         widths: list[int] | None = None) -> dict[str, list[dict]]:
+    """Named grids of run configurations for a variant (`seeds`, `limit` and the size grid's `widths`
+    override its own)."""
+    v = {**VARIANTS[variant], **({"size_widths": widths} if widths else {})}
     seeds = seeds or v["seeds"]
     limit = limit if limit is not None else v["limit"]
     size = grid(RECIPE, limit, seeds, v["size_widths"], epochs=[v["epochs"]], curve=True)
@@ -439,7 +441,7 @@ def write_findings(out: Path, findings: list[Finding], header: str) -> None:
 def main(args, out: Path, execute: Callable[[list[dict]], tuple[list[dict], int]], can_plot: bool) -> int:
     """research.py report: run every grid (one task list, so the cluster sees all of it), judge, write."""
     variant = "quick" if args.quick else "full"
-    grids = plan(variant, args.seeds, args.limit)
+    grids = plan(variant, args.seeds, args.limit, args.widths)
     flat, seen = [], set()
     for configs in grids.values():
         for c in configs:
