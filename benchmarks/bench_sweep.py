@@ -1,6 +1,6 @@
 """The scaling lab's sweeps side by side: prints figures, asserts nothing.
 
-    python benchmarks/bench_sweep.py [--tasks 200]
+    python benchmarks/bench_sweep.py [--tasks 200] [--only overhead]
 
 1. The quick width sweep (`research.py width --quick`: 5 widths x 3 seeds on 10,000 MNIST images),
    each time from an empty cache: with one local worker (runs in the sweep's own process), with two
@@ -70,44 +70,55 @@ def sweep(extra: list[str], data: list[str]) -> tuple[float, float]:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--tasks", type=int, default=200)
+    p.add_argument("--only", choices=["overhead"], help="only part 2, the scheduler's per-task overhead")
     p.add_argument("--data", help="MNIST folder (default: DIGITPAD_MNIST or the user cache)")
     args = p.parse_args()
     data = ["--no-download"] + (["--data", args.data] if args.data else [])
-    from distributed import Client, LocalCluster
+    from distributed import LocalCluster
 
     print(f"{os.cpu_count()} cores; before: {load()}")
-    print("\n1. research.py width --quick (15 runs), from an empty cache")
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as cluster:
-        ways = [("1 local worker (in process)", ["--workers", "1"]),
-                ("2 local worker processes", ["--workers", "2"]),
-                ("Dask, 2 worker processes", ["--scheduler", cluster.scheduler_address])]
-        times = {}
-        for name, extra in ways:
-            wall, others = sweep(extra, data)
-            times[name] = wall
-            print(f"   {name:<30} {wall:7.1f} s   (other processes used {others:.0%} of the CPU meanwhile)")
-        one = times[ways[0][0]]
-        for name, _ in ways[1:]:
-            print(f"   speed-up of {name}: {one / times[name]:.2f}x")
-
-        print(f"\n2. per-task overhead through the scheduler ({args.tasks} tasks that do nothing)")
-        with Client(cluster) as client:
-            client.submit(int, 0, pure=False).result()  # warm up the connections
-            each = []
-            with Busy() as busy:
-                for _ in range(args.tasks):
-                    t0 = time.perf_counter()
-                    client.submit(int, 0, pure=False).result()
-                    each.append(time.perf_counter() - t0)
-            print(f"   one at a time (submit, wait for the result): median {statistics.median(each) * 1e3:.1f} ms "
-                  f"per task, 90th percentile {sorted(each)[int(0.9 * len(each))] * 1e3:.1f} ms "
-                  f"(others {busy.others:.0%})")
-            with Busy() as busy:
-                client.gather([client.submit(int, i, pure=False) for i in range(args.tasks)])
-            print(f"   all at once (submit all, gather): {busy.wall / args.tasks * 1e3:.2f} ms per task "
-                  f"(others {busy.others:.0%})")
+                      dashboard_address=":0") as cluster:
+        if not args.only:
+            part_one(cluster, data)
+        part_two(cluster, args.tasks)
     print(f"after: {load()}")
+
+
+def part_one(cluster, data: list[str]) -> None:
+    print("\n1. research.py width --quick (15 runs), from an empty cache")
+    ways = [("1 local worker (in process)", ["--workers", "1"]),
+            ("2 local worker processes", ["--workers", "2"]),
+            ("Dask, 2 worker processes", ["--scheduler", cluster.scheduler_address])]
+    times = {}
+    for name, extra in ways:
+        wall, others = sweep(extra, data)
+        times[name] = wall
+        print(f"   {name:<30} {wall:7.1f} s   (other processes used {others:.0%} of the CPU meanwhile)")
+    one = times[ways[0][0]]
+    for name, _ in ways[1:]:
+        print(f"   speed-up of {name}: {one / times[name]:.2f}x")
+
+
+def part_two(cluster, tasks: int) -> None:
+    from distributed import Client
+
+    print(f"\n2. per-task overhead through the scheduler ({tasks} tasks that do nothing)")
+    with Client(cluster) as client:
+        client.submit(int, 0, pure=False).result()  # warm up the connections
+        each = []
+        with Busy() as busy:
+            for _ in range(tasks):
+                t0 = time.perf_counter()
+                client.submit(int, 0, pure=False).result()
+                each.append(time.perf_counter() - t0)
+        print(f"   one at a time (submit, wait for the result): median {statistics.median(each) * 1e3:.1f} ms "
+              f"per task, 90th percentile {sorted(each)[int(0.9 * len(each))] * 1e3:.1f} ms "
+              f"(others {busy.others:.0%})")
+        with Busy() as busy:
+            client.gather([client.submit(int, i, pure=False) for i in range(tasks)])
+        print(f"   all at once (submit all, gather): {busy.wall / tasks * 1e3:.2f} ms per task "
+              f"(others {busy.others:.0%})")
 
 
 if __name__ == "__main__":
