@@ -18,35 +18,33 @@ is scored once per finished run and never used to choose anything.
 from __future__ import annotations
 
 import argparse
+import codecs
 import csv
 import io
-import itertools
-import json
+import math
+import os
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from model.atomic import atomic_write
 from model.cli import positive_int
-from model.data import DataError, mnist_parts
-from model.mlp import ACTIVATIONS, LOSSES, MLP, log_softmax
-from model.preprocess import mnist_to_input
+from model.data import DataError
+from model.mlp import ACTIVATIONS, INITS, LOSSES
 from model.scaling import (
     REPORT_PICK,
     compare,
-    config_key,
     fit_power_law,
     group_by,
     parameters,
     pareto_front,
     sizes_for,
-    training_flops,
 )
-from model.trainer import RECIPES, Diverged, logits_of, train
+from model.sweep import SCHEDULER_ENV, Cache, SweepError, grid, run_all, scheduler_address
+from model.trainer import RECIPES
 
 SWEEPS = ("width", "depth", "lr", "epochs", "activation", "loss", "frontier")
 INSTALL_HINT = "pip install -e '.[research]'"
@@ -82,7 +80,7 @@ X_AXIS = {
     "frontier": ("train_flops", "training FLOPs", True),
 }
 COLUMNS = [
-    "sweep", "run", "hidden", "layers", "activation", "loss", "epochs", "lr", "batch", "dropout",
+    "sweep", "run", "hidden", "layers", "activation", "init", "loss", "epochs", "lr", "batch", "dropout",
     "weight_decay", "recipe", "train_images", "seed", "params", "train_flops", "seconds", "status",
     "train_loss", "val_loss", "val_accuracy", "test_accuracy",
 ]
@@ -98,11 +96,15 @@ def _list_of(kind, check, what: str):
             values = [kind(v) for v in text.split(",") if v.strip()]
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected comma-separated {what}, got {text!r}") from None
-        if not values or not all(check(v) for v in values):
+        # inf and nan are floats too: a learning rate of inf passes "> 0" and trains nothing.
+        if not values or not all((kind is not float or math.isfinite(v)) and check(v) for v in values):
             raise argparse.ArgumentTypeError(f"expected comma-separated {what}, got {text!r}")
         return values
 
     return parse
+
+
+MAX_RUNS = 100_000  # a sweep's runs are listed before they start; the full report is under 1,000
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -111,13 +113,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         epilog="Lists are comma-separated, e.g. --widths 16,64,256. Example: "
         "python research.py width --widths 16,64 --seeds 2 --epochs 1 --limit 5000 --out runs/",
     )
-    p.add_argument("sweep", choices=SWEEPS, help="what to vary")
+    p.add_argument("sweep", choices=(*SWEEPS, "report"),
+                   help="what to vary; report: every sweep the school report's seven findings need, and a table")
     p.add_argument("--out", required=True, help="folder for the CSV, the plot and the cached runs")
-    p.add_argument("--widths", type=_list_of(int, lambda v: v > 0, "positive integers"), help="hidden neurons")
+    p.add_argument("--widths", type=_list_of(int, lambda v: v > 0, "positive integers"),
+                   help="hidden neurons (for report: the widths of its size grid)")
     p.add_argument("--depths", type=_list_of(int, lambda v: v > 0, "positive integers"), help="hidden layers")
     p.add_argument("--epochs", type=_list_of(int, lambda v: v > 0, "positive integers"))
     p.add_argument("--lr", type=_list_of(float, lambda v: v > 0, "positive numbers"), help="learning rates")
     p.add_argument("--activation", type=_list_of(str, ACTIVATIONS.__contains__, f"names from {', '.join(ACTIVATIONS)}"))
+    p.add_argument("--init", type=_list_of(str, INITS.__contains__, f"names from {', '.join(INITS)}"),
+                   help="weight initialisation (he, xavier)")
     p.add_argument("--loss", type=_list_of(str, LOSSES.__contains__, f"names from {', '.join(LOSSES)}"))
     p.add_argument("--dropout", type=_list_of(float, lambda v: 0 <= v < 1, "rates in [0, 1)"), default=[0.0])
     p.add_argument("--weight-decay", type=_list_of(float, lambda v: v >= 0, "numbers >= 0"), default=[0.0])
@@ -126,13 +132,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--recipe", choices=sorted(RECIPES), default="original",
                    help="base recipe (default: original, the report's 15-epoch recipe)")
     p.add_argument("--quick", action="store_true", help=f"lesson-sized: fewer points, {QUICK_LIMIT} images")
+    p.add_argument("--workers", type=positive_int(), default=os.cpu_count() or 1,
+                   help="runs side by side on this computer, one process each (default: one per core)")
+    p.add_argument("--scheduler", help=f"run on the Dask cluster whose scheduler is here, e.g. tcp://host:8786 "
+                   f"(default: ${SCHEDULER_ENV} if set, else this computer)")
     p.add_argument("--data", help="folder with the four MNIST IDX files (.gz or not)")
     p.add_argument("--no-download", action="store_true", help="never download MNIST")
     args = p.parse_args(argv)
+    if args.sweep == "report":
+        return args
     defaults = (QUICK if args.quick else FULL)[args.sweep]
     base = RECIPES[args.recipe]
     fallback = {"widths": [925], "depths": [1], "epochs": [base.epochs], "lr": [base.lr],
-                "activation": [base.activation], "loss": [base.loss]}
+                "activation": [base.activation], "init": [base.init], "loss": [base.loss]}
     for name, value in fallback.items():
         if getattr(args, name) is None:
             setattr(args, name, defaults.get(name, value))
@@ -143,96 +155,58 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+LISTS = ("widths", "depths", "epochs", "lr", "activation", "init", "loss", "dropout", "weight_decay")
+
+
 def configurations(args: argparse.Namespace) -> list[dict]:
     """Every run of the sweep: the product of all lists, times the seeds. Plain JSON-able dicts."""
-    base = RECIPES[args.recipe]
-    runs = []
-    for width, depth, epochs, lr, act, loss, dropout, wd, seed in itertools.product(
-        args.widths, args.depths, args.epochs, args.lr, args.activation, args.loss, args.dropout,
-        args.weight_decay, range(args.seeds),
-    ):
-        # MNIST alone, ten outputs: a sweep measures the network's size, not the data's coverage.
-        recipe = replace(base, sizes=sizes_for([width] * depth), epochs=epochs, lr=lr, activation=act,
-                         loss=loss, dropout=dropout, weight_decay=wd, seed=seed, styles=False, not_digits=0)
-        # Through JSON and back, so a configuration equals its cached copy (tuples become lists).
-        runs.append(json.loads(json.dumps({"recipe_name": args.recipe, "limit": args.limit, **recipe.to_dict()})))
-    return runs
+    return grid(args.recipe, args.limit, args.seeds, **{k: getattr(args, k) for k in LISTS})
+
+
+def memory_available() -> int:
+    """Bytes of memory free for new work here (MemAvailable on Linux, else all physical memory)."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 1 << 62
+
+
+def run_memory(width: int, depth: int, images: int) -> int:
+    """About how many bytes one run needs: float32 weights, gradients and momentum (x4 with room for
+    the fused step's temporaries), a batch's activations, and MNIST as float32 inputs."""
+    params = parameters(sizes_for([width] * depth))
+    return 16 * params + 4 * 100 * width * depth * 4 + 4 * 784 * (images + 15_000)
+
+
+def too_big(args: argparse.Namespace) -> str | None:
+    """Why the sweep cannot start here (too many runs, too large a network), or None; before any work."""
+    count = math.prod(len(getattr(args, k)) for k in LISTS) * args.seeds
+    if count > MAX_RUNS:
+        return (f"this sweep is {count:,} runs (the lists' combinations x {args.seeds:,} seeds); at most "
+                f"{MAX_RUNS:,} are listed: use fewer --seeds or shorter lists")
+    width, depth = max(args.widths), max(args.depths)
+    need = run_memory(width, depth, args.limit or 55_000)
+    have = memory_available()
+    if need > have:
+        return (f"--widths {width} with {depth} hidden layer(s) needs about {need / 1e9:,.1f} GB of memory per run, "
+                f"and {have / 1e9:,.1f} GB is free here: use smaller --widths")
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
-# Running (and caching) one configuration
-
-
-class Data:
-    """MNIST split once into training, validation and test inputs, shared by every run of a sweep."""
-
-    def __init__(self, folder: str | None, download: bool, limit: int | None) -> None:
-        parts = mnist_parts(folder, download=download, limit=limit)
-        (self.x, self.y), (self.vx, self.vy), (self.tx, self.ty) = (
-            (mnist_to_input(x), y) for x, y in (parts["train"], parts["val"], parts["test"]))
-
-
-def run_one(config: dict, data: Data) -> dict:
-    """Train one configuration; the result row without the sweep name."""
-    recipe = replace(RECIPES[config["recipe_name"]], **{k: v for k, v in config.items()
-                                                        if k not in ("recipe_name", "limit")})
-    recipe = replace(recipe, sizes=tuple(recipe.sizes))
-    model = MLP(list(recipe.sizes), recipe.activation, recipe.init, seed=recipe.seed)
-    started = time.perf_counter()
-    result = {"status": "ok", "train_loss": float("nan"), "val_loss": float("nan"),
-              "val_accuracy": float("nan"), "test_accuracy": float("nan")}
-    try:
-        reports = train(model, recipe, data.x, data.y, {}, progress=False)
-        result["train_loss"] = reports[-1].loss
-    except Diverged:
-        result["status"] = "diverged"
-    seconds = time.perf_counter() - started
-    if result["status"] == "ok":
-        val_logits = logits_of(model, data.vx)
-        result["val_accuracy"] = float((val_logits.argmax(axis=1) == data.vy).mean())
-        result["val_loss"] = float(-log_softmax(val_logits)[np.arange(len(data.vy)), data.vy].mean())
-        # The test set, once, after every decision about this run has been made.
-        result["test_accuracy"] = float((logits_of(model, data.tx).argmax(axis=1) == data.ty).mean())
-    hidden = recipe.sizes[1:-1]
-    return {
-        "run": config_key(config),
-        "hidden": "-".join(map(str, hidden)),
-        "layers": len(hidden),
-        "activation": recipe.activation,
-        "loss": recipe.loss,
-        "epochs": recipe.epochs,
-        "lr": recipe.lr,
-        "batch": recipe.batch,
-        "dropout": recipe.dropout,
-        "weight_decay": recipe.weight_decay,
-        "recipe": config["recipe_name"],
-        "train_images": len(data.x),
-        "seed": recipe.seed,
-        "params": parameters(recipe.sizes),
-        "train_flops": training_flops(recipe.sizes, recipe.epochs * len(data.x)),
-        "seconds": round(seconds, 3),
-        **result,
-    }
-
-
-def cached(path: Path, config: dict) -> dict | None:
-    """The cached result for this configuration, or None if absent, unreadable or for other settings."""
-    try:
-        saved = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    if not isinstance(saved, dict) or saved.get("config") != config or not isinstance(saved.get("result"), dict):
-        return None
-    return saved["result"]
-
-
-def write_json(path: Path, obj: dict) -> None:
-    atomic_write(path, lambda f: f.write(json.dumps(obj, indent=1, sort_keys=True).encode("utf-8")))
+# Files
 
 
 def write_csv(path: Path, rows: list[dict]) -> None:
     text = io.StringIO()
-    writer = csv.DictWriter(text, fieldnames=COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(text, fieldnames=COLUMNS, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     writer.writerows(rows)
     atomic_write(path, lambda f: f.write(text.getvalue().encode("utf-8")))
@@ -252,7 +226,7 @@ def plot(sweep: str, rows: list[dict], path: Path) -> None:
     fig, axes = plt.subplots(1, 2, figsize=(13, 5.2), gridspec_kw={"width_ratios": [3, 2]})
     ok = [r for r in rows if r["status"] == "ok"]
     groups = _groups(sweep, ok)
-    seeds = len({r["seed"] for r in ok})
+    seeds = len({r["seed"] for r in rows})
     title = {
         "width": "Test error against model size",
         "depth": "Test error against depth",
@@ -262,12 +236,14 @@ def plot(sweep: str, rows: list[dict], path: Path) -> None:
         "loss": "Loss functions",
         "frontier": "Compute frontier: training FLOPs against validation loss",
     }[sweep]
-    images = ok[0]["train_images"] if ok else 0
+    images = rows[0]["train_images"]
     fig.suptitle(f"{title}   ({images:,} MNIST training images, recipe '{rows[0]['recipe']}', "
                  f"{seeds} seed{'s' if seeds != 1 else ''} per point; band = min-max over seeds)")
     if not ok:
         axes[0].text(0.5, 0.5, "no run finished (all diverged): try a smaller --lr", ha="center",
                      transform=axes[0].transAxes)
+        axes[0].set_xticks([])
+        axes[0].set_yticks([])
     elif sweep == "frontier":
         _frontier(axes[0], ok)
     elif X_AXIS[sweep][0] in ("activation", "loss"):
@@ -437,12 +413,17 @@ def _frontier(ax, rows: list[dict]) -> None:
 
 def _seconds(ax, sweep: str, rows: list[dict]) -> None:
     """Right panel: what each run cost, so a class sees the price of a better point."""
+    ax.set_title("cost of each run", fontsize=10)
+    if not rows:  # every run diverged: nothing to place on log axes (which would refuse an empty range)
+        ax.text(0.5, 0.5, "no run finished", ha="center", transform=ax.transAxes)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        return
     ax.plot([float(r["train_flops"]) for r in rows], [float(r["seconds"]) for r in rows], "o", ms=4, alpha=0.6)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("training FLOPs")
     ax.set_ylabel("seconds on this machine")
-    ax.set_title("cost of each run", fontsize=10)
     _tidy(ax)
 
 
@@ -493,52 +474,89 @@ def check_writable(out: Path) -> None:
         pass
 
 
+# Some terminals and pipes take ASCII only (LANG=C, PYTHONIOENCODING=ascii): the lines with ±, α and
+# · are then written with plain stand-ins rather than ending the sweep with a UnicodeEncodeError.
+PLAIN = {"±": "+/-", "α": "alpha", "·": "*", "≈": "~", "×": "x", "→": "->", "–": "-", "—": "-"}
+
+
+def _plain(error: UnicodeError) -> tuple[str, int]:
+    bad = error.object[error.start:error.end]
+    return "".join(PLAIN.get(ch, "?") for ch in bad), error.end
+
+
+codecs.register_error("research-plain", _plain)
+
+
+def plain_streams() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="research-plain")
+
+
 def main(argv: list[str] | None = None) -> int:
+    plain_streams()
     args = parse_args(argv)
     out = Path(args.out)
+    problem = None if args.sweep == "report" else too_big(args)
+    if problem:
+        return fail(problem)
     try:
         check_writable(out)  # before any data is loaded or any run trains
         check_writable(out / "runs")
     except OSError as e:
         return fail(f"{out}: cannot write there ({e.strerror or e}); choose another --out")
-    configs = configurations(args)
     try:
-        return sweep(args, configs, out)
-    except DataError as e:
+        if args.sweep == "report":
+            from model import report
+
+            return report.main(args, out, lambda configs: execute(args, configs, out), plot_available())
+        return sweep(args, configurations(args), out)
+    except (DataError, SweepError) as e:
         return fail(str(e))
     except KeyboardInterrupt:
         return fail(f"interrupted; finished runs are cached in {out / 'runs'}, run the same command to resume", 130)
 
 
+def execute(args: argparse.Namespace, configs: list[dict], out: Path, label: str = "") -> tuple[list[dict], int]:
+    """Run (or read from the cache) every configuration, here or on the cluster, printing a line per
+    run; returns the results in the configurations' order and how many were trained now."""
+    width = len(str(len(configs)))
+    count = [0, 0]
+
+    def on_result(i: int, result: dict, note: str) -> None:
+        count[0] += 1
+        count[1] += note != "cached"
+        line = (f"hidden {result['hidden']} epochs {result['epochs']} lr {result['lr']:g} {result['activation']} "
+                f"{result['init']} {result['loss']} dropout {result['dropout']:g} wd {result['weight_decay']:g} "
+                f"seed {result['seed']}: ")
+        line += (f"val {result['val_accuracy']:.2%} test {result['test_accuracy']:.2%}" if result["status"] == "ok"
+                 else result["status"])
+        print(f"{label}[{count[0]:>{width}}/{len(configs)}] {line} ({note})", flush=True)
+
+    source = (args.data, not args.no_download)
+    results = run_all(configs, source, Cache(out / "runs"), on_result, workers=args.workers,
+                      scheduler=scheduler_address(args.scheduler))
+    return results, count[1]
+
+
+def plot_available() -> bool:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def sweep(args: argparse.Namespace, configs: list[dict], out: Path) -> int:
     started = time.perf_counter()
-    data: Data | None = None  # loaded only if some run is not cached yet
-    rows, fresh = [], 0
-    for i, config in enumerate(configs, 1):
-        path = out / "runs" / f"{config_key(config)}.json"
-        result = cached(path, config)
-        note = "cached"
-        if result is None:
-            if data is None:
-                data = Data(args.data, not args.no_download, args.limit)
-            result = run_one(config, data)
-            write_json(path, {"config": config, "result": result})
-            fresh += 1
-            note = f"{result['seconds']:.1f} s"
-        rows.append({"sweep": args.sweep, **result})
-        print(f"[{i}/{len(configs)}] hidden {result['hidden']} epochs {result['epochs']} lr {result['lr']:g} "
-              f"{result['activation']} {result['loss']} dropout {result['dropout']:g} wd {result['weight_decay']:g} "
-              f"seed {result['seed']}: " + (f"val {result['val_accuracy']:.2%} test {result['test_accuracy']:.2%}"
-                                           if result["status"] == "ok" else result["status"]) + f" ({note})",
-              flush=True)
+    results, fresh = execute(args, configs, out)
+    rows = [{"sweep": args.sweep, **r} for r in results]
     write_csv(out / f"{args.sweep}.csv", rows)
     print(f"wrote {out / f'{args.sweep}.csv'} ({len(rows)} runs, {fresh} trained now, "
           f"{len(rows) - fresh} from the cache) in {time.perf_counter() - started:.0f} s")
     for line in summary(args.sweep, rows):
         print(line)
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
+    if not plot_available():
         print(f"research.py: no plot, matplotlib is not installed; {INSTALL_HINT}", file=sys.stderr)
         return 0
     plot(args.sweep, rows, out / f"{args.sweep}.png")

@@ -131,3 +131,13 @@ def test_seed_statistics():
     assert same.p_value > 0.5  # a 0.01-point difference is noise when seeds differ by 0.2 points
     apart = compare([0.99, 0.991, 0.989], [0.95, 0.951, 0.949])
     assert apart.difference == pytest.approx(0.04) and apart.p_value < 0.01
+
+
+def test_a_run_trains_on_as_many_images_as_its_configuration_says(data):
+    # The key of a cached run names its limit, so the data must come from the configuration itself,
+    # never from a command-line default that another variant may not share.
+    from model.sweep import grid, run_task
+
+    for limit in (300, None):
+        config = grid("original", limit, 1, [8], epochs=[1])[0]
+        assert run_task(config, (str(data), False))["train_images"] == (limit or 1100)
