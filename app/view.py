@@ -56,6 +56,7 @@ class Scene:
     panel_open: bool = False  # a side panel (the inside view, the Learn view) is open
     mode: str = "plain"  # the view mode (app/panels.py): its toolbar button is lit
     model_label: str = ""  # which model reads the drawing, in the header ("" : the bundled one)
+    classroom: bool = False  # the classroom look: its toolbar button is lit
 
     @cached_property
     def answer(self) -> Verdict | None:
@@ -158,17 +159,26 @@ class View:
         hint_img = self.text.render(hint, lay.type.body, th.faint)
         if used + hint_img.get_width() <= text.w:
             self._blit(surface, hint_img, hint_img.get_rect(midleft=(text.x + used, text.centery)), hint, lay.toolbar)
-        names = {"view": "Inside", "learn": "Learn", "undo": "Undo", "eraser": "Eraser", "clear": "Clear"}
+        names = {"look": "Big", "view": "Inside", "learn": "Learn", "undo": "Undo", "eraser": "Eraser",
+                 "clear": "Clear"}
         enabled = {
+            "look": True,
             "view": True,
             "learn": True,
             "undo": scene.drawing.can_undo,
             "eraser": True,
             "clear": not scene.drawing.is_empty,
         }
+        # One type size for every label, the largest at which each fits its button: no "Eraser"
+        # smaller than its neighbours.
+        size = lay.type.body
+        while size > SMALLEST_TYPE and any(
+            self.text.render(names[n], size, th.text).get_width() > r.w - 6 for n, r in lay.buttons.items()
+        ):
+            size -= 1
         for name, rect in lay.buttons.items():
             lit = {INSIDE: "view", LEARN: "learn"}.get(scene.mode)  # the open view's button
-            on = (name == "eraser" and scene.eraser_mode) or name == lit
+            on = (name == "eraser" and scene.eraser_mode) or name == lit or (name == "look" and scene.classroom)
             fill = (
                 th.button_on
                 if on
@@ -179,8 +189,7 @@ class View:
             pygame.draw.rect(surface, fill, rect, border_radius=lay.radius)
             colour = th.text if enabled[name] else th.faint
             # A button is a card of its own (inside the toolbar), its label in it.
-            self._text(surface, names[name], lay.type.body, colour, rect.center, "center", max_w=rect.w - 6,
-                       card=rect)
+            self._text(surface, names[name], size, colour, rect.center, "center", max_w=rect.w - 6, card=rect)
 
     def _header(self, surface: pygame.Surface, scene: Scene) -> None:
         lay, th = scene.layout, scene.theme

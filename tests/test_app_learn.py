@@ -82,4 +82,7 @@ def test_quitting_while_a_job_runs_leaves_no_process(app, user, monkeypatch, tmp
     assert learn.busy
     user.key(pygame.K_q, "q")
     app.step()
+    assert app.running and learn.busy and "training is stopped" in app.status()[0], "Q asks first"
+    user.key(pygame.K_q, "q")
+    app.step()
     assert not app.running and not learn.busy and not mp.active_children()
