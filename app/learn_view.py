@@ -58,7 +58,7 @@ MNIST_TRAIN = 55_000  # MNIST's 60,000 training digits less the 5,000 kept for v
 # a busy 2-core machine; replaced by this machine's own rate after its first finished training.
 SECONDS_PER_UNIT = 1.7e-7
 STARTUP_S = 6.0  # starting the process, reading MNIST, scoring the test set at the end
-MESSAGE_LINES = 3  # the most lines of messages under a page
+MESSAGE_LINES = 6  # the most lines of messages under a page (a failed download's advice needs five)
 SMALLEST_SCALE = 0.45  # a page is not shrunk further to fit: there the type is at its floors (_Frame)
 CHECK_EVERY_S = 1.0  # how often the drawings file is looked at for new labels
 
@@ -127,6 +127,29 @@ def count_drawings(path: Path) -> Drawings:
         return Drawings(problem=str(e).splitlines()[0])
     counts = np.bincount([s.label for s in samples], minlength=CLASSES)
     return Drawings(tuple(int(c) for c in counts))
+
+
+def download_failed(message: str, data: str | None = None) -> list[str]:
+    """A failed download in words for the teacher: what went wrong, briefly, then what to do here
+    (model.data's message is written for train.py, whose --data the app does not take)."""
+    import re
+
+    from model.data import ENV_VAR
+
+    got = re.match(r"could not download (\S+) into (.+?): tried (.*?)\. To use local files", message)
+    if got:
+        reasons = list(dict.fromkeys(re.findall(r"\(([^()]*)\)", got.group(3))))
+        why = f" ({'; '.join(reasons)})" if reasons else ""
+        what = f"Download failed: {got.group(1)} could not be fetched from any mirror{why}."
+    else:
+        what = f"Download failed: {message.split('. To use local files')[0].rstrip('.')}."
+    if data:
+        where = f"put MNIST's four files into {data}, the folder Digitpad was told to use"
+    else:
+        where = (f"copy MNIST's four files into a folder and start Digitpad with {ENV_VAR} set to it "
+                 "(see the README)")
+    return [what, f"Check the internet connection and press Download MNIST again; or {where}; or adapt "
+                  "the bundled model to your class's drawings, which needs no MNIST."]
 
 
 def pct(x: float | None, digits: int = 1) -> str:
@@ -273,8 +296,9 @@ class LearnPanel:
                 return None
             v = self.job.view
             if v.error is not None:
-                self._say([f"{'Download' if self.task == 'download' else 'Training'} failed: {v.error.message}"],
-                          "warn")
+                failed = (download_failed(v.error.message, self.data) if self.task == "download"
+                          else [f"Training failed: {v.error.message}"])
+                self._say(failed, "warn")
                 self.job = None
             elif v.cancelled:
                 self._say(["Cancelled \u2014 nothing was kept"], "info")

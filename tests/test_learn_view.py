@@ -206,10 +206,46 @@ def test_without_mnist_it_offers_the_download_and_a_failure_is_one_line(screen, 
         frame(panel, screen)
         time.sleep(0.02)
     frame(panel, screen)
-    # An explicit folder without the files is not downloaded into: the job says so, in one line.
+    # An explicit folder without the files is not downloaded into: the job says so, in one line,
+    # and a second says what the teacher can do.
     assert panel.page == "choose" and panel.message_kind == "warn"
-    assert len(panel.message) == 1 and "Download failed" in panel.message[0] and str(empty) in panel.message[0]
-    assert "Traceback" not in panel.message[0] and not mp.active_children()
+    assert len(panel.message) == 2 and "Download failed" in panel.message[0] and str(empty) in panel.message[0]
+    assert "Traceback" not in " ".join(panel.message) and not mp.active_children()
+
+
+@pytest.mark.parametrize("theme, scale, rect", [(DESK, 1.0, RECT), (CLASSROOM, 1.17, Rect(599, 23, 658, 620))],
+                         ids=["desk", "classroom-1280x720"])
+def test_a_failed_download_is_shown_whole_wrapped_with_what_to_do(screen, tmp_path, monkeypatch, theme, scale,
+                                                                  rect):
+    import socket
+
+    monkeypatch.delenv(ENV_VAR, raising=False)  # no MNIST on this machine...
+    monkeypatch.setenv(CACHE_ENV_VAR, str(tmp_path / "cache"))  # ...an empty cache, and no network:
+    with socket.socket() as s:  # a port nobody listens on refuses the connection
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    panel = LearnPanel(tmp_path / "home", nice=0, mirrors=(f"http://127.0.0.1:{port}/",))
+    frame(panel, screen, theme, scale)
+    click(panel, "download")
+    deadline = time.monotonic() + 30
+    while panel.busy:
+        assert time.monotonic() < deadline
+        panel.update()
+        time.sleep(0.02)
+    assert panel.update() is None
+    screen.fill(theme.background)
+    panel.draw(screen, rect, theme, scale)
+    said = " ".join(panel.message)
+    assert panel.message_kind == "warn" and said.startswith("Download failed")
+    assert "refused" in said.lower() or "connection" in said.lower(), said
+    assert "--data" not in said, "main.py takes no --data"
+    assert "Download MNIST again" in said and ENV_VAR in said and "adapt the bundled model" in said
+    # All of it on screen, wrapped: the drawn lines put together are the whole message.
+    words = [w for w, *_ in panel._drawn]
+    start = next(i for i, w in enumerate(words) if w.startswith("Download failed"))
+    shown = " ".join(words[start:start + len(words)])
+    assert " ".join(said.split()) in " ".join(shown.split()), (said, shown)
+    assert not mp.active_children()
 
 
 class SlowMirror(BaseHTTPRequestHandler):
