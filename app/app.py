@@ -647,7 +647,8 @@ class App:
 
     def _idle(self) -> bool:
         return (
-            not (self._learn_started() and self._learn().busy)  # a job's progress is worth frames
+            # A job's progress is worth frames, and so is the estimate the measuring brings.
+            not (self._learn_started() and (self._learn().busy or self._learn().measuring))
             and not self.drawing.drawing
             and not self.drawing.erasing
             and self.reader.is_current(self.drawing)

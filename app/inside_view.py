@@ -748,11 +748,12 @@ class _Frame:
             value = self.put(f"{z:+.1f}", size, colour, "midright", (lx + logit_w + self.pad + value_w, cy), bold=hl)
             track = Rect(px, cy - thick // 2, prob_w, thick)
             self.bar(track, self.th.track)
-            fill = round(prob_w * row.share)
+            fill = round(prob_w * row.share) if row.shown else 0
             if fill:
                 paint = colour if hl else self.th.bar
                 marks.bar(self.s, Rect(px, track.y, fill, thick), paint, row.mark, self.th.track)
-            pct = self.put(f"{row.pct}%", size, colour, "midright", (body.right, cy), bold=hl)
+            pct = self.put(f"{row.pct}%" if row.shown else "\u2013", size, colour, "midright", (body.right, cy),
+                           bold=hl)
             self.st._output_rows.append(dict(row=band, label=label, logit=bar, value=value, track=track, pct=pct))
             if k == NOT_A_DIGIT:  # the extra output: set apart from the digits by space and a line
                 y = band.y - sep // 2 - 1

@@ -45,6 +45,8 @@ from model.jobs import (
     FinetuneSpec,
     Finished,
     Job,
+    Measured,
+    ProbeSpec,
     ScratchSpec,
     mnist_available,
 )
@@ -54,10 +56,11 @@ EPOCH_CHOICES = (1, 2, 4, 8)
 DEFAULT_HIDDEN, DEFAULT_EPOCHS = 925, 8  # train.py's quick recipe: about a minute on 2 cores
 MIN_DRAWINGS, MIN_PER_DIGIT = 20, 2  # fewer, and a held-out part per digit says nothing
 MNIST_TRAIN = 55_000  # MNIST's 60,000 training digits less the 5,000 kept for validation
-# Seconds per (hidden neuron x epoch x training image), measured with benchmarks/bench_learn.py on
-# a busy 2-core machine; replaced by this machine's own rate after its first finished training.
+# Seconds per (hidden neuron x epoch x training image) and of start-up, used only if measuring this
+# computer fails: the view measures it when it opens (ProbeSpec: a short training at the jobs'
+# priority, so it sees what other programs leave), and again from each finished training.
 SECONDS_PER_UNIT = 1.7e-7
-STARTUP_S = 6.0  # starting the process, reading MNIST, scoring the test set at the end
+STARTUP_S = 6.0
 MESSAGE_LINES = 6  # the most lines of messages under a page (a failed download's advice needs five)
 SMALLEST_SCALE = 0.45  # a page is not shrunk further to fit: there the type is at its floors (_Frame)
 CHECK_EVERY_S = 1.0  # how often the drawings file is looked at for new labels
@@ -152,6 +155,13 @@ def download_failed(message: str, data: str | None = None) -> list[str]:
                   "the bundled model to your class's drawings, which needs no MNIST."]
 
 
+def network_words(hidden: int, not_digit: bool) -> str:
+    """The network's shape as both pages say it: "784 → 925 → 10 + ✖" (the cross: the "not a
+    digit" output, which a job trains unless told not to)."""
+    outputs = f"{CLASSES} + {CROSS}" if not_digit else f"{CLASSES}"
+    return f"{INPUTS} → {hidden:,} → {outputs}"
+
+
 def pct(x: float | None, digits: int = 1) -> str:
     return "\u2013" if x is None or not np.isfinite(x) else f"{x * 100:.{digits}f}%"
 
@@ -200,6 +210,9 @@ class LearnPanel:
         # too if it switches models by other means, so the panel offers the way back when it should.
         self.in_use: str | None = None
         self.seconds_per_unit = SECONDS_PER_UNIT
+        self.startup_s = STARTUP_S
+        self.measured = False  # the two figures above were measured on this computer, now
+        self.probe: Job | None = None  # the measuring job (ProbeSpec), while it runs
         self.mnist = False
         self.drawings = Drawings()
         self._drawings_stamp: tuple | None = None
@@ -219,6 +232,11 @@ class LearnPanel:
         return self.job is not None and self.job.running
 
     @property
+    def measuring(self) -> bool:
+        """This computer's speed is being measured (the estimate then appears: keep drawing frames)."""
+        return self.probe is not None
+
+    @property
     def page(self) -> str:
         if self.job is None:
             return "choose"
@@ -234,6 +252,8 @@ class LearnPanel:
         self.mnist = mnist_available(self.data)
         self._drawings_stamp = None
         self._check_drawings()
+        if self.mnist and not self.measured and self.probe is None and not self.busy:
+            self.probe = Job.start(ProbeSpec(hidden=self.hidden, data=self.data), nice=self.nice)
 
     def _check_drawings(self) -> None:
         try:
@@ -246,11 +266,31 @@ class LearnPanel:
             self.drawings = count_drawings(self.drawings_file)
         self._checked = time.monotonic()
 
-    def estimate(self, hidden: int | None = None, epochs: int | None = None) -> float:
-        """Roughly how long training from scratch takes here, in seconds."""
+    def estimate(self, hidden: int | None = None, epochs: int | None = None) -> float | None:
+        """Roughly how long training from scratch takes here, in seconds, at this computer's speed as
+        measured now; None while that is being measured."""
+        if not self.measured:
+            return None
         images = min(self.limit or MNIST_TRAIN, MNIST_TRAIN)
         work = (hidden or self.hidden) * (epochs or self.epochs) * images
-        return STARTUP_S + self.seconds_per_unit * work
+        return self.startup_s + self.seconds_per_unit * work
+
+    def _poll_probe(self) -> None:
+        if self.probe is None:
+            return
+        self.probe.poll()
+        if self.probe.running:
+            return
+        r = self.probe.view.result
+        if isinstance(r, Measured):
+            self.startup_s, self.seconds_per_unit = r.startup_seconds, r.seconds_per_unit
+        self.measured = True  # measured, or (it failed) the figures above: an estimate either way
+        self.probe = None
+
+    def _stop_probe(self) -> None:
+        if self.probe is not None:
+            self.probe.cancel()
+            self.probe = None
 
     # -- the app's calls ---------------------------------------------------------------------------
 
@@ -290,6 +330,7 @@ class LearnPanel:
 
     def update(self) -> Action:
         """Once a frame: take the job's news (never waits) and notice newly labelled drawings."""
+        self._poll_probe()
         if self.job is not None:
             self.job.poll()
             if self.job.running:
@@ -310,14 +351,16 @@ class LearnPanel:
             elif isinstance(v.result, Finished) and self.task == "scratch" and not self._rated:
                 self._rated = True  # learn this machine's speed for the next estimate
                 work = self.task_hidden * v.started.epochs * v.started.train_images if v.started else 0
-                if work and v.result.seconds > STARTUP_S:
-                    self.seconds_per_unit = (v.result.seconds - STARTUP_S) / work
+                if work and v.result.seconds > self.startup_s:
+                    self.seconds_per_unit = (v.result.seconds - self.startup_s) / work
+                    self.measured = True
         if self.job is None and time.monotonic() - self._checked > CHECK_EVERY_S:
             self._check_drawings()
         return None
 
     def shutdown(self) -> None:
         """Stop any job; returns when no process is left."""
+        self._stop_probe()
         if self.job is not None and self.job.running:
             self.job.cancel()
 
@@ -369,6 +412,7 @@ class LearnPanel:
             self._start(DownloadSpec(data=self.data, mirrors=self.mirrors), "download", 0)
 
     def _start(self, spec, task: str, hidden: int) -> None:
+        self._stop_probe()  # the job needs the CPU; its own progress measures the speed from here on
         self.job = Job.start(spec, nice=self.nice)
         self.task, self.task_hidden, self.started_at = task, hidden, time.monotonic()
         self._rated = False
@@ -687,8 +731,9 @@ class _Frame:
         self.labelled("Epochs", "passes over the digits", x, y, body.right)
         y = self.choice_row("epochs", EPOCH_CHOICES, p.epochs, x, y + round(self.body * 1.5), w) + self.pad
         est = p.estimate()
-        self.put(f"784 \u2192 {p.hidden:,} \u2192 10 neurons \u00b7 about {duration(est)} here", self.body,
-                 self.th.muted, "topleft", (x, y), max_w=w)
+        when = f"about {duration(est)} here" if est is not None else "time: estimating\u2026"
+        self.put(f"{network_words(p.hidden, ScratchSpec().not_digits > 0)} \u00b7 {when}", self.body,
+                 self.th.text, "topleft", (x, y), max_w=w)
         bw, bh = self.button_size("Start training", self.title)
         start = Rect(x, max(y + round(self.body * 1.6), body.bottom - bh), min(bw, w), bh)
         self.button("start", "Start training", start, self.title, primary=True)
@@ -765,9 +810,8 @@ class _Frame:
         else:
             # The outputs: the ten digits, and "not a digit" (the cross, as in the output panel)
             # once the job says its network has that output.
-            other = started is not None and started.sizes[-1] > CLASSES
-            outputs = f"{CLASSES} + {CROSS}" if other else f"{CLASSES}"
-            title = f"Training a {INPUTS} \u2192 {p.task_hidden:,} \u2192 {outputs} network from scratch"
+            other = started.sizes[-1] > CLASSES if started is not None else ScratchSpec().not_digits > 0
+            title = f"Training a {network_words(p.task_hidden, other)} network from scratch"
         x, y = area.x, area.y
         self.put(title, self.title, self.th.text, "topleft", (x, y), bold=True, max_w=area.w)
         y += round(self.title * 1.45)
@@ -785,9 +829,12 @@ class _Frame:
             status = "starting: reading the data\u2026"
         elif not v.losses:
             status = f"epoch 0 of {total} \u00b7 {started.train_images:,} training images"
+        elif done >= total:
+            status = f"epoch {total} of {total} \u00b7 finishing: testing on MNIST's test digits\u2026"
         else:
-            eta = f" \u00b7 about {duration(max(v.eta_seconds, 1))} left" if v.eta_seconds is not None else ""
-            status = f"epoch {done:.1f} of {total}{eta}"
+            left = v.eta()
+            eta = f"about {duration(max(left, 1))} left" if left is not None else "estimating the time left\u2026"
+            status = f"epoch {done:.1f} of {total} \u00b7 {eta}"
         bw, bh = self.button_size("Cancel", self.title)
         cancel = Rect(area.right - bw, area.y + round(self.title * 1.45), bw, bh)
         self.put(status, self.body, self.th.text, "topleft", (x, y), max_w=cancel.x - x - self.pad)

@@ -16,7 +16,7 @@ import pytest
 from pygame import Rect
 
 from app.demo import three
-from app.learn_view import MIN_DRAWINGS, LearnPanel, UseBundled, UseModel, wrap
+from app.learn_view import MIN_DRAWINGS, LearnPanel, UseBundled, UseModel, duration, wrap
 from app.store import samples_path
 from app.theme import CLASSROOM, DESK
 from model.config import BUNDLED_WEIGHTS, CLASSES
@@ -94,10 +94,14 @@ def test_train_watch_use_return_and_save(screen, tmp_path):
     click(panel, "epochs:2")
     frame(panel, screen)
     assert (panel.hidden, panel.epochs) == (16, 2)
+    shape = "784 \u2192 16 \u2192 10 + \u2716"  # the choose page says the network the job trains
+    assert any(w.startswith(shape) for w, *_ in panel._drawn), [w for w, *_ in panel._drawn]
     click(panel, "start")
     assert panel.busy
     pages, coloured, deadline = set(), 0, time.monotonic() + 90
     while panel.busy:
+        if panel.page == "running":
+            assert any(shape in w for w, *_ in panel._drawn), "and the running page says the same"
         assert time.monotonic() < deadline, "training did not finish"
         t0 = time.perf_counter()
         frame(panel, screen)
@@ -300,3 +304,27 @@ def test_the_download_shows_its_progress_then_offers_training(screen, tmp_path, 
 def test_wrap_breaks_between_words_within_the_width():
     lines = wrap("Needs 3 more drawings and at least 2 of each digit", 20, len)
     assert all(len(x) <= 20 for x in lines) and " ".join(lines) == "Needs 3 more drawings and at least 2 of each digit"
+
+
+@needs_mnist
+def test_the_time_estimate_is_measured_on_this_computer_now_and_says_estimating_until_then(screen, tmp_path):
+    from app.learn_view import SECONDS_PER_UNIT, STARTUP_S
+
+    panel = LearnPanel(tmp_path / "home", data=MNIST, nice=0)
+    frame(panel, screen)
+    words = " ".join(w for w, *_ in panel._drawn)
+    assert panel.measuring and panel.estimate() is None and "estimating\u2026" in words, words
+    assert "about" not in words, "no figure before this computer's speed is known"
+    deadline = time.monotonic() + 60
+    while panel.measuring:
+        assert time.monotonic() < deadline, "measuring did not finish"
+        frame(panel, screen)
+        time.sleep(0.05)
+    frame(panel, screen)
+    words = " ".join(w for w, *_ in panel._drawn)
+    assert (panel.seconds_per_unit, panel.startup_s) != (SECONDS_PER_UNIT, STARTUP_S), "measured, not the constant"
+    est = panel.estimate()
+    assert est is not None and f"about {duration(est)} here" in words
+    assert panel.estimate(2048, 8) > panel.estimate(925, 8) > panel.estimate(16, 1) > panel.startup_s
+    panel.shutdown()
+    assert not mp.active_children()
