@@ -399,6 +399,7 @@ class App:
         if isinstance(record, store.Appended):  # the step was "label and clear": take the label back
             if store.remove_appended(record):
                 self.saved = count_samples(self.samples_file)
+                self._saved_changed()
                 self.toast(f"Took back the {record.label} \u2014 {self.saved} saved; Ctrl+Y saves it again")
             else:
                 self.toast(f"The drawing is back, but {record.path.name} changed since; its sample stays", "warn")
@@ -415,6 +416,7 @@ class App:
                 self.drawing.undo()  # not saved, so not cleared either
                 self.toast(store.save_error(record.path, e), "warn")
                 return
+            self._saved_changed()
             self.toast(f"Saved as {record.label} again \u2014 {self.saved} saved", "good")
 
     def clear(self) -> None:
@@ -460,8 +462,14 @@ class App:
             self.toast(f"Could not save to {self.samples_file}: {e}", "warn")
             return
         self.drawing.clear(tag=record)
+        self._saved_changed()
         plural = "drawing" if self.saved == 1 else "drawings"
         self.toast(f"Saved as {digit} \u2014 {self.saved} {plural} (Ctrl+Z takes it back)", "good")
+
+    def _saved_changed(self) -> None:
+        """The labelled drawings changed: the Learn view counts them again now, in step with the status line."""
+        if self._learn_started():
+            self._learn().drawings_changed()
 
     def save_picture(self) -> None:
         """Write the canvas and the network's 28x28 input as PNGs into the data directory."""

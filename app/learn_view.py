@@ -54,7 +54,10 @@ from model.jobs import (
 HIDDEN_CHOICES = (16, 64, 256, 925, 2048)
 EPOCH_CHOICES = (1, 2, 4, 8)
 DEFAULT_HIDDEN, DEFAULT_EPOCHS = 925, 8  # train.py's quick recipe: about a minute on 2 cores
-MIN_DRAWINGS, MIN_PER_DIGIT = 20, 2  # fewer, and a held-out part per digit says nothing
+# Half of each digit's drawings is held out to measure adapting on: at least 2 of each and 20 in
+# all, so that one drawing read differently moves the figure by 5 points, not 10 (or 50 for a digit).
+MIN_DRAWINGS, MIN_PER_DIGIT = 40, 4
+HOLDOUT = FinetuneSpec.holdout  # the share of each digit's drawings held out to measure adapting on
 MNIST_TRAIN = 55_000  # MNIST's 60,000 training digits less the 5,000 kept for validation
 # Seconds per (hidden neuron x epoch x training image) and of start-up, used only if measuring this
 # computer fails: the view measures it when it opens (ProbeSpec: a short training at the jobs'
@@ -153,6 +156,18 @@ def download_failed(message: str, data: str | None = None) -> list[str]:
                  "(see the README)")
     return [what, f"Check the internet connection and press Download MNIST again; or {where}; or adapt "
                   "the bundled model to your class's drawings, which needs no MNIST."]
+
+
+def held_out_count(per_digit: tuple[int, ...] | list[int]) -> int:
+    """How many drawings adapting holds out (model/jobs.split_drawings' rule, for the words before it runs)."""
+    return sum(max(round(n * HOLDOUT), 1) if n >= 2 else 0 for n in per_digit)
+
+
+def right_of(h) -> tuple[int, int]:
+    """(right, of how many) on the held-out drawings, from a HeldOut report."""
+    n = sum(h.counts)
+    right = sum(round(p * c) for p, c in zip(h.per_digit, h.counts) if c)
+    return right, n
 
 
 def network_words(hidden: int, not_digit: bool) -> str:
@@ -254,6 +269,13 @@ class LearnPanel:
         self._check_drawings()
         if self.mnist and not self.measured and self.probe is None and not self.busy:
             self.probe = Job.start(ProbeSpec(hidden=self.hidden, data=self.data), nice=self.nice)
+
+    def drawings_changed(self) -> None:
+        """The app saved or took back a labelled drawing: count again now, so every counter on screen
+        (the status line's, this view's) says the same in the same frame."""
+        self._drawings_stamp = None
+        if self.job is None:
+            self._check_drawings()
 
     def _check_drawings(self) -> None:
         try:
@@ -759,7 +781,8 @@ class _Frame:
                      (cx, y + round(self.title * 1.25)))
         y += round(self.title * 1.25) + round(self.small * 1.8)
         if d.enough:
-            notes = ["A quarter of each digit is held out: you see the accuracy on those drawings before and after."]
+            notes = [f"Half of each digit's drawings ({held_out_count(d.per_digit)} of {d.total}) are held out: "
+                     "you see how many of them it reads right before and after."]
             if not p.mnist:
                 notes.append("Without MNIST: on your drawings alone.")
             y = self.lines(notes, self.small, self.th.muted, x, y, w)
@@ -853,8 +876,12 @@ class _Frame:
         v = self.p.job.view
         if self.p.task == "finetune":
             b, a = v.held_out.get("before"), v.held_out.get("after")
-            text = (f"Done in {duration(r.seconds)}: your held-out drawings "
-                    f"{pct(b.accuracy if b else None, 0)} \u2192 {pct(a.accuracy if a else None, 0)} right")
+            if b is not None and a is not None:
+                (rb, n), (ra, _) = right_of(b), right_of(a)
+                text = (f"Done in {duration(r.seconds)}: of {n} held-out drawings, {rb} \u2192 {ra} read right "
+                        f"({pct(b.accuracy, 0)} \u2192 {pct(a.accuracy, 0)})")
+            else:
+                text = f"Done in {duration(r.seconds)}"
             if r.test_accuracy is not None:
                 text += f" \u00b7 MNIST test {pct(r.test_accuracy)}"
         elif r.test_accuracy is not None:
@@ -889,7 +916,9 @@ class _Frame:
             yy = plot.bottom - frac * plot.h
             self.put(f"{top * frac:.2f}", self.small, self.th.muted, "midright", (plot.x - 4, yy))
         # Epoch lines, each with the validation accuracy reached there.
-        every = max(1, -(-total * self.small * 3 // max(plot.w, 1)))
+        # Label every `every` epochs, so that "100.0%" labels keep clear of each other.
+        label_w = self.p.text.fonts.get(self.small, True).size("100.0%")[0] + self.pad
+        every = max(1, -(-total * label_w // max(plot.w, 1)))
         accs = {e.epoch: e.val_accuracy.get(key) for e in v.epochs}
         for e in range(0, total + 1):
             xx = plot.x + plot.w * e / total
@@ -897,9 +926,14 @@ class _Frame:
                 if e:
                     pygame.draw.line(self.s, self.th.grid, (xx, plot.y), (xx, plot.bottom - 1))
                 self.put(str(e), self.small, self.th.muted, "midtop", (xx, plot.bottom + 3))
-            if e in accs and (e % every == 0 or e == total):
-                self.put(pct(accs[e]), self.small, self.th.good, "midbottom", (min(xx, plot.right - 20), plot.y - 2),
-                         bold=True)
+        # The accuracies from the latest back: one that would touch the label after it is left out.
+        left_of = plot.right + label_w
+        for e in sorted((e for e in accs if e % every == 0 or e == total), reverse=True):
+            img = self.img(pct(accs[e]), self.small, self.th.good, True)
+            cx = min(plot.x + plot.w * e / total, plot.right - img.get_width() / 2)  # inside the card
+            if cx + img.get_width() / 2 > left_of - self.pad // 2:
+                continue
+            left_of = self.put(pct(accs[e]), self.small, self.th.good, "midbottom", (cx, plot.y - 2), bold=True).x
         self.put("epochs", self.small, self.th.muted, "bottomright", (plot.right, body.bottom))
         if len(v.losses) >= 1:
             pts = [(plot.x + plot.w * min(d / total, 1.0), plot.bottom - plot.h * min(loss / top, 1.0))
@@ -978,31 +1012,47 @@ class _Frame:
     def before_after(self, rect: Rect) -> None:
         v = self.p.job.view
         b, a = v.held_out.get("before"), v.held_out.get("after")
-        heading = "Held-out drawings right, per digit"
-        body = self.card(rect, heading, "grey: before \u00b7 colour: after")
+        body = self.card(rect, "Held-out drawings read right, per digit")
         if b is None:
             self.put("measuring the bundled model\u2026", self.small, self.th.faint, "center", body.center,
                      max_w=body.w)
             return
-        label_h, pct_h = round(self.body * 1.4), round(self.small * 1.3)
-        plot = Rect(body.x, body.y + pct_h, body.w, max(body.h - label_h - pct_h, 4))
+        # The legend: a swatch and its words for each bar, on a line of its own.
+        x, sw = body.x, max(self.small * 2 // 3, 6)
+        for words, colour in (("before", self.th.bar), ("after adapting", self.th.good)):
+            swatch = Rect(x, body.y + (round(self.small * LINE) - sw) // 2, sw, sw)
+            pygame.draw.rect(self.s, colour, swatch)
+            self.note("legend swatch", swatch)
+            where = self.put(words, self.small, self.th.text, "topleft", (swatch.right + self.pad // 2, body.y),
+                             max_w=max(body.right - swatch.right - self.pad, 1))
+            x = where.right + self.gap
+        top = body.y + round(self.small * LINE) + self.pad // 2
+        # Per digit: its two bars, each with how many it read right on top, the digit and "of n" under.
+        num = max(self.small - 2, SMALLEST_TYPE)
+        label_h, of_h, num_h = round(self.body * LINE), round(num * LINE), round(num * LINE)
+        plot = Rect(body.x, top + num_h, body.w, max(body.bottom - top - num_h - label_h - of_h, 4))
         col = plot.w / CLASSES
         bar_w = max(2, round(col * 0.34))
         pygame.draw.line(self.s, self.th.muted, plot.bottomleft, plot.bottomright)
+        self.note("x axis", Rect(plot.x, plot.bottom, plot.w, 1))
         for k in range(CLASSES):
-            x = plot.x + col * k + (col - 2 * bar_w - 2) / 2
+            cx = plot.x + col * (k + 0.5)
+            x = cx - (2 * bar_w + 2) / 2
+            n = b.counts[k]
             for j, (stage, colour) in enumerate(((b, self.th.bar), (a, self.th.good))):
-                if stage is None or not np.isfinite(stage.per_digit[k]):
+                if stage is None or not n or not np.isfinite(stage.per_digit[k]):
                     continue
                 h = round(plot.h * stage.per_digit[k])
                 bar = Rect(round(x + j * (bar_w + 2)), plot.bottom - h, bar_w, max(h, 1))
                 pygame.draw.rect(self.s, colour, bar)
                 self.note("bar", bar)
-            shown = a if a is not None else b
-            self.put(str(k), self.body, self.th.text, "midtop", (plot.x + col * (k + 0.5), plot.bottom + 2), bold=True)
-            if shown.counts[k] == 0:
-                self.put("none", self.small, self.th.faint, "midbottom", (plot.x + col * (k + 0.5), plot.bottom - 2),
-                         max_w=col)
+            if n:  # how many of this digit's held-out drawings it read right, before -> after
+                counts = [round(stage.per_digit[k] * n) for stage in (b, a) if stage is not None]
+                self.put(" \u2192 ".join(map(str, counts)), num, self.th.text, "midbottom", (cx, plot.y - 1),
+                         bold=True, max_w=col - 2)
+            self.put(str(k), self.body, self.th.text, "midtop", (cx, plot.bottom + 2), bold=True)
+            self.put(f"of {n}" if n else "none", num, self.th.muted if n else self.th.faint, "midtop",
+                     (cx, plot.bottom + 2 + label_h), max_w=col)
 
 
 class LearnSidePanel:

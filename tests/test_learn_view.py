@@ -16,7 +16,16 @@ import pytest
 from pygame import Rect
 
 from app.demo import three
-from app.learn_view import MIN_DRAWINGS, LearnPanel, UseBundled, UseModel, duration, wrap
+from app.learn_view import (
+    MIN_DRAWINGS,
+    MIN_PER_DIGIT,
+    LearnPanel,
+    UseBundled,
+    UseModel,
+    duration,
+    held_out_count,
+    wrap,
+)
 from app.store import samples_path
 from app.theme import CLASSROOM, DESK
 from model.config import BUNDLED_WEIGHTS, CLASSES
@@ -173,22 +182,26 @@ def test_adapting_needs_enough_labelled_drawings(screen, tmp_path, monkeypatch):
     home = tmp_path / "home"
     empty = tmp_path / "no-mnist"
     empty.mkdir()
-    label_drawings(samples_path(home), [2] * 9 + [1])  # 19 drawings, one 9
+    label_drawings(samples_path(home), [MIN_PER_DIGIT] * 9 + [1])  # one 9 only, one short of the total
+    assert 9 * MIN_PER_DIGIT + 1 == MIN_DRAWINGS - 3
     panel = LearnPanel(home, data=str(empty), nice=0)
     frame(panel, screen)
-    assert panel.drawings.total == 19 and not panel.drawings.enough
+    assert panel.drawings.total == MIN_DRAWINGS - 3 and not panel.drawings.enough
     assert panel.button("adapt") == (panel.button("adapt")[0], False)
-    assert "1 more" in panel.drawings.missing() and "short: 9" in panel.drawings.missing()
+    assert "3 more" in panel.drawings.missing() and "short: 9" in panel.drawings.missing()
     click(panel, "adapt")
     assert panel.job is None  # disabled: nothing starts
 
     # The class labels a few more; the panel notices by itself (the app just keeps drawing frames).
     monkeypatch.setattr("app.learn_view.CHECK_EVERY_S", 0.0)
-    label_drawings(samples_path(home), [0] * 9 + [2])
+    label_drawings(samples_path(home), [0] * 9 + [MIN_PER_DIGIT - 1])
     frame(panel, screen)
-    assert panel.drawings.total == 21 >= MIN_DRAWINGS and panel.drawings.enough
+    assert panel.drawings.total == MIN_DRAWINGS and panel.drawings.enough
     frame(panel, screen)
     assert panel.button("adapt")[1]
+    words = " ".join(w for w, *_ in panel._drawn)
+    assert f"({held_out_count(panel.drawings.per_digit)} of {MIN_DRAWINGS})" in words
+    assert held_out_count(panel.drawings.per_digit) == MIN_DRAWINGS // 2 >= 20, "enough held out to measure"
     click(panel, "adapt")  # no MNIST here: it adapts on the drawings alone
     assert panel.busy and panel.task == "finetune" and not panel.job.view.error
     pid = panel.job.pid
@@ -326,5 +339,42 @@ def test_the_time_estimate_is_measured_on_this_computer_now_and_says_estimating_
     est = panel.estimate()
     assert est is not None and f"about {duration(est)} here" in words
     assert panel.estimate(2048, 8) > panel.estimate(925, 8) > panel.estimate(16, 1) > panel.startup_s
+    panel.shutdown()
+    assert not mp.active_children()
+
+
+@pytest.mark.parametrize("theme, scale, rect", [(DESK, 1.0, RECT), (CLASSROOM, 1.17, Rect(599, 23, 658, 620))],
+                         ids=["desk", "classroom-1280x720"])
+def test_adapting_shows_how_many_held_out_drawings_it_reads_before_and_after_with_a_legend(
+        screen, tmp_path, theme, scale, rect):
+    from tests.drawn import misfits
+
+    home, empty = tmp_path / "home", tmp_path / "no-mnist"
+    empty.mkdir()
+    label_drawings(samples_path(home), [MIN_PER_DIGIT] * CLASSES)
+    panel = LearnPanel(home, data=str(empty), nice=0)
+    frame(panel, screen, theme, scale)
+    click(panel, "adapt")  # on the drawings alone: no MNIST here
+    deadline = time.monotonic() + 240
+    while panel.busy:
+        assert time.monotonic() < deadline, "adapting did not finish"
+        assert panel.update() is None
+        time.sleep(0.1)
+    screen.fill(theme.background)
+    panel.draw(screen, rect, theme, scale)
+    assert panel.result is not None, panel.message
+    words = [w for w, *_ in panel._drawn]
+    before, after = panel.job.view.held_out["before"], panel.job.view.held_out["after"]
+    n = sum(before.counts)
+    assert n == CLASSES * MIN_PER_DIGIT // 2 == 20, "half of each digit's drawings held out"
+    rb, ra = (round(sum(p * c for p, c in zip(h.per_digit, h.counts))) for h in (before, after))
+    assert any(f"of {n} held-out drawings, {rb} \u2192 {ra} read right" in w for w in words), words
+    assert {"before", "after adapting"} <= set(words), "the bars have a legend"
+    assert words.count(f"of {MIN_PER_DIGIT // 2}") == CLASSES, "each digit says how many it was measured on"
+    for k in range(CLASSES):  # and how many of them it read right, before -> after
+        b, a = (round(h.per_digit[k] * h.counts[k]) for h in (before, after))
+        assert f"{b} \u2192 {a}" in words
+    assert words.count("legend swatch") == 2
+    assert not misfits(panel._drawn, rect), misfits(panel._drawn, rect)
     panel.shutdown()
     assert not mp.active_children()
