@@ -24,7 +24,7 @@ from app.theme import SMALLEST_TYPE, Colour, Fonts, TextCache, Theme
 from model.answer import Thresholds
 from model.config import CLASSES, FIELD
 from model.drawing import Drawing
-from model.inside import Inside, Units
+from model.inside import Inside, Units, raw_canvas
 from model.recognise import Reading
 
 # The header's reminder of the key that leaves (or opens) a view, per view mode (app/panels.py).
@@ -72,6 +72,8 @@ class View:
         self.ink = InkLayer()
         self._preview_key: tuple | None = None
         self._preview: pygame.Surface | None = None
+        self.preview_image: np.ndarray | None = None  # the 28x28 picture the preview shows, and its caption
+        self.preview_caption = SEES
         self._shade: pygame.Surface | None = None
         self.help_rect: pygame.Rect | None = None  # where the help card was last drawn, if it was
         self.drawn: Drawn = []  # what the last frame drew where, in which card (app/drawn.py)
@@ -284,17 +286,18 @@ class View:
 
     def _input_preview(self, surface: pygame.Surface, scene: Scene) -> None:
         lay, th, rect = scene.layout, scene.theme, scene.layout.preview
-        image = scene.reading.image if scene.reading is not None else None
         key = (id(scene.reading), rect.size, th.grid)
         if key != self._preview_key:
-            self._preview = _magnify(image, rect.w, th.grid)
+            self.preview_image, self.preview_caption = preview(scene.reading, scene.answer, scene.drawing,
+                                                               lay.canvas.w)
+            self._preview = _magnify(self.preview_image, rect.w, th.grid)
             self._preview_key = key
         assert self._preview is not None
         surface.blit(self._preview, rect)
         pygame.draw.rect(surface, th.border, rect.inflate(2, 2), width=1)
         cap = lay.preview_caption
         self.drawn.append(("input picture", rect.inflate(2, 2), rect.inflate(2, 2)))
-        self._text(surface, "what the network sees", lay.type.small, th.muted, cap.center, "center", max_w=cap.w,
+        self._text(surface, self.preview_caption, lay.type.small, th.muted, cap.center, "center", max_w=cap.w,
                    card=cap)
 
     def _bars(self, surface: pygame.Surface, scene: Scene) -> None:
@@ -459,6 +462,23 @@ class View:
         if card is not None:
             self.drawn.append((what, pygame.Rect(where), pygame.Rect(card)))
         return where
+
+
+SEES = "what the network sees"
+TOO_SMALL = "as drawn: too small"
+
+
+def preview(reading: Reading | None, answer: Verdict | None, drawing: Drawing,
+            side: int) -> tuple[np.ndarray | None, str]:
+    """The 28x28 picture beside the bars and its caption: the network's input, or, when the ink is
+    too small to read, the drawing as drawn (the canvas shrunk to 28x28). The input would show a
+    dot blown up to a digit's size, a long stroke, beside an answer that says "too small": the
+    answer is not the network's then, so neither is the picture."""
+    if reading is None:
+        return None, SEES
+    if answer is not None and answer.too_small:
+        return raw_canvas(drawing.point_arrays(side), side), TOO_SMALL
+    return reading.image, SEES
 
 
 def _magnify(image: np.ndarray | None, side: int, grid: Colour) -> pygame.Surface:

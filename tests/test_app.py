@@ -634,3 +634,19 @@ def test_help_lines_wrap_at_spaces_to_the_width() -> None:
     assert len(lines) > 1 and " ".join(lines) == text
     assert all(font.size(line)[0] <= 150 for line in lines if " " in line)
     assert _wrap(font, "unbreakable", 5) == ["unbreakable"] and _wrap(font, "", 100) == [""]
+
+
+def test_a_tiny_dot_shows_as_drawn_not_blown_up_beside_too_small(app: App) -> None:
+    stroke(app, [(0.5, 0.5), (0.503, 0.506)])  # a dot: a click with a twitch of the mouse
+    app.step()
+    v = app.scene().answer
+    assert v is not None and v.too_small
+    ink = app.reading.image > 0.1
+    assert np.ptp(np.argwhere(ink), axis=0).max() >= 10, "the network's input: the twitch blown up to 20 px"
+    shown = app.view.preview_image > 0.1
+    assert shown.any() and np.ptp(np.argwhere(shown), axis=0).max() <= 3, "the preview: a dot, as drawn"
+    assert app.view.preview_caption == "as drawn: too small"
+    assert any(what == "as drawn: too small" for what, _, _ in app.view.drawn)
+    stroke(app, three())  # a real digit: the network's input again
+    app.step()
+    assert app.view.preview_image is app.reading.image and app.view.preview_caption == "what the network sees"
