@@ -203,6 +203,46 @@ def name(output: int) -> str:
     return CROSS if output == NOT_A_DIGIT else str(output)
 
 
+EVIDENCE_FLOOR = 0.4  # the weakest ink in the evidence map still shows its colour this bright
+
+
+def evidence_rgb(emap: np.ndarray, image: np.ndarray) -> np.ndarray:
+    """The evidence map in two colours a class reads at a glance: each stroke orange where it pushes
+    to the answer, blue where it pushes to the other, black where there is no ink.
+
+    Pixel by pixel the evidence is a speckle (neighbours often push opposite ways by a little), so
+    each ink pixel takes the average evidence of the ink around it (3x3); every ink pixel is then
+    one of the two colours, at least EVIDENCE_FLOOR bright, brighter for a stronger push."""
+    from scipy.ndimage import uniform_filter
+
+    img = np.asarray(image, np.float64)
+    ink = img > 0.05
+    e = np.where(ink, np.asarray(emap, np.float64), 0.0)
+    weight = uniform_filter(ink.astype(np.float64), 3, mode="constant")
+    smooth = np.where(ink, uniform_filter(e, 3, mode="constant") / np.maximum(weight, 1e-9), 0.0)
+    strong = np.abs(smooth[ink])
+    limit = float(np.percentile(strong, 95)) if strong.size else 0.0
+    limit = limit or 1.0
+    bright = EVIDENCE_FLOOR + (1 - EVIDENCE_FLOOR) * np.sqrt(np.clip(np.abs(smooth) / limit, 0, 1))
+    bright *= np.clip(img / 0.5, 0, 1) * ink  # the pen's soft edge stays soft; no ink, black
+    colour = np.where((smooth >= 0)[..., None], np.array(ORANGE, np.float64), np.array(BLUE, np.float64))
+    return np.clip(colour * bright[..., None] + 0.5, 0, 255).astype(np.uint8)
+
+
+def evidence_words(e, won: bool) -> list[str]:
+    """The evidence's sums in words a class follows: how much the orange ink adds for the answer,
+    the blue ink for the other, the head start one of them has before any ink counts (the biases
+    of the units that fired), and the outcome. Exactly: orange - blue + head start = the lead."""
+    top, other = name(e.top), name(e.other)
+    orange, blue = float(e.map[e.map > 0].sum()), float(-e.map[e.map < 0].sum())
+    if abs(e.baseline) < 0.05:
+        start = "no head start for either"
+    else:
+        start = f"head start {abs(e.baseline):.1f} for {top if e.baseline > 0 else other}"
+    return [f"orange: {orange:.1f} for {top}", f"blue: {blue:.1f} for {other}", start,
+            f"{top} {'wins' if won else 'leads'} by {e.difference:.1f}"]
+
+
 def grey(image: np.ndarray) -> np.ndarray:
     g = np.clip(np.asarray(image) * 255 + 0.5, 0, 255).astype(np.uint8)
     return np.repeat(g[:, :, None], 3, axis=2)
@@ -631,15 +671,9 @@ class _Frame:
             self.empty(body)
             return
         line = round(self.small * 1.45)
-        top, other = name(e.top), name(e.other)
         won = self.verdict.sure or e.top == NOT_A_DIGIT  # the explained output is the answer
-        legend = [
-            (ORANGE, f"pushes to {top}"),
-            (BLUE, f"pushes to {other}"),
-            (None, f"{top} {'wins' if won else 'leads'} by {e.difference:.1f}:"),
-            (None, f"pixels {e.map.sum():+.1f}"),
-            (None, f"biases {e.baseline:+.1f}"),
-        ]
+        words = evidence_words(e, won)
+        legend = [(ORANGE, words[0]), (BLUE, words[1]), (None, words[2]), (None, words[3])]
         beside = body.w - body.h > self.small * 7  # room for the legend right of the picture
         # The whole legend, or (a small card) just the colours': the sum is a detail.
         for shown in (len(legend), 2):
@@ -662,8 +696,8 @@ class _Frame:
                 pygame.draw.rect(self.s, colour, swatch)
                 self.st._drawn.append(("swatch", swatch, self._in))
                 tx += sw + 6
-            elif text.endswith(":"):
-                y += line // 3
+            elif text == legend[2][1]:
+                y += line // 3  # a gap between the colours and the outcome
             shade = self.th.text if colour else self.th.muted
             self.put(text, self.small, shade, "topleft", (tx, y), max_w=room - (tx - x))
             y += line
@@ -687,17 +721,7 @@ class _Frame:
                 "unsure": self.th.unsure}.get(mark_or_kind, self.th.text)
 
     def _evidence_rgb(self) -> np.ndarray:
-        e = self.ins.evidence
-        # Saturate at the 98th percentile of the ink's |evidence|: a few strong pixels would
-        # otherwise leave the rest of the digit too dark to read.
-        ink = np.abs(e.map[self.ins.forward.image > 0.05])
-        limit = float(np.percentile(ink, 98)) if ink.size else None
-        # A square root brightens the middling pixels too, so the digit reads as a whole.
-        limit = limit or 1.0
-        rgb = to_rgb(np.sign(e.map) * np.sqrt(np.abs(e.map) / limit), 1.0).astype(np.int16)
-        # The ink stays faintly visible where it makes no difference either way.
-        ink = (grey(self.ins.forward.image).astype(np.int16) * 0.3).astype(np.int16)
-        return np.maximum(rgb, ink).astype(np.uint8)
+        return evidence_rgb(self.ins.evidence.map, self.ins.forward.image)
 
     # -- 5. the output ------------------------------------------------------------------------------
 
