@@ -28,7 +28,16 @@ from app import marks
 from app.drawn import Drawn
 from app.readout import CROSS, HATCHED, SOLID, Verdict, output_rows, percentages
 from app.readout import verdict as judge
-from app.theme import SMALLEST_TYPE, Colour, Fonts, TextCache, Theme
+from app.theme import (
+    CLASSROOM,
+    CLASSROOM_LEAST_SCALE,
+    SMALLEST_TYPE,
+    Colour,
+    Fonts,
+    TextCache,
+    Theme,
+    classroom_minimums_at,
+)
 from model.answer import Thresholds
 from model.config import CLASSES, FIELD, NOT_A_DIGIT
 from model.inside import DIVERGING, Inside, Units, to_rgb
@@ -273,6 +282,11 @@ class _Frame:
         # The voters' smallest pictures when the output takes height from them: 40 px (1.4 px per
         # weight) on a 1920x1080 projector, 28 px (the same size on the wall) at 1280x720.
         self.voter_tile = max(FIELD, round(23 * scale))
+        # Classroom mode: nothing smaller than a person in the back row makes out (app/theme.py).
+        # (Projector-sized windows, 720 px high and more: a smaller one cannot hold them.)
+        self.least = classroom_minimums_at(scale) if theme == CLASSROOM and scale >= CLASSROOM_LEAST_SCALE else None
+        if self.least:
+            self.voter_tile = max(self.voter_tile, self.least["picture"])
 
     # -- the whole --------------------------------------------------------------------------------
 
@@ -345,6 +359,8 @@ class _Frame:
         """The way-in pictures' side: a whole multiple of 28 px (every input pixel the same size),
         five pictures and the answers across the width, about a sixth of the height."""
         room = min(self.r.w / 6.6, self.r.h * 0.16)
+        if self.least:  # classroom: a little over the least picture, so the rows below get the height
+            room = min(room, -(-self.least["picture"] * 1.4 // FIELD) * FIELD)
         return max(int(room) // FIELD, 1) * FIELD
 
     # -- helpers ------------------------------------------------------------------------------------
@@ -449,6 +465,9 @@ class _Frame:
         steps = self.ins.steps if self.ins else ()
         names = [s.name for s in steps] or ["as drawn", "cropped", "fitted 20\u00d720", "centred"]
         arrow = round(self.body * 1.6)
+        if self.least:  # classroom: small pictures; the arrows make room for the labels at full size
+            widest = max(self.text_img(n, self.small, self.th.muted).get_width() for n in [*names, "the input"])
+            arrow = max(arrow, widest - tile + self.pad)
         # The labels are centred under their pictures and may be wider: the first must not leave the card.
         first = self.text_img(names[0], self.small, self.th.muted, max_w=tile + arrow - 4).get_width()
         x, y = body.x + max(0, (first - tile + 1) // 2), body.y
@@ -543,13 +562,21 @@ class _Frame:
         ring = 3  # the rings round the voters and the selected unit reach this far out of the grid
         area = Rect(body.x + ring, body.y + ring, body.w - 2 * ring, max(body.h - cap_h - ring, 1))
         cols, rows, cell = _grid_shape(n, area.w, area.h)
+        if self.least and cell < self.least["unit"]:
+            # Too small to make out on a projector: the squares at the least size, as many of the
+            # most important units as fit (the count below still counts all of them).
+            cell = self.least["unit"]
+            cols, rows = max(area.w // cell, 1), max(area.h // cell, 1)
+            n = min(n, cols * rows)
+            rows = -(-n // cols)
         grid = Rect(area.x + (area.w - cols * cell) // 2, area.y, cols * cell, rows * cell)
-        img = self.v.reading_picture(f"grid{cell}x{cols}", cell, lambda: self._grid_picture(cols, rows, cell))
+        img = self.v.reading_picture(f"grid{cell}x{cols}x{n}", cell,
+                                     lambda: self._grid_picture(cols, rows, cell, n))
         self.s.blit(img, grid)
         self.st._drawn.append(("grid", grid.inflate(2 * ring, 2 * ring), self._in))
-        self.st._units.append(_Pitch(grid.x, grid.y, cell, cell, cols, rows, self.u.order))
+        self.st._units.append(_Pitch(grid.x, grid.y, cell, cell, cols, rows, self.u.order[:n]))
         count = self.put(
-            f"{active} of {n} fire",
+            f"{active} of {self.u.count} fire",
             self.body,
             self.th.accent if active else self.th.faint,
             "topleft",
@@ -558,30 +585,33 @@ class _Frame:
             max_w=body.w,
         )
         room = body.right - count.right - self.pad
-        hint = self.text_img("brighter = fires harder", self.small, self.th.muted)
+        words = "brighter = fires harder" if n == self.u.count else f"the {n} that matter most"
+        hint = self.text_img(words, self.small, self.th.muted)
         if hint.get_width() <= room:
-            self.blit(hint, hint.get_rect(bottomright=(body.right, count.bottom - 2)), "brighter = fires harder")
+            self.blit(hint, hint.get_rect(bottomright=(body.right, count.bottom - 2)), words)
         # Ring the units that vote most for the answer, so the class can find them in the grid.
         if self.ins:
             where = self.v.ranks(self.u)
             for vt in self.ins.votes.voters_for:
                 i = int(where[vt.unit])
+                if i >= n:
+                    continue  # not among the units shown
                 c = Rect(grid.x + (i % cols) * cell, grid.y + (i // cols) * cell, cell, cell)
                 pygame.draw.rect(self.s, self.th.accent, c.inflate(2 * ring - 2, 2 * ring - 2), width=max(1, cell // 5))
-        if self.st.selected is not None:
+        if self.st.selected is not None and int(np.flatnonzero(self.u.order == self.st.selected)[0]) < n:
             i = int(np.flatnonzero(self.u.order == self.st.selected)[0])
             c = Rect(grid.x + (i % cols) * cell, grid.y + (i // cols) * cell, cell, cell)
             pygame.draw.rect(self.s, self.th.text, c.inflate(2 * ring, 2 * ring), width=max(1, cell // 5))
 
-    def _grid_picture(self, cols: int, rows: int, cell: int) -> pygame.Surface:
-        """One pixel per unit, scaled up to cells (nearest neighbour), with the gaps laid over."""
-        n = self.u.count
+    def _grid_picture(self, cols: int, rows: int, cell: int, n: int) -> pygame.Surface:
+        """One pixel per unit (the first `n` by importance), scaled up to cells (nearest neighbour),
+        with the gaps laid over."""
         rgb = np.empty((rows * cols, 3), np.uint8)
         rgb[:] = self.th.panel
         rgb[:n] = self.th.track
         if self.ins:
             f = self.ins.forward
-            act = (f.hidden[-1] if f.hidden else f.x)[self.u.order]
+            act = (f.hidden[-1] if f.hidden else f.x)[self.u.order[:n]]
             on = np.flatnonzero(act > 0)
             # Even a weakly firing unit must stand out from a silent one: start a third up the ramp.
             rgb[on] = to_rgb(0.33 + 0.67 * np.minimum(act[on] / self.u.scale, 1.0), 1.0)

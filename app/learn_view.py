@@ -35,7 +35,7 @@ from pygame import Rect
 
 from app.drawn import Drawn, fits
 from app.readout import CROSS
-from app.theme import LINE, SMALLEST_TYPE, Colour, Fonts, TextCache, Theme
+from app.theme import CLASSROOM, LINE, SMALLEST_TYPE, Colour, Fonts, TextCache, Theme
 from model.atomic import atomic_write
 from model.config import BUNDLED_WEIGHTS, CLASSES, INPUTS
 from model.jobs import (
@@ -576,6 +576,7 @@ class _Frame:
     def __init__(self, panel: LearnPanel, surface: pygame.Surface, rect: Rect, theme: Theme, scale: float,
                  pointer) -> None:
         self.p, self.s, self.r, self.th, self.pointer = panel, surface, rect, theme, pointer
+        self.classroom = theme == CLASSROOM
         self._in = rect  # the card being drawn (the panel itself outside the cards)
         self.title = max(10, round(26 * scale))
         self.body = max(9, round(19 * scale))
@@ -636,7 +637,7 @@ class _Frame:
         elif not selected and not primary:
             pygame.draw.rect(self.s, self.th.border, rect, width=1, border_radius=self.radius)
         # A button is a card of its own, its label in it.
-        self.put(label, size, colour, "center", rect.center, bold=True, max_w=rect.w - self.pad, card=rect)
+        self.put(label, size, colour, "center", rect.center, bold=True, max_w=rect.w - min(self.pad, 8), card=rect)
         self.p._buttons[name] = (rect, enabled)
         return rect
 
@@ -665,8 +666,12 @@ class _Frame:
         n = len(choices)
         bw = (w - (n - 1) * self.pad) // n
         h = round(self.title * 1.9)
+        # One size for the row, the largest at which every label fits: no "2,048" smaller than "925".
+        size, font, room = self.title, self.p.text.fonts, bw - min(self.pad, 8)
+        while size > SMALLEST_TYPE and any(font.get(size, True).size(f"{c:,}")[0] > room for c in choices):
+            size -= 1
         for i, c in enumerate(choices):
-            self.button(f"{prefix}:{c}", f"{c:,}", Rect(x + i * (bw + self.pad), y, bw, h), self.title,
+            self.button(f"{prefix}:{c}", f"{c:,}", Rect(x + i * (bw + self.pad), y, bw, h), size,
                         selected=c == current)
         return y + h
 
@@ -813,7 +818,8 @@ class _Frame:
         p, g = self.p, self.gap
         head_h = self.header(area)
         rest = Rect(area.x, area.y + head_h + g, area.w, max(area.h - head_h - g, 1))
-        left_w = (rest.w - g) * 11 // 20
+        # In classroom mode the digits get the larger share: a projector shows them from the back row.
+        left_w = (rest.w - g) * (8 if self.classroom else 11) // 20
         chart = Rect(rest.x, rest.y, left_w, rest.h)
         side = Rect(chart.right + g, rest.y, rest.w - left_w - g, rest.h)
         self.loss_chart(chart)
@@ -955,7 +961,7 @@ class _Frame:
         preds = v.grid_predictions
         right = int((preds == s.grid_labels).sum()) if s is not None and preds is not None else 0
         heading = f"{right} of {n} {what} right" if preds is not None and n else f"The {what}"
-        body = self.card(rect, heading, "orange: wrong, with its answer")
+        body = self.card(rect, heading, "orange: wrong, its answer under it")
         if n == 0:
             self.put("waiting for the first digits\u2026", self.small, self.th.faint, "center", body.center,
                      max_w=body.w)
@@ -963,14 +969,19 @@ class _Frame:
         # Digits of one class in a column: 10 columns, as many rows as the grid has per class.
         labels = s.grid_labels
         rows = max(int(np.bincount(labels, minlength=CLASSES).max()), 1)
-        step = max(min((body.w + 2) // CLASSES, body.h // rows), 8)
-        cell = max(step - max(4, self.line * 2), 4)
+        # Under each digit a line for the network's wrong answer, so it never covers the digit.
+        answer_h = round(self.small * LINE)
+        frame = max(4, self.line * 2)
+        table = self._table_least() if self.p.task != "finetune" else 0
+        step = max(min((body.w + 2) // CLASSES, (body.h - table) // rows - answer_h), 8)
+        cell = max(step - frame, 4)
         pics = self.p.grid_pictures(cell)
         x0 = body.x + (body.w - step * CLASSES) // 2
         y0 = body.y + self.pad // 2
+        pitch_y = step + answer_h
         seen = [0] * CLASSES
         for i, lab in enumerate(labels):
-            t = Rect(x0 + int(lab) * step, y0 + seen[int(lab)] * step, cell, cell)
+            t = Rect(x0 + int(lab) * step, y0 + seen[int(lab)] * pitch_y, cell, cell)
             seen[int(lab)] += 1
             self.s.blit(pics[i], t)
             if preds is None:
@@ -979,13 +990,18 @@ class _Frame:
             ok = int(preds[i]) == int(lab)
             pygame.draw.rect(self.s, self.th.good if ok else self.th.warn, t.inflate(4, 4), width=max(2, self.line))
             self.note("digit", t.inflate(4, 4))
-            if not ok:  # the wrong answer in the picture's corner: part of the picture, not remembered apart
+            if not ok:  # the wrong answer under the picture, where it covers nothing
                 answer = str(int(preds[i])) if int(preds[i]) < CLASSES else CROSS  # the cross: "not a digit"
-                self.p.text.put(self.s, answer, max(self.small, cell // 3), self.th.warn, "bottomright",
-                                (t.right - 1, t.bottom + 1), True)
+                where = self.p.text.put(self.s, answer, self.small, self.th.warn, "midtop",
+                                        (t.centerx, t.bottom + 2), True, max_w=step)
+                self.note("wrong answer", where)
         if self.p.task != "finetune":
-            top = y0 + rows * step + self.gap
+            top = y0 + rows * pitch_y + self.gap
             self.epoch_table(Rect(body.x, top, body.w, body.bottom - top))
+
+    def _table_least(self) -> int:
+        """The height the epoch table under the grid needs for its caption and two epochs."""
+        return self.gap + round(self.small * 1.7) + 2 * round(self.title * 1.35)
 
     def epoch_table(self, rect: Rect) -> None:
         """Validation accuracy after each epoch, big, the latest at the bottom (as many as fit)."""

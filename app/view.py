@@ -221,12 +221,16 @@ class View:
         # answer, the card's words stay inside where the frame would be.
         frame = max(2, round(3 * lay.scale))
         inner = rect.inflate(-2 * frame, -2 * frame)
-        self._text(surface, "Prediction", lay.type.small, th.muted, lay.prediction_title.topleft, "topleft",
-                   card=inner)
-        where = lay.model_label
-        if where.w and scene.model_label:  # the header had no room for it: shrunk, and cut short if need be
-            label = self.text.shorten(scene.model_label, max(round(lay.type.small * 0.6), SMALLEST_TYPE), where.w)
-            self._text(surface, label, lay.type.small, th.muted, where.topright, "topright", max_w=where.w, card=inner)
+        title = lay.prediction_title
+        if lay.model_label.w and scene.model_label:
+            # The header had no room for the model's name: it takes the card's title line instead of
+            # "Prediction", at the title's size (the name matters more than the word), cut short
+            # only if even that line is too narrow.
+            name = scene.model_label.removeprefix("Model: ")
+            name = self.text.shorten(name, lay.type.small, title.w)
+            self._text(surface, name, lay.type.small, th.muted, title.topleft, "topleft", max_w=title.w, card=inner)
+        else:
+            self._text(surface, "Prediction", lay.type.small, th.muted, title.topleft, "topleft", card=inner)
         body = lay.prediction_body
         if scene.reading is None:
             self._text(surface, "no digit yet", lay.type.body, th.faint, body.center, "center", max_w=body.w,
