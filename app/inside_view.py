@@ -575,8 +575,9 @@ class _Frame:
         self.s.blit(img, grid)
         self.st._drawn.append(("grid", grid.inflate(2 * ring, 2 * ring), self._in))
         self.st._units.append(_Pitch(grid.x, grid.y, cell, cell, cols, rows, self.u.order[:n]))
+        shown = "" if n == self.u.count else f" \u00b7 top {n} shown"  # the classroom's bigger squares
         count = self.put(
-            f"{active} of {self.u.count} fire",
+            f"{active} of {self.u.count} fire{shown}",
             self.body,
             self.th.accent if active else self.th.faint,
             "topleft",

@@ -116,7 +116,7 @@ BINDINGS: tuple[Binding, ...] = (
     ),
     Binding(
         "`Q`",
-        "quit (with a drawing on the canvas or a training running it asks first: press `Q` again)",
+        "quit (with a drawing on the canvas or a training running it asks first: press Q again)",
         (Trigger("ask_quit", (_K.K_q,)),),
     ),
 )
