@@ -66,9 +66,12 @@ def learn(data: str | None) -> str:
 
     started = time.monotonic()
     job = Job.start(ScratchSpec(hidden=DEFAULT_HIDDEN, epochs=DEFAULT_EPOCHS, data=data), nice=NICE)
-    while job.running:
-        job.poll()
-        time.sleep(0.2)
+    try:
+        while job.running:
+            job.poll()
+            time.sleep(0.2)
+    finally:
+        job.cancel() if job.running else None  # stopped early (Ctrl+C): no training process left behind
     wall = time.monotonic() - started
     r = job.view.result
     if not isinstance(r, Finished):
