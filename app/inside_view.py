@@ -713,6 +713,9 @@ class _Frame:
                 break
         legend, under = legend[:shown], lines + 4
         side = min(body.h, body.w * 3 // 5) if beside else min(body.w, body.h - under)
+        if beside and self.least:  # classroom: the picture leaves the key room for its words at full size
+            words_w = max(self.text_img(t, self.small, self.th.text).get_width() for _, t in legend)
+            side = min(side, body.w - self.pad - round(self.small * 0.9) - 6 - words_w)
         side = max(side, FIELD)
         m = Rect(body.x, body.y, side, side) if beside else Rect(body.x + (body.w - side) // 2, body.y, side, side)
         img = self.v.reading_picture("evidence", side, lambda: picture(self._evidence_rgb(), side))

@@ -204,7 +204,8 @@ def test_adapting_to_a_class_reports_held_out_accuracy_before_and_after(tmp_path
     events = run_to_end(job, timeout=90)
     assert isinstance(events[-1], Finished), events[-1]
     before, after = job.view.held_out["before"], job.view.held_out["after"]
-    assert isinstance(before, HeldOut) and before.counts == [3] * 10 and len(after.per_digit) == 10
+    # The job holds out FinetuneSpec.holdout (half) of each digit's 12 drawings.
+    assert isinstance(before, HeldOut) and before.counts == [6] * 10 and len(after.per_digit) == 10
     if not with_mnist:  # a few hundred steps on the drawings alone are enough to learn the new hand
         assert after.accuracy > before.accuracy + 0.3, (before.accuracy, after.accuracy)
     # With MNIST in the mix, validation watches both and the MNIST test set is scored once at the end.
