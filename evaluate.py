@@ -45,6 +45,8 @@ from model.config import BUNDLED_WEIGHTS, CLASSES, FIELD, NOT_A_DIGIT
 from model.data import DataError, mnist_parts
 from model.drawing import Drawing
 from model.jsonl import describe_skipped
+from model.letters import LOOKALIKES, char_of, is_no_digit, letters_of
+from model.letters import kind as letter_kind
 from model.nondigits import SEEDS, non_digits
 from model.preprocess import mnist_to_input
 from model.recognise import Recogniser
@@ -277,8 +279,43 @@ def non_digit_report(rec: Recogniser, per_kind: int, seed: int) -> str:
         shown = Counter(pred[m][~flagged].tolist()).most_common(1)
         mostly = f"{shown[0][0]} ({shown[0][1] / m.sum():.0%})" if shown else "-"
         lines.append(f"{kind:<13}  {flagged.mean():10.1%}  {mostly:>16}  {(answered[m] == 'sure').mean():10.1%}")
+    sure_by_kind = [float((answered[names == k] == "sure").mean()) for k in dict.fromkeys(names)]
+    lines.append(f"shown as a sure digit, mean over the {len(sure_by_kind)} kinds: {np.mean(sure_by_kind):.2%}")
     flagged = int((answered == "not-digit").sum())
     lines.append(f"answered 'not a digit': {flagged / len(made):.4f} ({flagged}/{len(made)})")
+    return "\n".join(lines)
+
+
+def letter_report(rec: Recogniser, letters: list[Sample], seed: int, whose: str) -> str:
+    """How real pen letters and symbols (UNIPEN 1b-1d) are answered, character by character: shown as
+    a sure digit (and which), not sure, or "not a digit". Each is drawn as a digit would be (its ink
+    60% of the canvas high). The summary lines average over characters, so that common letters do not
+    hide rare ones; the characters a digit is written like (model/letters.py) are listed on their own
+    and left out of it."""
+    r = read_all(rec, letters, Condition("letters"), seed)
+    chars = np.array([char_of(s) for s in letters], dtype=object)
+    answered = kinds(r.probs, r.not_digit, r.extent, rec.thresholds)
+    pred = r.probs.argmax(axis=1)
+    head = "char  group       n   sure digit  not sure  not a digit  sure ones read as"
+    rows: dict[bool, list[str]] = {True: [], False: []}
+    rates: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
+    for char in sorted(set(chars), key=lambda c: (letter_kind(c), c)):
+        m = chars == char
+        sure, flagged = answered[m] == "sure", answered[m] == "not-digit"
+        read_as = " ".join(f"{d}:{k}" for d, k in Counter(pred[m][sure].tolist()).most_common(3)) or "-"
+        no_digit = is_no_digit(char)
+        like = "" if no_digit else f" (like {LOOKALIKES[char]})"
+        rows[no_digit].append(f"{char!s:<4}  {letter_kind(char):<6}  {int(m.sum()):5d}  {sure.mean():10.1%}  "
+                              f"{(~sure & ~flagged).mean():8.1%}  {flagged.mean():11.1%}  {read_as}{like}")
+        rates[no_digit].append((float(sure.mean()), float(flagged.mean())))
+    lines = [f"real letters and symbols of {whose} (UNIPEN 1b-1d), drawn at 60% of a {CANVAS} px canvas:",
+             "no digit is written like these (model/letters.py):", head, *rows[True]]
+    if rows[False]:
+        lines += ["written like a digit in many hands (not in the figures below):", head, *rows[False]]
+    if rates[True]:
+        sure, flagged = np.mean(rates[True], axis=0)
+        lines += [f"no-digit letters and symbols, mean over {len(rates[True])} characters: shown as a sure digit "
+                  f"{sure:.2%}, answered 'not a digit' {flagged:.2%}"]
     return "\n".join(lines)
 
 
@@ -402,6 +439,16 @@ def _main(argv: list[str] | None) -> int:
     writers = any(s.writer for s in samples)
     if args.split != "all" and writers:
         samples = split_samples(samples, args.split)
+    letters = letters_of(samples)
+    if letters:  # a UNIPEN 1b-1d release: letters and symbols, scored as non-digits
+        whose = "all writers" if args.split == "all" else f"the {args.split} writers"
+        print(letter_report(rec, letters, args.seed, whose))
+    if letters or any(char_of(s) for s in samples):
+        samples = [s for s in samples if not char_of(s)]  # the digits (a release may hold both)
+        if not samples:
+            if args.non_digits is not None:
+                print(non_digit_report(rec, args.non_digits, args.seed))
+            return 0
     if not samples:
         print(f"evaluate.py: {args.file}: no samples to evaluate", file=sys.stderr)
         return 2

@@ -1,7 +1,8 @@
 """Train Digitpad's network. With no arguments it reproduces the bundled weights' recipe.
 
-    python train.py --strokes ../shared/datasets/unipen1a/unipen1a-raw.tar.gz   # the bundled weights
-    (bit for bit with OPENBLAS_NUM_THREADS=1, as they were trained: thread counts change float sums)
+    python train.py --strokes unipen1a-raw.tar.gz unipen1bcd-raw.tar.gz   # the bundled weights
+    (UNIPEN's digits and its letters and symbols; bit for bit with OPENBLAS_NUM_THREADS=1, as they
+    were trained: thread counts change float sums)
     python train.py --recipe quick                 # about a minute, >= 98% on MNIST
     python train.py --recipe original --lr 0.02    # the school project's recipe, one value changed
     python train.py --finetune weights/digitpad-925.npz --strokes my-digits.jsonl --out mine.npz
@@ -32,9 +33,18 @@ from model.atomic import check_writable
 from model.augment import Augmenter
 from model.cli import positive_int
 from model.config import BUNDLED_WEIGHTS, CLASSES, FIELD, INPUTS, NOT_A_DIGIT, REPO
-from model.coverage import style_variants, training_non_digits, validation_non_digits
+from model.coverage import (
+    LETTER_COPIES,
+    render_samples,
+    style_variants,
+    training_letters,
+    training_non_digits,
+    validation_letters,
+    validation_non_digits,
+)
 from model.data import DataError, load_mnist, mnist_parts
 from model.jsonl import describe_skipped
+from model.letters import char_of, letters_of
 from model.mlp import ACTIVATIONS, INITS, LOSSES, MLP
 from model.nondigits import SEEDS
 from model.preprocess import Style, mnist_to_input
@@ -53,7 +63,6 @@ from model.trainer import (
     describe,
     logits_of,
     outputs_for,
-    render_samples,
     train,
 )
 from model.weights import Meta, WeightsError, check, load, save
@@ -82,6 +91,8 @@ FIELD_HELP = {
                      "slanted this much (1: strokes moved ~5%% of the digit's height, turned ~6 degrees)",
     "styles": f"add {listed()} made from training writers' digits",
     "not_digits": "generated non-digit drawings per kind, for an 11th output 'not a digit' (0: none)",
+    "letters": "real pen letters and symbols per character that no digit is written like, from the training "
+               "writers of a UNIPEN 1b-1d release given with --strokes, for 'not a digit' too (0: none)",
     "seed": "random seed (initialisation, shuffling, augmentation)",
 }
 CHOICES = {"activation": list(ACTIVATIONS), "init": list(INITS), "loss": list(LOSSES), "schedule": list(SCHEDULES)}
@@ -224,12 +235,25 @@ def run(args: argparse.Namespace, recipe: Recipe, out: Path) -> int:
     stroke_meta: list[dict] = []
     train_samples: list[Sample] = []
     val_samples: list[Sample] = []
+    train_letters: list[Sample] = []
+    val_letters: list[Sample] = []
     for path in args.strokes:
         skipped: list[tuple[int, str]] = []
         samples = read_strokes(path, "skip" if args.skip_bad else "strict", skipped)
         name = Path(path).name
         if skipped:
             say(describe_skipped(path, skipped))
+        letters = letters_of(samples)
+        if letters:  # a UNIPEN 1b-1d release: letters and symbols, for "not a digit"
+            parts = {part: split_samples(letters, part) for part in SPLITS}
+            train_letters += parts["train"]
+            val_letters += parts["val"]
+            stroke_meta.append({"file": name, "letters": True, **{k: len(v) for k, v in parts.items()}})
+            say(f"{name}: {len(parts['train'])} training, {len(parts['val'])} validation letters and symbols "
+                f"({len(parts['test'])} of held-out writers left alone)")
+        samples = [s for s in samples if not char_of(s)]  # the digits (a release may hold both)
+        if not samples:
+            continue
         # Writer-split data sets keep their validation and test writers out of training;
         # unattributed drawings (the user's own) are all for training.
         parts = {part: split_samples(samples, part) for part in SPLITS}
@@ -274,6 +298,18 @@ def run(args: argparse.Namespace, recipe: Recipe, out: Path) -> int:
         non_digit_val = validation_non_digits(style)
         val["non-digits"] = (non_digit_val, np.full(len(non_digit_val), NOT_A_DIGIT))
         say(f"non-digits: {len(xn)} training drawings ({recipe.not_digits} per kind x {recipe.stroke_copies} pens)")
+        if recipe.letters and train_letters:
+            xl, yl = training_letters(train_letters, recipe.letters, style)
+            x_tr, y_tr = np.concatenate([x_tr, xl]), np.concatenate([y_tr, yl])
+            say(f"letters and symbols: {len(xl)} training drawings (at most {recipe.letters} of each character"
+                f" no digit is written like x {LETTER_COPIES} pens)")
+        elif recipe.letters:
+            say("letters and symbols: none given, so 'not a digit' learns from generated drawings alone "
+                "(pass the UNIPEN 1b-1d release, unipen1bcd-raw.tar.gz, with --strokes)")
+        if val_letters:
+            xv = validation_letters(val_letters, style)
+            val["letters"] = (xv, np.full(len(xv), NOT_A_DIGIT))
+            non_digit_val = np.concatenate([non_digit_val, xv])
 
     say(f"training {'-'.join(map(str, recipe.sizes))} {recipe.activation} on {len(x_tr)} images for "
         f"{recipe.epochs} epochs (recipe {args.recipe}, seed {recipe.seed})")

@@ -5,7 +5,9 @@ binary is installed), drives it with posted mouse and key events exactly as a us
 what was rendered: empty.png, drawing-3.png, classroom.png and help.png; the other answers,
 not-sure.png (also in classroom mode at 1280x720) and not-a-digit.png; and the inside view
 (inside-*.png): a 3 at 1280x800, its gallery, an ambiguous 4 / 9, a 1 turned into a 7 in classroom mode fullscreen at
-1920x1080, a small 3 in the corner in classroom mode at 1280x720, and the smallest window, 560x420.
+1920x1080, a small 3 in the corner in classroom mode at 1280x720, and the smallest window, 560x420;
+what a class draws that is no digit (no-digit-*.png): a heart, a smiley, an R and a question mark,
+in the plain view at 1280x800, in classroom mode at 1920x1080 and in the inside view at 1280x720.
 
 Drawings saved during the run go to a temporary DIGITPAD_HOME, never into the user's own data.
 """
@@ -119,6 +121,7 @@ def _capture(weights: Path, out: Path) -> int:
     _answers(fresh, shoot, draw)
 
     _inside(fresh, shoot, draw)
+    _no_digits(fresh, shoot, draw)
     print(note)
     return 0
 
@@ -231,6 +234,51 @@ def _inside(fresh, shoot, draw) -> None:
     draw(app, demo.three(side=app.layout.canvas.w))
     shoot(app, "inside-560x420.png")
     pygame.quit()
+
+
+def no_digits() -> dict[str, list[list[tuple[float, float]]]]:
+    """What a class draws after a digit or two, in canvas units: a heart, a smiley, an R and a "?"
+    (model/nondigits.py's shapes, as a steady hand draws them: no wobble)."""
+    import numpy as np
+
+    from model.nondigits import _print, heart, question, smiley
+
+    rng = np.random.default_rng(0)
+    shapes = {"heart": heart(rng), "smiley": smiley(rng), "R": _print("R", 0.0, 0.0, 0.7, 1.0),
+              "question": question(rng)}
+    out = {}
+    for name, strokes in shapes.items():
+        pts = np.concatenate(strokes)
+        lo, size = pts.min(axis=0), (pts.max(axis=0) - pts.min(axis=0)).max()
+        # 60% of the canvas high, in the middle, as a person draws on it.
+        out[name] = [[(float(0.2 + 0.6 * (x - lo[0]) / size), float(0.2 + 0.6 * (y - lo[1]) / size)) for x, y in s]
+                     for s in strokes]
+    return out
+
+
+def _no_digits(fresh, shoot, draw) -> None:
+    """A heart, a smiley, an R and a "?": answered "not a digit" in the plain view, in classroom mode
+    and in the inside view."""
+    import pygame
+
+    def press(key: int, char: str = "") -> None:
+        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode=char, scancode=0))
+
+    for where, kw, inside in (("", {"size": (1280, 800)}, False), ("-classroom", {"classroom": True}, False),
+                              ("-inside-1280x720", {"classroom": True, "fullscreen": False, "size": (1280, 720)},
+                               True)):
+        app = fresh(**kw)
+        if inside:
+            press(pygame.K_n, "n")
+            app.step()
+        for name, strokes in no_digits().items():
+            app.drawing.clear()
+            for stroke in strokes:
+                draw(app, stroke)
+            shot = f"no-digit-{name}{where}.png"
+            shoot(app, shot)
+            _expect(app, shot, "not-digit")
+        pygame.quit()
 
 
 if __name__ == "__main__":

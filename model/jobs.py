@@ -116,6 +116,8 @@ class Started:
     train_images: int
     grid_images: np.ndarray  # (k, 28, 28) float32: the fixed digits the view shows
     grid_labels: np.ndarray  # (k,) true digits
+    non_digits: str = ""  # what "not a digit" learns from, in words ("" for a network without that output)
+    letters_missing: bool = False  # it has that output, but the real letters were not on this computer
 
 
 @dataclass(frozen=True)
@@ -542,10 +544,11 @@ def _scratch(spec: ScratchSpec, send, should_stop) -> None:
     recipe = replace(RECIPES[spec.recipe], sizes=(INPUTS, spec.hidden, outputs_for(spec.not_digits)),
                      not_digits=spec.not_digits, seed=spec.seed)
     recipe = replace(recipe, epochs=spec.epochs or recipe.epochs)
-    x, y = _with_non_digits(x, y, recipe, Style())
+    x, y, said = _with_non_digits(x, y, recipe, Style())
     model = MLP(list(recipe.sizes), recipe.activation, recipe.init, seed=recipe.seed)
     grid = grid_indices(vy)
-    send(Started("scratch", model.sizes, recipe.epochs, len(x), vx[grid].reshape(-1, FIELD, FIELD), vy[grid]))
+    send(Started("scratch", model.sizes, recipe.epochs, len(x), vx[grid].reshape(-1, FIELD, FIELD), vy[grid],
+                 *said))
     reporter = _Reporter(model, recipe, send, should_stop, vx[grid])
     reports = reporter.run(x, y, {"mnist": (vx, vy)})
     _finish(model, recipe, Meta(), (vx, vy), (tx, ty), reports, out, started, send,
@@ -608,9 +611,10 @@ def held_out_accuracy(stage: str, predictions: np.ndarray, labels: np.ndarray) -
 
 
 def _finetune(spec: FinetuneSpec, send, should_stop) -> None:
+    from model.coverage import render_samples
     from model.recognise import Recogniser
     from model.strokes import read_jsonl
-    from model.trainer import RECIPES, render_samples
+    from model.trainer import RECIPES
     from model.weights import load
 
     started = time.perf_counter()
@@ -652,9 +656,10 @@ def _finetune(spec: FinetuneSpec, send, should_stop) -> None:
         # Drawings alone: repeat them to a sensible epoch so a few hundred still take a few hundred steps.
         reps = int(np.clip(round(5000 / max(len(xs), 1)), 1, 50))
         x, y, test = np.tile(xs, (reps, 1)), np.tile(ys, reps), None
-    x, y = _with_non_digits(x, y, recipe, style)
+    x, y, said = _with_non_digits(x, y, recipe, style)
     grid = grid_indices(hy)
-    send(Started("finetune", model.sizes, recipe.epochs, len(x), hx[grid].reshape(-1, FIELD, FIELD), hy[grid]))
+    send(Started("finetune", model.sizes, recipe.epochs, len(x), hx[grid].reshape(-1, FIELD, FIELD), hy[grid],
+                 *said))
     reporter = _Reporter(model, recipe, send, should_stop, hx[grid])
     reports = reporter.run(x, y, val)
 
@@ -666,26 +671,60 @@ def _finetune(spec: FinetuneSpec, send, should_stop) -> None:
 
 
 def _validation_non_digits(recipe, style) -> np.ndarray | None:
-    """Validation non-digits (their own seed) to choose the "not a digit" threshold on, if trained."""
+    """Validation non-digits (their own seed) to choose the "not a digit" threshold on, if trained:
+    generated drawings, and the validation writers' letters when the UNIPEN 1b-1d release is here."""
     if not recipe.not_digits:
         return None
-    from model.coverage import validation_non_digits
+    from model.coverage import validation_letters, validation_non_digits
 
-    return validation_non_digits(style, VAL_NON_DIGITS_PER_KIND)
+    generated = validation_non_digits(style, VAL_NON_DIGITS_PER_KIND)
+    letters = _letters("val")
+    return np.concatenate([generated, validation_letters(letters, style)]) if letters else generated
 
 
 VAL_NON_DIGITS_PER_KIND = 20  # half train.py's: rendering them is part of the class's wait
+LETTERS_PER_CHAR = 100  # real letters per character in a Learn job (train.py: the recipe's, 400)
 
 
-def _with_non_digits(x: np.ndarray, y: np.ndarray, recipe, style) -> tuple[np.ndarray, np.ndarray]:
-    """The training data plus generated non-digits when the network has a "not a digit" output (as
-    train.py does): without them that output would fade while the class's digits are learnt."""
+def _letters(part: str) -> list:
+    """One writer split's letters and symbols of the UNIPEN 1b-1d release, if it is on this computer
+    (model/letters.py find_release); [] when it is not, or cannot be read."""
+    from model.letters import find_release, letters_of
+    from model.sample import StrokeDataError
+    from model.split import split_samples
+    from model.unipen import read_unipen
+
+    path = find_release()
+    if path is None:
+        return []
+    try:
+        return split_samples(letters_of(read_unipen(path)), part)
+    except (StrokeDataError, OSError):
+        return []
+
+
+def _with_non_digits(x: np.ndarray, y: np.ndarray, recipe, style) -> tuple[np.ndarray, np.ndarray, tuple[str, bool]]:
+    """The training data plus non-digits when the network has a "not a digit" output, as train.py
+    trains it (without them that output would fade while the class's digits are learnt): generated
+    drawings always, and real letters and symbols when the UNIPEN 1b-1d release is on this computer.
+    The third value says in words what was used, and whether the letters were missing, for the view."""
     if not recipe.not_digits:
-        return x, y
-    from model.coverage import training_non_digits
+        return x, y, ("", False)
+    from model.coverage import LETTER_COPIES, letter_inputs, training_non_digits
+    from model.letters import ENV_VAR
+    from model.nondigits import SEEDS
 
     xn, yn = training_non_digits(recipe.not_digits, style, recipe.stroke_copies)
-    return np.concatenate([x, xn]), np.concatenate([y, yn])
+    said = f"'not a digit' learns from {len(xn):,} generated drawings (scribbles, hearts, words...)"
+    letters = _letters("train")
+    if letters:
+        xl, yl = letter_inputs(letters, LETTERS_PER_CHAR, SEEDS["train"], style, LETTER_COPIES)
+        xn, yn = np.concatenate([xn, xl]), np.concatenate([yn, yl])
+        said += f" and {len(xl):,} real letters and symbols (UNIPEN), as train.py does"
+    else:
+        said += (" only: real letters (UNIPEN 1b-1d) are not on this computer, so letters may pass as digits"
+                 f" more often than with the bundled model (set {ENV_VAR} to unipen1bcd-raw.tar.gz)")
+    return np.concatenate([x, xn]), np.concatenate([y, yn]), (said, not letters)
 
 
 def _finish(model, recipe, base, val, test, reports, out: Path, started: float, send, data_meta: dict) -> None:

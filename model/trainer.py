@@ -7,7 +7,7 @@ import math
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from scipy.optimize import minimize_scalar
@@ -18,12 +18,9 @@ from model.answer import Thresholds, choose, honesty, split
 from model.augment import Augment, Augmenter
 from model.config import CLASSES, INPUTS
 from model.coverage import VARIANTS
-from model.coverage import jitter as coverage_jitter
 from model.fast import SkipBlankSGD
 from model.fast import logits as fast_logits
 from model.mlp import ACTIVATIONS, INITS, LOSSES, MLP, log_softmax, softmax
-from model.preprocess import Style, strokes_to_input
-from model.strokes import Sample
 from model.weights import Meta
 
 
@@ -48,6 +45,9 @@ class Recipe:
     stroke_jitter: float = 0.0  # renderings after the first move, turn and slant strokes this much
     styles: bool = False  # add model/styles.py's handwriting styles, made from training writers' digits
     not_digits: int = 0  # non-digit drawings per kind for an 11th output, "not a digit" (0: ten outputs)
+    # Real pen letters and symbols per character (model/letters.py), from the training writers of a
+    # UNIPEN 1b-1d release given as stroke data; for the "not a digit" output too (0: none).
+    letters: int = 0
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -98,6 +98,7 @@ RULES: dict[str, tuple[Callable[[object], bool], str]] = {
     "mnist_copies": (lambda v: v >= 1, "at least 1"),
     "stroke_jitter": (lambda v: _finite(v) and 0 <= v <= 3, "in [0, 3]"),
     "not_digits": (lambda v: v >= 0, "zero or more"),
+    "letters": (lambda v: v >= 0, "zero or more"),
     "seed": (lambda v: v >= 0, "zero or more"),
 }
 
@@ -109,8 +110,8 @@ RECIPES = {
     # (validation writers and MNIST's validation split) among 2/1, 4/1, 4/1 for 150 epochs and 4/2;
     # 200 epochs among 100 and 200; seed 0 among seeds 0-3 once slashed zeros joined the styles
     # (README: The bundled model).
-    "default": Recipe(sizes=(INPUTS, 925, CLASSES + 1), epochs=200, stroke_copies=4, mnist_copies=2, styles=True,
-                      not_digits=400, seed=0),
+    "default": Recipe(sizes=(INPUTS, 925, CLASSES + 1), epochs=100, stroke_copies=4, mnist_copies=2, styles=True,
+                      not_digits=200, letters=400, seed=0),
     # The school project this started from: 98.51% on MNIST.
     "original": Recipe(
         epochs=15, batch=50, lr=0.01, schedule="exp", decay=0.9, momentum=0.0, grad_sum=True, augment=False
@@ -149,29 +150,6 @@ class Diverged(RuntimeError):
 class Cancelled(KeyboardInterrupt):
     """`should_stop()` asked training to stop. A KeyboardInterrupt, so code that already handles
     Ctrl+C (leave the model consistent, save nothing) handles a cancel the same way."""
-
-
-def render_samples(
-    samples: list[Sample], style: Style, copies: int = 1, seed: int = 0, jitter: float = 0.0
-) -> tuple[np.ndarray, np.ndarray]:
-    """Strokes -> (n * copies, 784) float32 inputs through the app's own preprocessing.
-
-    Each copy uses a pen width drawn around the style's, so the network also learns to ignore
-    stroke weight; the app then renders at exactly the style's width. With `jitter`, every copy
-    but the first also has its strokes moved against each other (model/coverage.py `jitter`).
-    """
-    if not samples:
-        return np.zeros((0, 784), np.float32), np.zeros(0, np.int64)
-    rng = np.random.default_rng(seed)
-    jitter_rng = np.random.default_rng([seed, 11])  # its own stream: the pens stay as without jitter
-    images, labels = [], []
-    for s in samples:
-        for c in range(copies):
-            pen = style.pen if copies == 1 or c == 0 else style.pen * rng.uniform(0.75, 1.3)
-            strokes = s.strokes if c == 0 or not jitter else coverage_jitter(s.strokes, jitter_rng, jitter)
-            images.append(strokes_to_input(strokes, replace(style, pen=pen)).reshape(-1))
-            labels.append(s.label)
-    return np.array(images, np.float32), np.array(labels, np.int64)
 
 
 @dataclass

@@ -76,3 +76,32 @@ def test_bundled_model_answers_not_a_digit_to_drawings_that_are_none():
     assert r.returncode == 0, r.stderr
     last = r.stdout.strip().splitlines()[-1]
     assert last.startswith("answered 'not a digit': ") and float(last.split()[4]) >= 0.9, last
+
+
+@pytest.mark.parametrize("shape", ["heart", "smiley", "R", "question"])
+def test_the_bundled_model_answers_not_a_digit_to_what_a_class_doodles(shape, home, user_of):
+    # Drawn in the real app with posted mouse events, desk and classroom, plain and inside view: the
+    # model before this one said "0, 100% sure" to the heart and "not sure" to the others.
+    import pygame
+
+    from app.app import App
+    from app.readout import verdict
+    from app.screenshots import no_digits
+    from model.recognise import Recogniser
+
+    desk, classroom = {"size": (1280, 800)}, {"classroom": True, "fullscreen": False, "size": (1280, 720)}
+    for kw, inside in ((desk, False), (classroom, True)):
+        app = App(Recogniser.from_file(WEIGHTS), **kw)
+        pygame.event.clear()
+        app.step()
+        user = user_of(app)
+        if inside:
+            user.key(pygame.K_n, "n")
+            app.step()
+        for stroke in no_digits()[shape]:
+            user.stroke(stroke)
+        app.step()
+        v = verdict(app.reading, app.recogniser.thresholds)
+        assert v.kind == "not-digit", (shape, kw, v.headline, v.caption)
+        app.quit()
+        pygame.quit()

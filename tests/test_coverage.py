@@ -7,12 +7,20 @@ import pytest
 
 import train
 from model.config import BUNDLED_WEIGHTS, NOT_A_DIGIT
-from model.coverage import SIZE_CAUGHT, TRAINED_KINDS, VARIANTS, jitter, non_digit_samples, style_variants
+from model.coverage import (
+    SIZE_CAUGHT,
+    TRAINED_KINDS,
+    VARIANTS,
+    jitter,
+    non_digit_samples,
+    render_samples,
+    style_variants,
+)
 from model.nondigits import KINDS, SEEDS
 from model.sample import Sample
 from model.split import writer_split
 from model.styles import STYLES
-from model.trainer import RECIPES, Recipe, render_samples
+from model.trainer import RECIPES, Recipe
 from model.weights import load
 from tests.fakedata import write_fake_mnist
 

@@ -178,7 +178,8 @@ def test_an_eleven_output_network_that_always_says_no_digit_is_reported_so(files
     assert evaluate.main([str(data), "--weights", str(weights), "--non-digits", "2"]) == 0
     out = capsys.readouterr().out
     assert figures(out)["flagged"] == (12, 12) and figures(out)["wrong_and_sure"][0] == 0
-    assert "answered 'not a digit': 1.0000 (26/26)" in out
+    n = 2 * len(KINDS)
+    assert f"answered 'not a digit': 1.0000 ({n}/{n})" in out
     assert LAST_LINE.match(out.strip().splitlines()[-1])
 
 
@@ -216,7 +217,7 @@ def test_non_digits_alone_need_no_stroke_file(tmp_path, capsys, outputs):
         assert len(row_of(out, kind)) >= 2
     # a short mark drawn at its natural size is too little ink for a digit, whatever the network says
     assert row_of(out, "short-mark")[1] == "100.0%"
-    flagged = re.search(r"answered 'not a digit': \d\.\d{4} \((\d+)/39\)$", out.strip())
+    flagged = re.search(rf"answered 'not a digit': \d\.\d{{4}} \((\d+)/{3 * len(KINDS)}\)$", out.strip())
     assert flagged and int(flagged[1]) >= 3 and "accuracy" not in out
 
 
@@ -266,6 +267,6 @@ def test_real_pen_digits_with_the_bundled_model_give_every_section(tmp_path, cap
     assert figures(out) == tally(r.probs, r.not_digit, y, r.extent, rec.thresholds)
     for style, (digit, _) in STYLES.items():
         assert row_of(out, style)[4] == str((y == digit).sum())
-    assert re.search(r"answered 'not a digit': \d\.\d{4} \(\d+/26\)", out)
+    assert re.search(rf"answered 'not a digit': \d\.\d{{4}} \(\d+/{2 * len(KINDS)}\)", out)
     right = int((r.probs.argmax(1) == y).sum())
     assert out.strip().splitlines()[-1] == f"accuracy: {right / 120:.4f} ({right}/120)"
