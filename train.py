@@ -424,8 +424,10 @@ def run(args: argparse.Namespace, recipe: Recipe, out: Path) -> int:
     say(f"temperature {meta.temperature:.3f}: validation calibration error {ece['before']:.4f} -> {ece['after']:.4f}")
     if meta.answers:
         a = meta.answers
-        say(f"answers chosen on {a['on']}: sure from {meta.sure_threshold:.3f}, 'not a digit' from "
-            f"{meta.not_digit_threshold:.3f}; there {a['wrong_and_sure']:.2%} wrong and sure, "
+        # A network without the "not a digit" output has no threshold for it worth naming.
+        nd = f", 'not a digit' from {meta.not_digit_threshold:.3f}" if model.sizes[-1] > CLASSES else ""
+        say(f"answers chosen on {a['on']}: sure from {meta.sure_threshold:.3f}{nd}; "
+            f"there {a['wrong_and_sure']:.2%} wrong and sure, "
             f"{a['right_but_unsure']:.2%} of right answers not sure, {a['flagged']:.2%} of digits flagged"
             + (f", {a['non_digits_flagged']:.2%} of non-digits flagged" if "non_digits_flagged" in a else ""))
     # The loader's own checks, before anything is written: main.py must never refuse what we save.

@@ -53,14 +53,17 @@ ERASER_RADIUS = 0.04  # of the canvas side
 TOAST_SECONDS = 4.0
 IDLE_WAIT_MS = 250  # idle: wait this long for an event before checking whether a message expired
 IDLE_POLL_S = 0.02  # idle: look at the event queue 50 times a second (see _wait_for_event)
+QUIT_CONFIRM_S = 5.0  # a second Q (or window close) within this long quits for sure
 CRASH_LIMIT = 10  # frames failing in a row: past this, recovering is hopeless; stop with one line
 
 LEFT, RIGHT = 1, 3
 BUTTON_ACTIONS = {
-    "view": "toggle_inside", "learn": "toggle_learn", "class": "toggle_class", "undo": "undo",
+    "look": "toggle_classroom", "view": "toggle_inside", "learn": "toggle_learn", "class": "toggle_class",
+    "undo": "undo",
     "eraser": "toggle_eraser", "clear": "clear",
 }
-HINT = "H: help   \u00b7   N: look inside   \u00b7   0\u20139: label and save for training   \u00b7   S: save picture"
+HINT = ("H: help   \u00b7   N: look inside   \u00b7   0\u20139: label for training   \u00b7   P: classroom   \u00b7   "
+        "Q: quit")
 HINTS = {  # the status line's hint in each view (the Learn view says its own: LearnPanel.hint)
     PLAIN: HINT,
     INSIDE: "N: plain view   \u00b7   G: gallery   \u00b7   click a unit to see it   \u00b7   H: help",
@@ -102,6 +105,7 @@ class App:
         self._toast: tuple[str, str, float] | None = None  # text, kind, expiry (monotonic)
         self._cursor: int | None = None
         self.running = True
+        self._quit_until = 0.0  # until then, a second quit request quits (monotonic; 0: not asked)
         self.frames = 0
         self._dirty = True  # something changed since the last frame was drawn
         self._shown_status: tuple[str, str] | None = None
@@ -232,6 +236,7 @@ class App:
             panel_open=self.panel is not None,
             mode=self.mode,
             model_label=self.model_label or "",
+            classroom=self.classroom,
         )
 
     def _guarded(self, work: Callable[..., object], *args: object) -> None:
@@ -279,7 +284,7 @@ class App:
         if kind == CLASS_NEWS:
             return  # a phone sent something: the frame that follows shows it
         if kind == pygame.QUIT:
-            self.quit()
+            self.ask_quit("close the window again")
         elif kind == pygame.KEYDOWN:
             self._key(event)
         elif kind == pygame.MOUSEBUTTONDOWN:
@@ -304,10 +309,10 @@ class App:
     def _key(self, event: pygame.event.Event) -> None:
         found = keys.action_for(event.key, getattr(event, "unicode", "") or "", getattr(event, "mod", 0))
         if self.show_help:
-            # Any key closes the help; Q still quits from it (Esc just closes it).
-            if found is not None and found[0] == "quit" and event.key != pygame.K_ESCAPE:
-                self.quit()
+            # Any key closes the help; Q still quits from it (asking first, as anywhere).
             self.show_help = False
+            if found is not None and found[0] == "ask_quit":
+                self.ask_quit()
             return
         if found is None:
             return
@@ -373,7 +378,36 @@ class App:
 
     # -- actions -----------------------------------------------------------------------------------
 
+    def ask_quit(self, again: str = "press Q again") -> None:
+        """Quit, unless something would be lost: then say what, and quit on a second request soon after."""
+        loses = self.would_lose()
+        if not loses or time.monotonic() < self._quit_until:
+            self.quit()
+            return
+        self._quit_until = time.monotonic() + QUIT_CONFIRM_S
+        self.toast(f"Quit? {loses} \u2014 {again} to quit; Esc only steps back", "warn")
+
+    def would_lose(self) -> str:
+        """What quitting now would lose, in words ("" if nothing)."""
+        lost = []
+        if not self.drawing.is_empty:
+            lost.append("the drawing on the canvas is lost")
+        if self._learn_started() and self._learn().busy:
+            lost.append("the training is stopped")
+        return " and ".join(lost).capitalize()
+
+    def escape(self) -> None:
+        """Esc steps back one level and never quits: out of fullscreen, then out of the open view."""
+        if self.fullscreen:
+            self.toggle_fullscreen()
+            self.toast("Left fullscreen \u2014 F11 or F goes back; Q quits")
+        elif self.mode != PLAIN:
+            self.show_view(PLAIN)
+        else:
+            self.toast("Esc does not quit: Q quits")
+
     def quit(self) -> None:
+        """Stop at once (no question: `ask_quit` is what the keys and the window's close use)."""
         self.running = False
         if self._learn_started():
             self._learn().shutdown()  # a training job in the background: no process left behind
@@ -390,6 +424,7 @@ class App:
         if isinstance(record, store.Appended):  # the step was "label and clear": take the label back
             if store.remove_appended(record):
                 self.saved = count_samples(self.samples_file)
+                self._saved_changed()
                 self.toast(f"Took back the {record.label} \u2014 {self.saved} saved; Ctrl+Y saves it again")
             else:
                 self.toast(f"The drawing is back, but its sample is no longer in {record.path.name}", "warn")
@@ -406,6 +441,7 @@ class App:
                 self.drawing.undo()  # not saved, so not cleared either
                 self.toast(store.save_error(record.path, e), "warn")
                 return
+            self._saved_changed()
             self.toast(f"Saved as {record.label} again \u2014 {self.saved} saved", "good")
 
     def clear(self) -> None:
@@ -451,8 +487,14 @@ class App:
             self.toast(f"Could not save to {self.samples_file}: {e}", "warn")
             return
         self.drawing.clear(tag=record)
+        self._saved_changed()
         plural = "drawing" if self.saved == 1 else "drawings"
         self.toast(f"Saved as {digit} \u2014 {self.saved} {plural} (Ctrl+Z takes it back)", "good")
+
+    def _saved_changed(self) -> None:
+        """The labelled drawings changed: the Learn view counts them again now, in step with the status line."""
+        if self._learn_started():
+            self._learn().drawings_changed()
 
     def save_picture(self) -> None:
         """Write the canvas and the network's 28x28 input as PNGs into the data directory."""
@@ -584,14 +626,11 @@ class App:
             event.type == pygame.MOUSEBUTTONDOWN and pos is not None and self.layout.panel.collidepoint(pos)
         ):
             return False
+        if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE and self.fullscreen:
+            return False  # Esc leaves fullscreen first (App.escape); a second Esc cancels a training
         learn = self._learn()
         self._apply(learn.handle(event))
-        if learn.handled:
-            return True
-        if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
-            self.show_view(PLAIN)  # in the Learn view Esc closes the view, not the app
-            return True
-        return False
+        return learn.handled  # Esc it did not use closes the view (App.escape)
 
     def _apply(self, action: UseModel | UseBundled | None) -> None:
         """What the Learn view asked for: read with its new model, or with the bundled one again."""
@@ -649,6 +688,14 @@ class App:
 
     # -- window ------------------------------------------------------------------------------------
 
+    def toggle_classroom(self) -> None:
+        """The classroom look (large, high-contrast type) on or off; the drawing, view and window stay."""
+        self.classroom = not self.classroom
+        self.theme = CLASSROOM if self.classroom else DESK
+        self._relayout(force=True)
+        self.toast("Classroom look: large type for a projector \u2014 P for the desk look" if self.classroom
+                   else "Desk look \u2014 P for the classroom look")
+
     def toggle_fullscreen(self) -> None:
         self.fullscreen = not self.fullscreen
         self.screen = self._set_mode()
@@ -697,7 +744,8 @@ class App:
 
     def _idle(self) -> bool:
         return (
-            not (self._learn_started() and self._learn().busy)  # a job's progress is worth frames
+            # A job's progress is worth frames, and so is the estimate the measuring brings.
+            not (self._learn_started() and (self._learn().busy or self._learn().measuring))
             and not (self.class_session.job is not None and self.class_session.job.running)
             and not (self.mode == CLASS and self._class_panel().changed())
             and not self.drawing.drawing

@@ -28,7 +28,16 @@ from app import marks
 from app.drawn import Drawn
 from app.readout import CROSS, HATCHED, SOLID, Verdict, output_rows, percentages
 from app.readout import verdict as judge
-from app.theme import SMALLEST_TYPE, Colour, Fonts, TextCache, Theme
+from app.theme import (
+    CLASSROOM,
+    CLASSROOM_LEAST_SCALE,
+    SMALLEST_TYPE,
+    Colour,
+    Fonts,
+    TextCache,
+    Theme,
+    classroom_minimums_at,
+)
 from model.answer import Thresholds
 from model.config import CLASSES, FIELD, NOT_A_DIGIT
 from model.inside import DIVERGING, Inside, Units, to_rgb
@@ -203,6 +212,46 @@ def name(output: int) -> str:
     return CROSS if output == NOT_A_DIGIT else str(output)
 
 
+EVIDENCE_FLOOR = 0.4  # the weakest ink in the evidence map still shows its colour this bright
+
+
+def evidence_rgb(emap: np.ndarray, image: np.ndarray) -> np.ndarray:
+    """The evidence map in two colours a class reads at a glance: each stroke orange where it pushes
+    to the answer, blue where it pushes to the other, black where there is no ink.
+
+    Pixel by pixel the evidence is a speckle (neighbours often push opposite ways by a little), so
+    each ink pixel takes the average evidence of the ink around it (3x3); every ink pixel is then
+    one of the two colours, at least EVIDENCE_FLOOR bright, brighter for a stronger push."""
+    from scipy.ndimage import uniform_filter
+
+    img = np.asarray(image, np.float64)
+    ink = img > 0.05
+    e = np.where(ink, np.asarray(emap, np.float64), 0.0)
+    weight = uniform_filter(ink.astype(np.float64), 3, mode="constant")
+    smooth = np.where(ink, uniform_filter(e, 3, mode="constant") / np.maximum(weight, 1e-9), 0.0)
+    strong = np.abs(smooth[ink])
+    limit = float(np.percentile(strong, 95)) if strong.size else 0.0
+    limit = limit or 1.0
+    bright = EVIDENCE_FLOOR + (1 - EVIDENCE_FLOOR) * np.sqrt(np.clip(np.abs(smooth) / limit, 0, 1))
+    bright *= np.clip(img / 0.5, 0, 1) * ink  # the pen's soft edge stays soft; no ink, black
+    colour = np.where((smooth >= 0)[..., None], np.array(ORANGE, np.float64), np.array(BLUE, np.float64))
+    return np.clip(colour * bright[..., None] + 0.5, 0, 255).astype(np.uint8)
+
+
+def evidence_words(e, won: bool) -> list[str]:
+    """The evidence's sums in words a class follows: how much the orange ink adds for the answer,
+    the blue ink for the other, the head start one of them has before any ink counts (the biases
+    of the units that fired), and the outcome. Exactly: orange - blue + head start = the lead."""
+    top, other = name(e.top), name(e.other)
+    orange, blue = float(e.map[e.map > 0].sum()), float(-e.map[e.map < 0].sum())
+    if abs(e.baseline) < 0.05:
+        start = "no head start for either"
+    else:
+        start = f"head start {abs(e.baseline):.1f} for {top if e.baseline > 0 else other}"
+    return [f"orange: {orange:.1f} for {top}", f"blue: {blue:.1f} for {other}", start,
+            f"{top} {'wins' if won else 'leads'} by {e.difference:.1f}"]
+
+
 def grey(image: np.ndarray) -> np.ndarray:
     g = np.clip(np.asarray(image) * 255 + 0.5, 0, 255).astype(np.uint8)
     return np.repeat(g[:, :, None], 3, axis=2)
@@ -233,6 +282,11 @@ class _Frame:
         # The voters' smallest pictures when the output takes height from them: 40 px (1.4 px per
         # weight) on a 1920x1080 projector, 28 px (the same size on the wall) at 1280x720.
         self.voter_tile = max(FIELD, round(23 * scale))
+        # Classroom mode: nothing smaller than a person in the back row makes out (app/theme.py).
+        # (Projector-sized windows, 720 px high and more: a smaller one cannot hold them.)
+        self.least = classroom_minimums_at(scale) if theme == CLASSROOM and scale >= CLASSROOM_LEAST_SCALE else None
+        if self.least:
+            self.voter_tile = max(self.voter_tile, self.least["picture"])
 
     # -- the whole --------------------------------------------------------------------------------
 
@@ -305,6 +359,8 @@ class _Frame:
         """The way-in pictures' side: a whole multiple of 28 px (every input pixel the same size),
         five pictures and the answers across the width, about a sixth of the height."""
         room = min(self.r.w / 6.6, self.r.h * 0.16)
+        if self.least:  # classroom: a little over the least picture, so the rows below get the height
+            room = min(room, -(-self.least["picture"] * 1.4 // FIELD) * FIELD)
         return max(int(room) // FIELD, 1) * FIELD
 
     # -- helpers ------------------------------------------------------------------------------------
@@ -409,6 +465,9 @@ class _Frame:
         steps = self.ins.steps if self.ins else ()
         names = [s.name for s in steps] or ["as drawn", "cropped", "fitted 20\u00d720", "centred"]
         arrow = round(self.body * 1.6)
+        if self.least:  # classroom: small pictures; the arrows make room for the labels at full size
+            widest = max(self.text_img(n, self.small, self.th.muted).get_width() for n in [*names, "the input"])
+            arrow = max(arrow, widest - tile + self.pad)
         # The labels are centred under their pictures and may be wider: the first must not leave the card.
         first = self.text_img(names[0], self.small, self.th.muted, max_w=tile + arrow - 4).get_width()
         x, y = body.x + max(0, (first - tile + 1) // 2), body.y
@@ -503,13 +562,22 @@ class _Frame:
         ring = 3  # the rings round the voters and the selected unit reach this far out of the grid
         area = Rect(body.x + ring, body.y + ring, body.w - 2 * ring, max(body.h - cap_h - ring, 1))
         cols, rows, cell = _grid_shape(n, area.w, area.h)
+        if self.least and cell < self.least["unit"]:
+            # Too small to make out on a projector: the squares at the least size, as many of the
+            # most important units as fit (the count below still counts all of them).
+            cell = self.least["unit"]
+            cols, rows = max(area.w // cell, 1), max(area.h // cell, 1)
+            n = min(n, cols * rows)
+            rows = -(-n // cols)
         grid = Rect(area.x + (area.w - cols * cell) // 2, area.y, cols * cell, rows * cell)
-        img = self.v.reading_picture(f"grid{cell}x{cols}", cell, lambda: self._grid_picture(cols, rows, cell))
+        img = self.v.reading_picture(f"grid{cell}x{cols}x{n}", cell,
+                                     lambda: self._grid_picture(cols, rows, cell, n))
         self.s.blit(img, grid)
         self.st._drawn.append(("grid", grid.inflate(2 * ring, 2 * ring), self._in))
-        self.st._units.append(_Pitch(grid.x, grid.y, cell, cell, cols, rows, self.u.order))
+        self.st._units.append(_Pitch(grid.x, grid.y, cell, cell, cols, rows, self.u.order[:n]))
+        shown = "" if n == self.u.count else f" \u00b7 top {n} shown"  # the classroom's bigger squares
         count = self.put(
-            f"{active} of {n} fire",
+            f"{active} of {self.u.count} fire{shown}",
             self.body,
             self.th.accent if active else self.th.faint,
             "topleft",
@@ -518,30 +586,33 @@ class _Frame:
             max_w=body.w,
         )
         room = body.right - count.right - self.pad
-        hint = self.text_img("brighter = fires harder", self.small, self.th.muted)
+        words = "brighter = fires harder" if n == self.u.count else f"the {n} that matter most"
+        hint = self.text_img(words, self.small, self.th.muted)
         if hint.get_width() <= room:
-            self.blit(hint, hint.get_rect(bottomright=(body.right, count.bottom - 2)), "brighter = fires harder")
+            self.blit(hint, hint.get_rect(bottomright=(body.right, count.bottom - 2)), words)
         # Ring the units that vote most for the answer, so the class can find them in the grid.
         if self.ins:
             where = self.v.ranks(self.u)
             for vt in self.ins.votes.voters_for:
                 i = int(where[vt.unit])
+                if i >= n:
+                    continue  # not among the units shown
                 c = Rect(grid.x + (i % cols) * cell, grid.y + (i // cols) * cell, cell, cell)
                 pygame.draw.rect(self.s, self.th.accent, c.inflate(2 * ring - 2, 2 * ring - 2), width=max(1, cell // 5))
-        if self.st.selected is not None:
+        if self.st.selected is not None and int(np.flatnonzero(self.u.order == self.st.selected)[0]) < n:
             i = int(np.flatnonzero(self.u.order == self.st.selected)[0])
             c = Rect(grid.x + (i % cols) * cell, grid.y + (i // cols) * cell, cell, cell)
             pygame.draw.rect(self.s, self.th.text, c.inflate(2 * ring, 2 * ring), width=max(1, cell // 5))
 
-    def _grid_picture(self, cols: int, rows: int, cell: int) -> pygame.Surface:
-        """One pixel per unit, scaled up to cells (nearest neighbour), with the gaps laid over."""
-        n = self.u.count
+    def _grid_picture(self, cols: int, rows: int, cell: int, n: int) -> pygame.Surface:
+        """One pixel per unit (the first `n` by importance), scaled up to cells (nearest neighbour),
+        with the gaps laid over."""
         rgb = np.empty((rows * cols, 3), np.uint8)
         rgb[:] = self.th.panel
         rgb[:n] = self.th.track
         if self.ins:
             f = self.ins.forward
-            act = (f.hidden[-1] if f.hidden else f.x)[self.u.order]
+            act = (f.hidden[-1] if f.hidden else f.x)[self.u.order[:n]]
             on = np.flatnonzero(act > 0)
             # Even a weakly firing unit must stand out from a silent one: start a third up the ramp.
             rgb[on] = to_rgb(0.33 + 0.67 * np.minimum(act[on] / self.u.scale, 1.0), 1.0)
@@ -631,15 +702,9 @@ class _Frame:
             self.empty(body)
             return
         line = round(self.small * 1.45)
-        top, other = name(e.top), name(e.other)
         won = self.verdict.sure or e.top == NOT_A_DIGIT  # the explained output is the answer
-        legend = [
-            (ORANGE, f"pushes to {top}"),
-            (BLUE, f"pushes to {other}"),
-            (None, f"{top} {'wins' if won else 'leads'} by {e.difference:.1f}:"),
-            (None, f"pixels {e.map.sum():+.1f}"),
-            (None, f"biases {e.baseline:+.1f}"),
-        ]
+        words = evidence_words(e, won)
+        legend = [(ORANGE, words[0]), (BLUE, words[1]), (None, words[2]), (None, words[3])]
         beside = body.w - body.h > self.small * 7  # room for the legend right of the picture
         # The whole legend, or (a small card) just the colours': the sum is a detail.
         for shown in (len(legend), 2):
@@ -648,6 +713,9 @@ class _Frame:
                 break
         legend, under = legend[:shown], lines + 4
         side = min(body.h, body.w * 3 // 5) if beside else min(body.w, body.h - under)
+        if beside and self.least:  # classroom: the picture leaves the key room for its words at full size
+            words_w = max(self.text_img(t, self.small, self.th.text).get_width() for _, t in legend)
+            side = min(side, body.w - self.pad - round(self.small * 0.9) - 6 - words_w)
         side = max(side, FIELD)
         m = Rect(body.x, body.y, side, side) if beside else Rect(body.x + (body.w - side) // 2, body.y, side, side)
         img = self.v.reading_picture("evidence", side, lambda: picture(self._evidence_rgb(), side))
@@ -662,8 +730,8 @@ class _Frame:
                 pygame.draw.rect(self.s, colour, swatch)
                 self.st._drawn.append(("swatch", swatch, self._in))
                 tx += sw + 6
-            elif text.endswith(":"):
-                y += line // 3
+            elif text == legend[2][1]:
+                y += line // 3  # a gap between the colours and the outcome
             shade = self.th.text if colour else self.th.muted
             self.put(text, self.small, shade, "topleft", (tx, y), max_w=room - (tx - x))
             y += line
@@ -687,17 +755,7 @@ class _Frame:
                 "unsure": self.th.unsure}.get(mark_or_kind, self.th.text)
 
     def _evidence_rgb(self) -> np.ndarray:
-        e = self.ins.evidence
-        # Saturate at the 98th percentile of the ink's |evidence|: a few strong pixels would
-        # otherwise leave the rest of the digit too dark to read.
-        ink = np.abs(e.map[self.ins.forward.image > 0.05])
-        limit = float(np.percentile(ink, 98)) if ink.size else None
-        # A square root brightens the middling pixels too, so the digit reads as a whole.
-        limit = limit or 1.0
-        rgb = to_rgb(np.sign(e.map) * np.sqrt(np.abs(e.map) / limit), 1.0).astype(np.int16)
-        # The ink stays faintly visible where it makes no difference either way.
-        ink = (grey(self.ins.forward.image).astype(np.int16) * 0.3).astype(np.int16)
-        return np.maximum(rgb, ink).astype(np.uint8)
+        return evidence_rgb(self.ins.evidence.map, self.ins.forward.image)
 
     # -- 5. the output ------------------------------------------------------------------------------
 
@@ -748,11 +806,12 @@ class _Frame:
             value = self.put(f"{z:+.1f}", size, colour, "midright", (lx + logit_w + self.pad + value_w, cy), bold=hl)
             track = Rect(px, cy - thick // 2, prob_w, thick)
             self.bar(track, self.th.track)
-            fill = round(prob_w * row.share)
+            fill = round(prob_w * row.share) if row.shown else 0
             if fill:
                 paint = colour if hl else self.th.bar
                 marks.bar(self.s, Rect(px, track.y, fill, thick), paint, row.mark, self.th.track)
-            pct = self.put(f"{row.pct}%", size, colour, "midright", (body.right, cy), bold=hl)
+            pct = self.put(f"{row.pct}%" if row.shown else "\u2013", size, colour, "midright", (body.right, cy),
+                           bold=hl)
             self.st._output_rows.append(dict(row=band, label=label, logit=bar, value=value, track=track, pct=pct))
             if k == NOT_A_DIGIT:  # the extra output: set apart from the digits by space and a line
                 y = band.y - sep // 2 - 1

@@ -107,12 +107,22 @@ BINDINGS: tuple[Binding, ...] = (
         "`Enter`, `←` `→` / `↑` `↓`, `B`",
         "learn view: start, or use the new model; fewer / more neurons and epochs; back to the bundled model",
     ),
-    Binding("`F11` or `F`", "fullscreen", (Trigger("toggle_fullscreen", (_K.K_F11, _K.K_f)),)),
+    Binding("`F11` or `F`", "fullscreen on / off", (Trigger("toggle_fullscreen", (_K.K_F11, _K.K_f)),)),
+    Binding(
+        "`P` or the Big button",
+        "classroom look on / off: large, high-contrast type for a projector (the drawing and the view stay)",
+        (Trigger("toggle_classroom", (_K.K_p,)),),
+    ),
     Binding("`H` or `?`", "help", (Trigger("open_help", (_K.K_h, _K.K_F1), ("?",)),)),
     Binding(
-        "`Esc` or `Q`",
-        "quit (Esc first closes the help, the Learn or Class view, or cancels a training)",
-        (Trigger("quit", (_K.K_ESCAPE, _K.K_q)),),
+        "`Esc`",
+        "step back, never quits: close the help, leave fullscreen, cancel a training, close the view",
+        (Trigger("escape", (_K.K_ESCAPE,)),),
+    ),
+    Binding(
+        "`Q`",
+        "quit (with a drawing on the canvas or a training running it asks first: press Q again)",
+        (Trigger("ask_quit", (_K.K_q,)),),
     ),
 )
 

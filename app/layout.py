@@ -86,7 +86,9 @@ class Layout:
     model_label: Rect = field(default_factory=Rect)  # which model reads, when the header has no room for it
 
 
-BUTTONS = ("view", "learn", "class", "undo", "eraser", "clear")  # left to right; "view": plain <-> inside
+# Left to right; "look": desk <-> classroom, "view": plain <-> inside.
+BUTTONS = ("look", "view", "learn", "class", "undo", "eraser", "clear")
+MIN_BUTTON = 32  # px: a toolbar button narrower than this cannot show its label
 PANEL_CANVAS = 0.33  # with a panel open, the canvas takes this much of the width (0.30 in classroom)
 PANEL_CANVAS_CLASSROOM = 0.30
 
@@ -178,7 +180,11 @@ def _with_panel(
         prediction = Rect(canvas.right + gap, top, max(w - m - canvas.right - gap, 1), toolbar.bottom - top)
         panel_top = toolbar.bottom + gap
         panel = Rect(m, panel_top, max(w - 2 * m, 1), max(bottom - panel_top, 1))
-    buttons, brush = _toolbar(toolbar, s, brush_share=0.0)
+    # The toolbar beside a panel is narrow: the look's button goes at the header's right end instead.
+    buttons, brush = _toolbar(toolbar, s, brush_share=0.0, names=BUTTONS[1:])
+    look_w = min(round(types.body * 3.2), header.w // 3)
+    buttons["look"] = Rect(header.right - look_w, header.y + round(4 * s), look_w, header.h - round(8 * s))
+    header = Rect(header.x, header.y, max(header.w - look_w - round(8 * s), 1), header.h)
     card = _card(prediction, s, types)
     return Layout(
         **_common(w, h, s, types, canvas, toolbar, buttons, brush, status),
@@ -225,16 +231,22 @@ def _beside_title(title: Rect, types: TypeScale) -> Rect:
     return Rect(x, title.y, max(title.right - x, 0), title.h)
 
 
-def _toolbar(toolbar: Rect, s: float, brush_share: float = 1.5) -> tuple[dict[str, Rect], Rect]:
+def _toolbar(toolbar: Rect, s: float, brush_share: float = 1.5,
+             names: tuple[str, ...] = BUTTONS) -> tuple[dict[str, Rect], Rect]:
     """Buttons from the right; the brush indicator keeps `brush_share` buttons' width on the left
     (0: whatever the buttons leave; with a panel open the toolbar is narrow, the buttons come first)."""
     pad = round(8 * s)
-    n = len(BUTTONS)
-    bw = min(round(112 * s), int((toolbar.w - (n - 1) * pad - (pad if brush_share else 0)) / (n + brush_share)))
+    while True:
+        n = len(names)
+        bw = min(round(112 * s), int((toolbar.w - (n - 1) * pad - (pad if brush_share else 0)) / (n + brush_share)))
+        # Too narrow for its label (the smallest windows): the look's button goes first; P still switches it.
+        if bw >= max(MIN_BUTTON, round(44 * s)) or names[0] != "look":
+            break
+        names = names[1:]
     bh = toolbar.h - round(6 * s)
     buttons = {}
     x = toolbar.right
-    for name in reversed(BUTTONS):
+    for name in reversed(names):
         x -= bw
         buttons[name] = Rect(x, toolbar.y + (toolbar.h - bh) // 2, bw, bh)
         x -= pad

@@ -35,7 +35,7 @@ from pygame import Rect
 
 from app.drawn import Drawn, fits
 from app.readout import CROSS
-from app.theme import LINE, SMALLEST_TYPE, Colour, Fonts, TextCache, Theme
+from app.theme import CLASSROOM, LINE, SMALLEST_TYPE, Colour, Fonts, TextCache, Theme
 from model.atomic import atomic_write
 from model.cli import command
 from model.config import BUNDLED_WEIGHTS, CLASSES, INPUTS
@@ -46,6 +46,8 @@ from model.jobs import (
     FinetuneSpec,
     Finished,
     Job,
+    Measured,
+    ProbeSpec,
     ScratchSpec,
     mnist_available,
 )
@@ -53,13 +55,17 @@ from model.jobs import (
 HIDDEN_CHOICES = (16, 64, 256, 925, 2048)
 EPOCH_CHOICES = (1, 2, 4, 8)
 DEFAULT_HIDDEN, DEFAULT_EPOCHS = 925, 8  # train.py's quick recipe: about a minute on 2 cores
-MIN_DRAWINGS, MIN_PER_DIGIT = 20, 2  # fewer, and a held-out part per digit says nothing
+# Half of each digit's drawings is held out to measure adapting on: at least 2 of each and 20 in
+# all, so that one drawing read differently moves the figure by 5 points, not 10 (or 50 for a digit).
+MIN_DRAWINGS, MIN_PER_DIGIT = 40, 4
+HOLDOUT = FinetuneSpec.holdout  # the share of each digit's drawings held out to measure adapting on
 MNIST_TRAIN = 55_000  # MNIST's 60,000 training digits less the 5,000 kept for validation
-# Seconds per (hidden neuron x epoch x training image), measured with benchmarks/bench_learn.py on
-# a busy 2-core machine; replaced by this machine's own rate after its first finished training.
+# Seconds per (hidden neuron x epoch x training image) and of start-up, used only if measuring this
+# computer fails: the view measures it when it opens (ProbeSpec: a short training at the jobs'
+# priority, so it sees what other programs leave), and again from each finished training.
 SECONDS_PER_UNIT = 1.7e-7
-STARTUP_S = 6.0  # starting the process, reading MNIST, scoring the test set at the end
-MESSAGE_LINES = 3  # the most lines of messages under a page
+STARTUP_S = 6.0
+MESSAGE_LINES = 6  # the most lines of messages under a page (a failed download's advice needs five)
 SMALLEST_SCALE = 0.45  # a page is not shrunk further to fit: there the type is at its floors (_Frame)
 CHECK_EVERY_S = 1.0  # how often the drawings file is looked at for new labels
 
@@ -130,6 +136,48 @@ def count_drawings(path: Path) -> Drawings:
     return Drawings(tuple(int(c) for c in counts))
 
 
+def download_failed(message: str, data: str | None = None) -> list[str]:
+    """A failed download in words for the teacher: what went wrong, briefly, then what to do here
+    (model.data's message is written for train.py, whose --data the app does not take)."""
+    import re
+
+    from model.data import ENV_VAR
+
+    got = re.match(r"could not download (\S+) into (.+?): tried (.*?)\. To use local files", message)
+    if got:
+        reasons = list(dict.fromkeys(re.findall(r"\(([^()]*)\)", got.group(3))))
+        why = f" ({'; '.join(reasons)})" if reasons else ""
+        what = f"Download failed: {got.group(1)} could not be fetched from any mirror{why}."
+    else:
+        what = f"Download failed: {message.split('. To use local files')[0].rstrip('.')}."
+    if data:
+        where = f"put MNIST's four files into {data}, the folder Digitpad was told to use"
+    else:
+        where = (f"copy MNIST's four files into a folder and start Digitpad with {ENV_VAR} set to it "
+                 "(see the README)")
+    return [what, f"Check the internet connection and press Download MNIST again; or {where}; or adapt "
+                  "the bundled model to your class's drawings, which needs no MNIST."]
+
+
+def held_out_count(per_digit: tuple[int, ...] | list[int]) -> int:
+    """How many drawings adapting holds out (model/jobs.split_drawings' rule, for the words before it runs)."""
+    return sum(max(round(n * HOLDOUT), 1) if n >= 2 else 0 for n in per_digit)
+
+
+def right_of(h) -> tuple[int, int]:
+    """(right, of how many) on the held-out drawings, from a HeldOut report."""
+    n = sum(h.counts)
+    right = sum(round(p * c) for p, c in zip(h.per_digit, h.counts) if c)
+    return right, n
+
+
+def network_words(hidden: int, not_digit: bool) -> str:
+    """The network's shape as both pages say it: "784 → 925 → 10 + ✖" (the cross: the "not a
+    digit" output, which a job trains unless told not to)."""
+    outputs = f"{CLASSES} + {CROSS}" if not_digit else f"{CLASSES}"
+    return f"{INPUTS} → {hidden:,} → {outputs}"
+
+
 def pct(x: float | None, digits: int = 1) -> str:
     return "\u2013" if x is None or not np.isfinite(x) else f"{x * 100:.{digits}f}%"
 
@@ -178,6 +226,9 @@ class LearnPanel:
         # too if it switches models by other means, so the panel offers the way back when it should.
         self.in_use: str | None = None
         self.seconds_per_unit = SECONDS_PER_UNIT
+        self.startup_s = STARTUP_S
+        self.measured = False  # the two figures above were measured on this computer, now
+        self.probe: Job | None = None  # the measuring job (ProbeSpec), while it runs
         self.mnist = False
         self.drawings = Drawings()
         self._drawings_stamp: tuple | None = None
@@ -197,6 +248,11 @@ class LearnPanel:
         return self.job is not None and self.job.running
 
     @property
+    def measuring(self) -> bool:
+        """This computer's speed is being measured (the estimate then appears: keep drawing frames)."""
+        return self.probe is not None
+
+    @property
     def page(self) -> str:
         if self.job is None:
             return "choose"
@@ -212,6 +268,15 @@ class LearnPanel:
         self.mnist = mnist_available(self.data)
         self._drawings_stamp = None
         self._check_drawings()
+        if self.mnist and not self.measured and self.probe is None and not self.busy:
+            self.probe = Job.start(ProbeSpec(hidden=self.hidden, data=self.data), nice=self.nice)
+
+    def drawings_changed(self) -> None:
+        """The app saved or took back a labelled drawing: count again now, so every counter on screen
+        (the status line's, this view's) says the same in the same frame."""
+        self._drawings_stamp = None
+        if self.job is None:
+            self._check_drawings()
 
     def _check_drawings(self) -> None:
         try:
@@ -224,11 +289,31 @@ class LearnPanel:
             self.drawings = count_drawings(self.drawings_file)
         self._checked = time.monotonic()
 
-    def estimate(self, hidden: int | None = None, epochs: int | None = None) -> float:
-        """Roughly how long training from scratch takes here, in seconds."""
+    def estimate(self, hidden: int | None = None, epochs: int | None = None) -> float | None:
+        """Roughly how long training from scratch takes here, in seconds, at this computer's speed as
+        measured now; None while that is being measured."""
+        if not self.measured:
+            return None
         images = min(self.limit or MNIST_TRAIN, MNIST_TRAIN)
         work = (hidden or self.hidden) * (epochs or self.epochs) * images
-        return STARTUP_S + self.seconds_per_unit * work
+        return self.startup_s + self.seconds_per_unit * work
+
+    def _poll_probe(self) -> None:
+        if self.probe is None:
+            return
+        self.probe.poll()
+        if self.probe.running:
+            return
+        r = self.probe.view.result
+        if isinstance(r, Measured):
+            self.startup_s, self.seconds_per_unit = r.startup_seconds, r.seconds_per_unit
+        self.measured = True  # measured, or (it failed) the figures above: an estimate either way
+        self.probe = None
+
+    def _stop_probe(self) -> None:
+        if self.probe is not None:
+            self.probe.cancel()
+            self.probe = None
 
     # -- the app's calls ---------------------------------------------------------------------------
 
@@ -268,14 +353,16 @@ class LearnPanel:
 
     def update(self) -> Action:
         """Once a frame: take the job's news (never waits) and notice newly labelled drawings."""
+        self._poll_probe()
         if self.job is not None:
             self.job.poll()
             if self.job.running:
                 return None
             v = self.job.view
             if v.error is not None:
-                self._say([f"{'Download' if self.task == 'download' else 'Training'} failed: {v.error.message}"],
-                          "warn")
+                failed = (download_failed(v.error.message, self.data) if self.task == "download"
+                          else [f"Training failed: {v.error.message}"])
+                self._say(failed, "warn")
                 self.job = None
             elif v.cancelled:
                 self._say(["Cancelled \u2014 nothing was kept"], "info")
@@ -287,14 +374,16 @@ class LearnPanel:
             elif isinstance(v.result, Finished) and self.task == "scratch" and not self._rated:
                 self._rated = True  # learn this machine's speed for the next estimate
                 work = self.task_hidden * v.started.epochs * v.started.train_images if v.started else 0
-                if work and v.result.seconds > STARTUP_S:
-                    self.seconds_per_unit = (v.result.seconds - STARTUP_S) / work
+                if work and v.result.seconds > self.startup_s:
+                    self.seconds_per_unit = (v.result.seconds - self.startup_s) / work
+                    self.measured = True
         if self.job is None and time.monotonic() - self._checked > CHECK_EVERY_S:
             self._check_drawings()
         return None
 
     def shutdown(self) -> None:
         """Stop any job; returns when no process is left."""
+        self._stop_probe()
         if self.job is not None and self.job.running:
             self.job.cancel()
 
@@ -346,6 +435,7 @@ class LearnPanel:
             self._start(DownloadSpec(data=self.data, mirrors=self.mirrors), "download", 0)
 
     def _start(self, spec, task: str, hidden: int) -> None:
+        self._stop_probe()  # the job needs the CPU; its own progress measures the speed from here on
         self.job = Job.start(spec, nice=self.nice)
         self.task, self.task_hidden, self.started_at = task, hidden, time.monotonic()
         self._rated = False
@@ -487,6 +577,7 @@ class _Frame:
     def __init__(self, panel: LearnPanel, surface: pygame.Surface, rect: Rect, theme: Theme, scale: float,
                  pointer) -> None:
         self.p, self.s, self.r, self.th, self.pointer = panel, surface, rect, theme, pointer
+        self.classroom = theme == CLASSROOM
         self._in = rect  # the card being drawn (the panel itself outside the cards)
         self.title = max(10, round(26 * scale))
         self.body = max(9, round(19 * scale))
@@ -547,7 +638,7 @@ class _Frame:
         elif not selected and not primary:
             pygame.draw.rect(self.s, self.th.border, rect, width=1, border_radius=self.radius)
         # A button is a card of its own, its label in it.
-        self.put(label, size, colour, "center", rect.center, bold=True, max_w=rect.w - self.pad, card=rect)
+        self.put(label, size, colour, "center", rect.center, bold=True, max_w=rect.w - min(self.pad, 8), card=rect)
         self.p._buttons[name] = (rect, enabled)
         return rect
 
@@ -576,8 +667,12 @@ class _Frame:
         n = len(choices)
         bw = (w - (n - 1) * self.pad) // n
         h = round(self.title * 1.9)
+        # One size for the row, the largest at which every label fits: no "2,048" smaller than "925".
+        size, font, room = self.title, self.p.text.fonts, bw - min(self.pad, 8)
+        while size > SMALLEST_TYPE and any(font.get(size, True).size(f"{c:,}")[0] > room for c in choices):
+            size -= 1
         for i, c in enumerate(choices):
-            self.button(f"{prefix}:{c}", f"{c:,}", Rect(x + i * (bw + self.pad), y, bw, h), self.title,
+            self.button(f"{prefix}:{c}", f"{c:,}", Rect(x + i * (bw + self.pad), y, bw, h), size,
                         selected=c == current)
         return y + h
 
@@ -664,8 +759,9 @@ class _Frame:
         self.labelled("Epochs", "passes over the digits", x, y, body.right)
         y = self.choice_row("epochs", EPOCH_CHOICES, p.epochs, x, y + round(self.body * 1.5), w) + self.pad
         est = p.estimate()
-        self.put(f"784 \u2192 {p.hidden:,} \u2192 10 neurons \u00b7 about {duration(est)} here", self.body,
-                 self.th.muted, "topleft", (x, y), max_w=w)
+        when = f"about {duration(est)} here" if est is not None else "time: estimating\u2026"
+        self.put(f"{network_words(p.hidden, ScratchSpec().not_digits > 0)} \u00b7 {when}", self.body,
+                 self.th.text, "topleft", (x, y), max_w=w)
         bw, bh = self.button_size("Start training", self.title)
         start = Rect(x, max(y + round(self.body * 1.6), body.bottom - bh), min(bw, w), bh)
         self.button("start", "Start training", start, self.title, primary=True)
@@ -691,7 +787,8 @@ class _Frame:
                      (cx, y + round(self.title * 1.25)))
         y += round(self.title * 1.25) + round(self.small * 1.8)
         if d.enough:
-            notes = ["A quarter of each digit is held out: you see the accuracy on those drawings before and after."]
+            notes = [f"Half of each digit's drawings ({held_out_count(d.per_digit)} of {d.total}) are held out: "
+                     "you see how many of them it reads right before and after."]
             if not p.mnist:
                 notes.append("Without MNIST: on your drawings alone.")
             y = self.lines(notes, self.small, self.th.muted, x, y, w)
@@ -722,7 +819,8 @@ class _Frame:
         p, g = self.p, self.gap
         head_h = self.header(area)
         rest = Rect(area.x, area.y + head_h + g, area.w, max(area.h - head_h - g, 1))
-        left_w = (rest.w - g) * 11 // 20
+        # In classroom mode the digits get the larger share: a projector shows them from the back row.
+        left_w = (rest.w - g) * (8 if self.classroom else 11) // 20
         chart = Rect(rest.x, rest.y, left_w, rest.h)
         side = Rect(chart.right + g, rest.y, rest.w - left_w - g, rest.h)
         self.loss_chart(chart)
@@ -742,9 +840,8 @@ class _Frame:
         else:
             # The outputs: the ten digits, and "not a digit" (the cross, as in the output panel)
             # once the job says its network has that output.
-            other = started is not None and started.sizes[-1] > CLASSES
-            outputs = f"{CLASSES} + {CROSS}" if other else f"{CLASSES}"
-            title = f"Training a {INPUTS} \u2192 {p.task_hidden:,} \u2192 {outputs} network from scratch"
+            other = started.sizes[-1] > CLASSES if started is not None else ScratchSpec().not_digits > 0
+            title = f"Training a {network_words(p.task_hidden, other)} network from scratch"
         x, y = area.x, area.y
         self.put(title, self.title, self.th.text, "topleft", (x, y), bold=True, max_w=area.w)
         y += round(self.title * 1.45)
@@ -763,9 +860,12 @@ class _Frame:
         elif not v.losses:
             status = f"epoch 0 of {total} \u00b7 {started.train_images:,} training images"
             status += f" \u00b7 {started.non_digits}" if started.non_digits else ""
+        elif done >= total:
+            status = f"epoch {total} of {total} \u00b7 finishing: testing on MNIST's test digits\u2026"
         else:
-            eta = f" \u00b7 about {duration(max(v.eta_seconds, 1))} left" if v.eta_seconds is not None else ""
-            status = f"epoch {done:.1f} of {total}{eta}"
+            left = v.eta()
+            eta = f"about {duration(max(left, 1))} left" if left is not None else "estimating the time left\u2026"
+            status = f"epoch {done:.1f} of {total} \u00b7 {eta}"
         bw, bh = self.button_size("Cancel", self.title)
         cancel = Rect(area.right - bw, area.y + round(self.title * 1.45), bw, bh)
         self.put(status, self.body, self.th.text, "topleft", (x, y), max_w=cancel.x - x - self.pad)
@@ -784,8 +884,12 @@ class _Frame:
         v = self.p.job.view
         if self.p.task == "finetune":
             b, a = v.held_out.get("before"), v.held_out.get("after")
-            text = (f"Done in {duration(r.seconds)}: your held-out drawings "
-                    f"{pct(b.accuracy if b else None, 0)} \u2192 {pct(a.accuracy if a else None, 0)} right")
+            if b is not None and a is not None:
+                (rb, n), (ra, _) = right_of(b), right_of(a)
+                text = (f"Done in {duration(r.seconds)}: of {n} held-out drawings, {rb} \u2192 {ra} read right "
+                        f"({pct(b.accuracy, 0)} \u2192 {pct(a.accuracy, 0)})")
+            else:
+                text = f"Done in {duration(r.seconds)}"
             if r.test_accuracy is not None:
                 text += f" \u00b7 MNIST test {pct(r.test_accuracy)}"
         elif r.test_accuracy is not None:
@@ -825,7 +929,9 @@ class _Frame:
             yy = plot.bottom - frac * plot.h
             self.put(f"{top * frac:.2f}", self.small, self.th.muted, "midright", (plot.x - 4, yy))
         # Epoch lines, each with the validation accuracy reached there.
-        every = max(1, -(-total * self.small * 3 // max(plot.w, 1)))
+        # Label every `every` epochs, so that "100.0%" labels keep clear of each other.
+        label_w = self.p.text.fonts.get(self.small, True).size("100.0%")[0] + self.pad
+        every = max(1, -(-total * label_w // max(plot.w, 1)))
         accs = {e.epoch: e.val_accuracy.get(key) for e in v.epochs}
         for e in range(0, total + 1):
             xx = plot.x + plot.w * e / total
@@ -833,9 +939,14 @@ class _Frame:
                 if e:
                     pygame.draw.line(self.s, self.th.grid, (xx, plot.y), (xx, plot.bottom - 1))
                 self.put(str(e), self.small, self.th.muted, "midtop", (xx, plot.bottom + 3))
-            if e in accs and (e % every == 0 or e == total):
-                self.put(pct(accs[e]), self.small, self.th.good, "midbottom", (min(xx, plot.right - 20), plot.y - 2),
-                         bold=True)
+        # The accuracies from the latest back: one that would touch the label after it is left out.
+        left_of = plot.right + label_w
+        for e in sorted((e for e in accs if e % every == 0 or e == total), reverse=True):
+            img = self.img(pct(accs[e]), self.small, self.th.good, True)
+            cx = min(plot.x + plot.w * e / total, plot.right - img.get_width() / 2)  # inside the card
+            if cx + img.get_width() / 2 > left_of - self.pad // 2:
+                continue
+            left_of = self.put(pct(accs[e]), self.small, self.th.good, "midbottom", (cx, plot.y - 2), bold=True).x
         self.put("epochs", self.small, self.th.muted, "bottomright", (plot.right, body.bottom))
         if len(v.losses) >= 1:
             pts = [(plot.x + plot.w * min(d / total, 1.0), plot.bottom - plot.h * min(loss / top, 1.0))
@@ -857,7 +968,7 @@ class _Frame:
         preds = v.grid_predictions
         right = int((preds == s.grid_labels).sum()) if s is not None and preds is not None else 0
         heading = f"{right} of {n} {what} right" if preds is not None and n else f"The {what}"
-        body = self.card(rect, heading, "orange: wrong, with its answer")
+        body = self.card(rect, heading, "orange: wrong, its answer under it")
         if n == 0:
             self.put("waiting for the first digits\u2026", self.small, self.th.faint, "center", body.center,
                      max_w=body.w)
@@ -865,14 +976,19 @@ class _Frame:
         # Digits of one class in a column: 10 columns, as many rows as the grid has per class.
         labels = s.grid_labels
         rows = max(int(np.bincount(labels, minlength=CLASSES).max()), 1)
-        step = max(min((body.w + 2) // CLASSES, body.h // rows), 8)
-        cell = max(step - max(4, self.line * 2), 4)
+        # Under each digit a line for the network's wrong answer, so it never covers the digit.
+        answer_h = round(self.small * LINE)
+        frame = max(4, self.line * 2)
+        table = self._table_least() if self.p.task != "finetune" else 0
+        step = max(min((body.w + 2) // CLASSES, (body.h - table) // rows - answer_h), 8)
+        cell = max(step - frame, 4)
         pics = self.p.grid_pictures(cell)
         x0 = body.x + (body.w - step * CLASSES) // 2
         y0 = body.y + self.pad // 2
+        pitch_y = step + answer_h
         seen = [0] * CLASSES
         for i, lab in enumerate(labels):
-            t = Rect(x0 + int(lab) * step, y0 + seen[int(lab)] * step, cell, cell)
+            t = Rect(x0 + int(lab) * step, y0 + seen[int(lab)] * pitch_y, cell, cell)
             seen[int(lab)] += 1
             self.s.blit(pics[i], t)
             if preds is None:
@@ -881,13 +997,18 @@ class _Frame:
             ok = int(preds[i]) == int(lab)
             pygame.draw.rect(self.s, self.th.good if ok else self.th.warn, t.inflate(4, 4), width=max(2, self.line))
             self.note("digit", t.inflate(4, 4))
-            if not ok:  # the wrong answer in the picture's corner: part of the picture, not remembered apart
+            if not ok:  # the wrong answer under the picture, where it covers nothing
                 answer = str(int(preds[i])) if int(preds[i]) < CLASSES else CROSS  # the cross: "not a digit"
-                self.p.text.put(self.s, answer, max(self.small, cell // 3), self.th.warn, "bottomright",
-                                (t.right - 1, t.bottom + 1), True)
+                where = self.p.text.put(self.s, answer, self.small, self.th.warn, "midtop",
+                                        (t.centerx, t.bottom + 2), True, max_w=step)
+                self.note("wrong answer", where)
         if self.p.task != "finetune":
-            top = y0 + rows * step + self.gap
+            top = y0 + rows * pitch_y + self.gap
             self.epoch_table(Rect(body.x, top, body.w, body.bottom - top))
+
+    def _table_least(self) -> int:
+        """The height the epoch table under the grid needs for its caption and two epochs."""
+        return self.gap + round(self.small * 1.7) + 2 * round(self.title * 1.35)
 
     def epoch_table(self, rect: Rect) -> None:
         """Validation accuracy after each epoch, big, the latest at the bottom (as many as fit)."""
@@ -914,31 +1035,47 @@ class _Frame:
     def before_after(self, rect: Rect) -> None:
         v = self.p.job.view
         b, a = v.held_out.get("before"), v.held_out.get("after")
-        heading = "Held-out drawings right, per digit"
-        body = self.card(rect, heading, "grey: before \u00b7 colour: after")
+        body = self.card(rect, "Held-out drawings read right, per digit")
         if b is None:
             self.put("measuring the bundled model\u2026", self.small, self.th.faint, "center", body.center,
                      max_w=body.w)
             return
-        label_h, pct_h = round(self.body * 1.4), round(self.small * 1.3)
-        plot = Rect(body.x, body.y + pct_h, body.w, max(body.h - label_h - pct_h, 4))
+        # The legend: a swatch and its words for each bar, on a line of its own.
+        x, sw = body.x, max(self.small * 2 // 3, 6)
+        for words, colour in (("before", self.th.bar), ("after adapting", self.th.good)):
+            swatch = Rect(x, body.y + (round(self.small * LINE) - sw) // 2, sw, sw)
+            pygame.draw.rect(self.s, colour, swatch)
+            self.note("legend swatch", swatch)
+            where = self.put(words, self.small, self.th.text, "topleft", (swatch.right + self.pad // 2, body.y),
+                             max_w=max(body.right - swatch.right - self.pad, 1))
+            x = where.right + self.gap
+        top = body.y + round(self.small * LINE) + self.pad // 2
+        # Per digit: its two bars, each with how many it read right on top, the digit and "of n" under.
+        num = max(self.small - 2, SMALLEST_TYPE)
+        label_h, of_h, num_h = round(self.body * LINE), round(num * LINE), round(num * LINE)
+        plot = Rect(body.x, top + num_h, body.w, max(body.bottom - top - num_h - label_h - of_h, 4))
         col = plot.w / CLASSES
         bar_w = max(2, round(col * 0.34))
         pygame.draw.line(self.s, self.th.muted, plot.bottomleft, plot.bottomright)
+        self.note("x axis", Rect(plot.x, plot.bottom, plot.w, 1))
         for k in range(CLASSES):
-            x = plot.x + col * k + (col - 2 * bar_w - 2) / 2
+            cx = plot.x + col * (k + 0.5)
+            x = cx - (2 * bar_w + 2) / 2
+            n = b.counts[k]
             for j, (stage, colour) in enumerate(((b, self.th.bar), (a, self.th.good))):
-                if stage is None or not np.isfinite(stage.per_digit[k]):
+                if stage is None or not n or not np.isfinite(stage.per_digit[k]):
                     continue
                 h = round(plot.h * stage.per_digit[k])
                 bar = Rect(round(x + j * (bar_w + 2)), plot.bottom - h, bar_w, max(h, 1))
                 pygame.draw.rect(self.s, colour, bar)
                 self.note("bar", bar)
-            shown = a if a is not None else b
-            self.put(str(k), self.body, self.th.text, "midtop", (plot.x + col * (k + 0.5), plot.bottom + 2), bold=True)
-            if shown.counts[k] == 0:
-                self.put("none", self.small, self.th.faint, "midbottom", (plot.x + col * (k + 0.5), plot.bottom - 2),
-                         max_w=col)
+            if n:  # how many of this digit's held-out drawings it read right, before -> after
+                counts = [round(stage.per_digit[k] * n) for stage in (b, a) if stage is not None]
+                self.put(" \u2192 ".join(map(str, counts)), num, self.th.text, "midbottom", (cx, plot.y - 1),
+                         bold=True, max_w=col - 2)
+            self.put(str(k), self.body, self.th.text, "midtop", (cx, plot.bottom + 2), bold=True)
+            self.put(f"of {n}" if n else "none", num, self.th.muted if n else self.th.faint, "midtop",
+                     (cx, plot.bottom + 2 + label_h), max_w=col)
 
 
 class LearnSidePanel:

@@ -95,6 +95,7 @@ class OutputRow:
     share: float  # its part of the softmax (the probability bar's length)
     pct: int  # the same in whole percent; the rows add up to 100
     mark: str  # SOLID, HATCHED or "" (model/answer.py's answer, marked as in the plain view)
+    shown: bool = True  # its share drawn as a bar and a percentage: no digit's when the answer is "not a digit"
 
 
 def output_rows(logits: np.ndarray, probs: np.ndarray, not_digit: float, v: Verdict) -> list[OutputRow]:
@@ -107,4 +108,7 @@ def output_rows(logits: np.ndarray, probs: np.ndarray, not_digit: float, v: Verd
     shares = p if len(z) <= CLASSES else np.append(p * (1.0 - not_digit), not_digit)
     pct = percentages(shares)
     labels = [str(d) for d in DIGITS] + [CROSS]
-    return [OutputRow(labels[k], float(z[k]), float(shares[k]), pct[k], v.marks.get(k, "")) for k in range(len(z))]
+    # As in the plain view: for "not a digit" no digit gets a score (the logits stay: they are the
+    # network's numbers; only the shares a viewer would read as "how much it is a 3" go).
+    return [OutputRow(labels[k], float(z[k]), float(shares[k]), pct[k], v.marks.get(k, ""), v.scores or k >= CLASSES)
+            for k in range(len(z))]

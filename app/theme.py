@@ -11,6 +11,33 @@ Colour = tuple[int, int, int]
 SMALLEST_TYPE = 7  # px: text is never shrunk below this to fit, in any view
 LINE = 1.3  # a line of text is this many ems tall at most (DejaVu Sans: 1.17, 1.29 at 7 px)
 
+# Classroom mode on a projector: what a person in the back row must still read and make out, as a
+# share of the window's height (1280x720 / 1920x1080): a line of text (its type about 85% of it)
+# 18 / 27 px; a unit's weight picture 40 / 59 px, 1.4 px per input pixel or more; a validation
+# digit 36 / 54 px; a square of the hidden layer 7 / 10 px. tests/test_app_fits.py checks them.
+CLASSROOM_TEXT_LINE = 0.025
+CLASSROOM_PICTURE = 0.055
+CLASSROOM_TILE = 0.05
+CLASSROOM_UNIT = 0.0095
+CLASSROOM_LEAST_SCALE = 1.15  # the layout scale of a 720 px high classroom window: smaller ones cannot hold them
+
+
+def classroom_minimums(height: float) -> dict[str, int]:
+    """The smallest text line, weight picture, validation tile and hidden-unit square, in px, that
+    classroom mode may draw in a window `height` px high."""
+    return {name: round(share * height) for name, share in (("text", CLASSROOM_TEXT_LINE),
+                                                             ("picture", CLASSROOM_PICTURE),
+                                                             ("tile", CLASSROOM_TILE), ("unit", CLASSROOM_UNIT))}
+
+
+def classroom_minimums_at(scale: float) -> dict[str, int]:
+    """The same for a panel drawn at layout scale `scale` (a landscape window's scale is its height
+    over 800, times the classroom boost: panels know their scale, not the window)."""
+    from app.layout import CLASSROOM_BOOST
+
+    return classroom_minimums(scale / CLASSROOM_BOOST * 800)
+
+
 _HERE = Path(__file__).parent
 # DejaVu Sans ships with the app (see FONTS-LICENSE.txt) so every machine renders the same, with
 # the glyphs we use (en dash, em dash, ×, arrows) present. pygame's built-in font is the fallback.

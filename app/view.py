@@ -24,7 +24,7 @@ from app.theme import SMALLEST_TYPE, Colour, Fonts, TextCache, Theme
 from model.answer import Thresholds
 from model.config import CLASSES, FIELD
 from model.drawing import Drawing
-from model.inside import Inside, Units
+from model.inside import Inside, Units, raw_canvas
 from model.recognise import Reading
 
 # The header's reminder of the key that leaves (or opens) a view, per view mode (app/panels.py).
@@ -56,6 +56,7 @@ class Scene:
     panel_open: bool = False  # a side panel (the inside view, the Learn view) is open
     mode: str = "plain"  # the view mode (app/panels.py): its toolbar button is lit
     model_label: str = ""  # which model reads the drawing, in the header ("" : the bundled one)
+    classroom: bool = False  # the classroom look: its toolbar button is lit
 
     @cached_property
     def answer(self) -> Verdict | None:
@@ -71,6 +72,8 @@ class View:
         self.ink = InkLayer()
         self._preview_key: tuple | None = None
         self._preview: pygame.Surface | None = None
+        self.preview_image: np.ndarray | None = None  # the 28x28 picture the preview shows, and its caption
+        self.preview_caption = SEES
         self._shade: pygame.Surface | None = None
         self.help_rect: pygame.Rect | None = None  # where the help card was last drawn, if it was
         self.drawn: Drawn = []  # what the last frame drew where, in which card (app/drawn.py)
@@ -159,9 +162,10 @@ class View:
         if used + hint_img.get_width() <= text.w:
             self._blit(surface, hint_img, hint_img.get_rect(midleft=(text.x + used, text.centery)), hint, lay.toolbar)
         # Each button's label, then its key for a toolbar too narrow for words (a small window with a panel).
-        names = {"view": ("Inside", "N"), "learn": ("Learn", "T"), "class": ("Class", "W"), "undo": ("Undo", "Z"),
-                 "eraser": ("Eraser", "E"), "clear": ("Clear", "C")}
+        names = {"look": ("Big", "P"), "view": ("Inside", "N"), "learn": ("Learn", "T"), "class": ("Class", "W"),
+                 "undo": ("Undo", "Z"), "eraser": ("Eraser", "E"), "clear": ("Clear", "C")}
         enabled = {
+            "look": True,
             "view": True,
             "learn": True,
             "class": True,
@@ -169,9 +173,16 @@ class View:
             "eraser": True,
             "clear": not scene.drawing.is_empty,
         }
+        # One type size for every label, the largest at which each fits its button: no "Eraser"
+        # smaller than its neighbours.
+        size, floor = lay.type.body, max(SMALLEST_TYPE, round(lay.type.body * 0.6))
+        while size > floor and any(
+            self.text.render(names[n][0], size, th.text).get_width() > r.w - 6 for n, r in lay.buttons.items()
+        ):
+            size -= 1
         for name, rect in lay.buttons.items():
             lit = {INSIDE: "view", LEARN: "learn", CLASS: "class"}.get(scene.mode)  # the open view's button
-            on = (name == "eraser" and scene.eraser_mode) or name == lit
+            on = (name == "eraser" and scene.eraser_mode) or name == lit or (name == "look" and scene.classroom)
             fill = (
                 th.button_on
                 if on
@@ -182,11 +193,10 @@ class View:
             pygame.draw.rect(surface, fill, rect, border_radius=lay.radius)
             colour = th.text if enabled[name] else th.faint
             # A button is a card of its own (inside the toolbar), its label in it.
-            floor = max(SMALLEST_TYPE, round(lay.type.body * 0.6))  # as small as _text goes
-            label = next((t for t in names[name] if self.text.fit(t, lay.type.body, colour, max_w=rect.w - 6,
-                                                                   smallest=floor).get_width() <= rect.w - 6),
+            # The word at the toolbar's one size, or the key where even the smallest type will not fit it.
+            label = next((t for t in names[name] if self.text.render(t, size, colour).get_width() <= rect.w - 6),
                          names[name][-1])
-            self._text(surface, label, lay.type.body, colour, rect.center, "center", max_w=rect.w - 6, card=rect)
+            self._text(surface, label, size, colour, rect.center, "center", max_w=rect.w - 6, card=rect)
 
     def _header(self, surface: pygame.Surface, scene: Scene) -> None:
         lay, th = scene.layout, scene.theme
@@ -216,12 +226,16 @@ class View:
         # answer, the card's words stay inside where the frame would be.
         frame = max(2, round(3 * lay.scale))
         inner = rect.inflate(-2 * frame, -2 * frame)
-        self._text(surface, "Prediction", lay.type.small, th.muted, lay.prediction_title.topleft, "topleft",
-                   card=inner)
-        where = lay.model_label
-        if where.w and scene.model_label:  # the header had no room for it: shrunk, and cut short if need be
-            label = self.text.shorten(scene.model_label, max(round(lay.type.small * 0.6), SMALLEST_TYPE), where.w)
-            self._text(surface, label, lay.type.small, th.muted, where.topright, "topright", max_w=where.w, card=inner)
+        title = lay.prediction_title
+        if lay.model_label.w and scene.model_label:
+            # The header had no room for the model's name: it takes the card's title line instead of
+            # "Prediction", at the title's size (the name matters more than the word), cut short
+            # only if even that line is too narrow.
+            name = scene.model_label.removeprefix("Model: ")
+            name = self.text.shorten(name, lay.type.small, title.w)
+            self._text(surface, name, lay.type.small, th.muted, title.topleft, "topleft", max_w=title.w, card=inner)
+        else:
+            self._text(surface, "Prediction", lay.type.small, th.muted, title.topleft, "topleft", card=inner)
         body = lay.prediction_body
         if scene.reading is None:
             self._text(surface, "no digit yet", lay.type.body, th.faint, body.center, "center", max_w=body.w,
@@ -281,17 +295,18 @@ class View:
 
     def _input_preview(self, surface: pygame.Surface, scene: Scene) -> None:
         lay, th, rect = scene.layout, scene.theme, scene.layout.preview
-        image = scene.reading.image if scene.reading is not None else None
         key = (id(scene.reading), rect.size, th.grid)
         if key != self._preview_key:
-            self._preview = _magnify(image, rect.w, th.grid)
+            self.preview_image, self.preview_caption = preview(scene.reading, scene.answer, scene.drawing,
+                                                               lay.canvas.w)
+            self._preview = _magnify(self.preview_image, rect.w, th.grid)
             self._preview_key = key
         assert self._preview is not None
         surface.blit(self._preview, rect)
         pygame.draw.rect(surface, th.border, rect.inflate(2, 2), width=1)
         cap = lay.preview_caption
         self.drawn.append(("input picture", rect.inflate(2, 2), rect.inflate(2, 2)))
-        self._text(surface, "what the network sees", lay.type.small, th.muted, cap.center, "center", max_w=cap.w,
+        self._text(surface, self.preview_caption, lay.type.small, th.muted, cap.center, "center", max_w=cap.w,
                    card=cap)
 
     def _bars(self, surface: pygame.Surface, scene: Scene) -> None:
@@ -456,6 +471,23 @@ class View:
         if card is not None:
             self.drawn.append((what, pygame.Rect(where), pygame.Rect(card)))
         return where
+
+
+SEES = "what the network sees"
+TOO_SMALL = "as drawn: too small"
+
+
+def preview(reading: Reading | None, answer: Verdict | None, drawing: Drawing,
+            side: int) -> tuple[np.ndarray | None, str]:
+    """The 28x28 picture beside the bars and its caption: the network's input, or, when the ink is
+    too small to read, the drawing as drawn (the canvas shrunk to 28x28). The input would show a
+    dot blown up to a digit's size, a long stroke, beside an answer that says "too small": the
+    answer is not the network's then, so neither is the picture."""
+    if reading is None:
+        return None, SEES
+    if answer is not None and answer.too_small:
+        return raw_canvas(drawing.point_arrays(side), side), TOO_SMALL
+    return reading.image, SEES
 
 
 def _magnify(image: np.ndarray | None, side: int, grid: Colour) -> pygame.Surface:

@@ -69,13 +69,14 @@ class FinetuneSpec:
     """Adapt trained weights to a class's labelled drawings (the train.py --finetune path).
 
     Part of the drawings (`holdout`, per digit) is kept aside and read before and after, so the view
-    can show what adapting did on drawings it never trained on.
+    can show what adapting did on drawings it never trained on. Half: with a class's few dozen
+    drawings a quarter was ten drawings, where one drawing moves the figure by ten points.
     """
 
     drawings: str  # the .jsonl the app appends labelled drawings to
     weights: str = str(BUNDLED_WEIGHTS)
     epochs: int | None = None  # None: the finetune recipe's
-    holdout: float = 0.25
+    holdout: float = 0.5
     # "digit": hold out a share of each digit's drawings; "writer": a share of the writers (the class
     # view's students), so "after" is measured on people the model did not learn from.
     holdout_by: str = "digit"
@@ -84,6 +85,18 @@ class FinetuneSpec:
     seed: int = 0
     data: str | None = None
     out: str | None = None
+
+
+@dataclass(frozen=True)
+class ProbeSpec:
+    """Measure what this computer does now, at the jobs' priority: how long a job takes to read
+    MNIST, and the seconds one (hidden neuron x training image) of training costs, by training the
+    chosen network for one short epoch the way a scratch job does. The Learn view's estimates
+    come from this, not from a constant measured on another machine on another day."""
+
+    hidden: int = 925
+    images: int = 3000
+    data: str | None = None
 
 
 @dataclass(frozen=True)
@@ -144,6 +157,12 @@ class Finished:
 
 
 @dataclass(frozen=True)
+class Measured:
+    startup_seconds: float  # starting the process and reading MNIST
+    seconds_per_unit: float  # training: seconds per (hidden neuron x training image x epoch)
+
+
+@dataclass(frozen=True)
 class Downloading:
     received: int  # bytes of MNIST in the cache so far (files done and the one arriving)
     total: int = MNIST_DOWNLOAD_BYTES
@@ -169,8 +188,34 @@ class Cancelled:
     pass
 
 
-Event = Started | Progress | EpochDone | HeldOut | Finished | Downloading | Downloaded | Failed | Cancelled
-TERMINAL = (Finished, Downloaded, Failed, Cancelled)
+Event = (Started | Progress | EpochDone | HeldOut | Finished | Measured | Downloading | Downloaded | Failed
+         | Cancelled)
+TERMINAL = (Finished, Measured, Downloaded, Failed, Cancelled)
+ETA_AFTER_S = 2.0  # the time left is "estimating..." until the job has trained this long...
+ETA_AFTER_DONE = 0.02  # ...and done this share of its epochs
+ETA_WINDOW = 0.3  # the speed is measured over this share of the training so far (at least ETA_MIN_WINDOW_S)
+ETA_MIN_WINDOW_S = 4.0
+
+
+def eta_seconds(samples: list[tuple[float, float]], total: float, now: float) -> float | None:
+    """Seconds of training left, from (time, epochs done) samples as they arrived; None until known.
+
+    The speed is what the job did recently (the last ETA_WINDOW of its time so far), not since it
+    began: when other programs take the CPU, or give it back, the estimate follows within seconds,
+    and as the end comes near the estimate converges on it."""
+    if total <= 0 or len(samples) < 2:
+        return None
+    t0, t_last, done = samples[0][0], samples[-1][0], samples[-1][1]
+    if t_last - t0 < ETA_AFTER_S or done < ETA_AFTER_DONE * total:
+        return None
+    since = t_last - max(ETA_MIN_WINDOW_S, ETA_WINDOW * (t_last - t0))
+    t_then, d_then = next(((t, d) for t, d in samples if t >= since), samples[0])
+    if t_last <= t_then or done <= d_then:
+        t_then, d_then = samples[0]
+    rate = (done - d_then) / (t_last - t_then)  # epochs per second
+    if rate <= 0:
+        return None
+    return max((total - done) / rate - (now - t_last), 0.0)
 
 
 @dataclass
@@ -180,11 +225,12 @@ class JobView:
     started: Started | None = None
     losses: list[tuple[float, float]] = field(default_factory=list)  # (epochs done, running loss)
     epochs: list[EpochDone] = field(default_factory=list)
-    eta_seconds: float | None = None
+    eta_seconds: float | None = None  # the child's own estimate (since the start); the view uses eta()
+    progress_times: list[tuple[float, float]] = field(default_factory=list)  # (monotonic time, epochs done)
     grid_predictions: np.ndarray | None = None
     held_out: dict[str, HeldOut] = field(default_factory=dict)  # "before"/"after"
     downloading: Downloading | None = None
-    result: Finished | Downloaded | None = None
+    result: Finished | Measured | Downloaded | None = None
     error: Failed | None = None
     cancelled: bool = False
 
@@ -192,10 +238,16 @@ class JobView:
     def done(self) -> bool:
         return self.result is not None or self.error is not None or self.cancelled
 
-    def update(self, event: Event) -> None:
+    def eta(self, now: float | None = None) -> float | None:
+        """Seconds of training left, measured on this run as it goes (eta_seconds); None: estimating."""
+        total = self.started.epochs if self.started is not None else 0
+        return eta_seconds(self.progress_times, total, time.monotonic() if now is None else now)
+
+    def update(self, event: Event, now: float | None = None) -> None:
         if isinstance(event, Started):
             self.started = event
         elif isinstance(event, Progress):
+            self.progress_times.append((time.monotonic() if now is None else now, event.epochs_done))
             if np.isfinite(event.loss):  # the first report, before any step, has no loss yet
                 self.losses.append((event.epochs_done, event.loss))
             self.eta_seconds, self.grid_predictions = event.eta_seconds, event.grid_predictions
@@ -205,7 +257,7 @@ class JobView:
             self.held_out[event.stage] = event
         elif isinstance(event, Downloading):
             self.downloading = event
-        elif isinstance(event, (Finished, Downloaded)):
+        elif isinstance(event, (Finished, Measured, Downloaded)):
             self.result, self.eta_seconds = event, 0.0
         elif isinstance(event, Failed):
             self.error = event
@@ -244,7 +296,7 @@ class Job:
         self._reader.start()
 
     @classmethod
-    def start(cls, spec: ScratchSpec | FinetuneSpec | DownloadSpec, nice: int = NICE) -> Job:
+    def start(cls, spec: ScratchSpec | FinetuneSpec | DownloadSpec | ProbeSpec, nice: int = NICE) -> Job:
         """Start the child and return at once. `nice`: how much lower its priority is (POSIX only)."""
         ctx = mp.get_context("spawn")  # fork would copy the app's pygame state and is unsafe with threads
         events, stop = ctx.Queue(), ctx.Event()
@@ -329,6 +381,8 @@ def _child(spec: ScratchSpec | FinetuneSpec | DownloadSpec, events, stop, nice: 
             _scratch(spec, send, stop.is_set)
         elif isinstance(spec, FinetuneSpec):
             _finetune(spec, send, stop.is_set)
+        elif isinstance(spec, ProbeSpec):
+            _probe(spec, send, stop.is_set)
         else:
             _download(spec, send)
     except _Stop:
@@ -501,6 +555,38 @@ def _scratch(spec: ScratchSpec, send, should_stop) -> None:
     reports = reporter.run(x, y, {"mnist": (vx, vy)})
     _finish(model, recipe, Meta(), (vx, vy), (tx, ty), reports, out, started, send,
             {"mnist": {"train": len(x), "validation": len(vx), "test": len(tx)}})
+
+
+def _probe(spec: ProbeSpec, send, should_stop) -> None:
+    from model.mlp import MLP
+    from model.preprocess import Style
+    from model.trainer import RECIPES, train
+
+    started = time.perf_counter()
+    (x, y), _, _ = _load_mnist(spec.data, spec.images, Style())
+    recipe = replace(RECIPES[ScratchSpec.recipe], sizes=(INPUTS, spec.hidden, CLASSES + 1), epochs=1,
+                     not_digits=ScratchSpec.not_digits)
+    _with_non_digits(x[:0], y[:0], recipe, Style())  # made at every job's start: part of its start-up
+    # The start-up as a job has it: the process's own start (interpreter, imports) and reading the data.
+    startup = _since_spawn() or time.perf_counter() - started
+    if should_stop():
+        raise _Stop()
+    model = MLP(list(recipe.sizes), recipe.activation, recipe.init, seed=recipe.seed)
+    t = time.perf_counter()
+    train(model, recipe, x, y, {}, progress=False, should_stop=should_stop)  # the digits only: as fast
+    send(Measured(startup, (time.perf_counter() - t) / (spec.hidden * len(x))))
+
+
+def _since_spawn() -> float:
+    """Seconds since this process was created (Linux: /proc); 0.0 where that cannot be read."""
+    try:
+        with open(f"/proc/{os.getpid()}/stat") as f:
+            start_ticks = int(f.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/uptime") as f:
+            uptime = float(f.read().split()[0])
+        return max(uptime - start_ticks / os.sysconf("SC_CLK_TCK"), 0.0)
+    except (OSError, ValueError, IndexError, AttributeError):
+        return 0.0
 
 
 def split_drawings(labels: np.ndarray, holdout: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

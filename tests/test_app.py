@@ -374,16 +374,74 @@ def test_fullscreen_toggle_does_not_crash(app: App) -> None:
     assert len(app.drawing.strokes) == 1
 
 
-@pytest.mark.parametrize("how", ["q", "escape", "quit"])
-def test_q_esc_and_window_close_end_the_loop(app: App, how: str) -> None:
+@pytest.mark.parametrize("how", ["q", "quit"])
+def test_q_and_window_close_end_the_loop_when_nothing_would_be_lost(app: App, how: str) -> None:
     if how == "q":
         press_key(pygame.K_q, "q")
-    elif how == "escape":
-        press_key(pygame.K_ESCAPE, "\x1b")
     else:
         post(pygame.QUIT)
     assert app.run(max_frames=50) == 0  # returns as soon as the event is handled
     assert not app.running and app.frames < 5
+
+
+@pytest.mark.parametrize("view", ["plain", "inside", "learn"])
+@pytest.mark.parametrize("how", ["q", "quit"])
+def test_quitting_with_a_drawing_asks_first_in_every_view(app: App, view: str, how: str) -> None:
+    app.show_view(view)
+    stroke(app, three())
+    app.step()
+
+    def ask() -> None:
+        press_key(pygame.K_q, "q") if how == "q" else post(pygame.QUIT)
+        app.step()
+
+    ask()
+    assert app.running, "the first request only asks"
+    text, kind = app.status()
+    assert kind == "warn" and "drawing" in text and "again" in text
+    assert app.drawing.strokes
+    ask()
+    assert not app.running, "a second request soon after quits"
+
+
+def test_esc_never_quits_it_leaves_fullscreen_then_the_view(app: App) -> None:
+    stroke(app, three())
+    app.step()
+    app.show_view("inside")
+    app.toggle_fullscreen()
+    app.step()
+    assert app.fullscreen
+    press_key(pygame.K_ESCAPE, "\x1b")
+    app.step()
+    assert app.running and not app.fullscreen and app.mode == "inside", "Esc left fullscreen only"
+    press_key(pygame.K_ESCAPE, "\x1b")
+    app.step()
+    assert app.running and app.mode == "plain", "then it closed the view"
+    for _ in range(3):
+        press_key(pygame.K_ESCAPE, "\x1b")
+        app.step()
+    assert app.running and app.drawing.strokes
+    assert "Q quits" in app.status()[0]
+
+
+def test_p_and_the_big_button_switch_the_classroom_look_keeping_drawing_and_view(app: App) -> None:
+    desk_body = app.layout.type.body
+    stroke(app, three())
+    app.show_view("inside")
+    app.step()
+    strokes = len(app.drawing.strokes)
+    press_key(pygame.K_p, "p")
+    app.step()
+    assert app.classroom and app.theme.background == (0, 0, 0)
+    assert app.layout.type.body > desk_body
+    assert app.mode == "inside" and len(app.drawing.strokes) == strokes and app.reading is not None
+    centre = app.layout.buttons["look"].center
+    post(pygame.MOUSEBUTTONDOWN, pos=centre, button=1)
+    post(pygame.MOUSEBUTTONUP, pos=centre, button=1)
+    app.step()
+    assert not app.classroom and app.layout.type.body == desk_body
+    assert app.mode == "inside" and len(app.drawing.strokes) == strokes
+    assert any(b.keys.startswith("`P`") for b in keys.BINDINGS), "the key table lists it"
 
 
 def test_classroom_mode_has_bigger_type(model_file: Path, home: Path) -> None:
@@ -576,3 +634,19 @@ def test_help_lines_wrap_at_spaces_to_the_width() -> None:
     assert len(lines) > 1 and " ".join(lines) == text
     assert all(font.size(line)[0] <= 150 for line in lines if " " in line)
     assert _wrap(font, "unbreakable", 5) == ["unbreakable"] and _wrap(font, "", 100) == [""]
+
+
+def test_a_tiny_dot_shows_as_drawn_not_blown_up_beside_too_small(app: App) -> None:
+    stroke(app, [(0.5, 0.5), (0.503, 0.506)])  # a dot: a click with a twitch of the mouse
+    app.step()
+    v = app.scene().answer
+    assert v is not None and v.too_small
+    ink = app.reading.image > 0.1
+    assert np.ptp(np.argwhere(ink), axis=0).max() >= 10, "the network's input: the twitch blown up to 20 px"
+    shown = app.view.preview_image > 0.1
+    assert shown.any() and np.ptp(np.argwhere(shown), axis=0).max() <= 3, "the preview: a dot, as drawn"
+    assert app.view.preview_caption == "as drawn: too small"
+    assert any(what == "as drawn: too small" for what, _, _ in app.view.drawn)
+    stroke(app, three())  # a real digit: the network's input again
+    app.step()
+    assert app.view.preview_image is app.reading.image and app.view.preview_caption == "what the network sees"

@@ -236,6 +236,8 @@ def test_the_inside_view_follows_the_same_answer(models, home, user_of, kind: st
     v = verdict(app.reading, app.recogniser.thresholds)
     rows = output_rows(ins.forward.logits, ins.forward.probs, ins.forward.not_digit, v)
     assert rows[-1].label == CROSS and (rows[-1].mark == SOLID) == (kind == "not-digit")
+    # As the plain view's empty bars: no digit gets a percentage when the answer is "not a digit".
+    assert [r.shown for r in rows] == [kind != "not-digit"] * CLASSES + [True]
     # Smaller windows draw the 11 rows too (step() is unguarded: a drawing error fails the test here).
     for size in ((560, 420), (1280, 720)):
         app.resize(*size)

@@ -151,3 +151,72 @@ def test_a_long_path_in_a_message_is_broken_into_lines_that_fit() -> None:
     assert all(len(line) <= 30 for line in lines), lines
     assert "".join(lines).replace(" ", "") == text.replace(" ", "")
     assert any(line.endswith("/") for line in lines), "a path breaks after a slash where it can"
+
+
+# What each view records that is not text (app/drawn.py): pictures, bars, marks and cards.
+NOT_TEXT = {"bar", "picture", "grid", "swatch", "legend swatch", "progress", "x axis", "y axis", "digit", "brush dot",
+            "input picture", "headline", "no scores"}
+
+
+def _small_text(drawn, least: int) -> list[str]:
+    return [f"{what!r} {where.h} px" for what, where, _ in drawn
+            if what not in NOT_TEXT and not what.startswith("bar ") and where.h < least]
+
+
+@needs_bundled
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)], ids=["1280x720", "1920x1080"])
+def test_classroom_type_and_pictures_are_big_enough_for_the_back_row(home: Path, user_of, monkeypatch, size) -> None:
+    """Classroom mode on a projector: every text line, the voters' pictures, the hidden layer's
+    squares and the validation digits at least theme.classroom_minimums, in every view; the model's
+    name whole; a wrong answer beside its validation digit, not over it."""
+    from app.panels import INSIDE
+    from app.theme import classroom_minimums
+
+    least = classroom_minimums(size[1])
+    have_mnist = bool(MNIST and mnist_available(MNIST))
+    monkeypatch.setenv("DIGITPAD_MNIST", MNIST if have_mnist else str(home / "no-mnist"))
+    a = App(load_recogniser(BUNDLED_WEIGHTS), classroom=True, fullscreen=False, size=size)
+    try:
+        pygame.event.clear()
+        user, problems = user_of(a), []
+        a.use_recogniser(a.recogniser, "Model: your 925-neuron model, 98.4%")
+        for kind, strokes in drawings(a.layout.canvas.w).items():
+            draw(a, user, kind, strokes)
+            problems += [f"plain, {kind}: {p}" for p in _small_text(a.view.drawn, least["text"])]
+            assert any("your 925-neuron model, 98.4%" in w for w, _, _ in a.view.drawn), "the model's name, whole"
+            a.show_view(INSIDE)
+            a.step()
+            st = a.panels[INSIDE].state
+            problems += [f"inside, {kind}: {p}" for p in _small_text(a.view.drawn + st._drawn, least["text"])]
+            voters = [r for w, r, c in st._drawn if w == "picture" and c == st._cards["voters"]]
+            problems += [f"inside, {kind}: a voter's picture {r.w} px" for r in voters if r.w < least["picture"]]
+            problems += [f"inside, {kind}: hidden squares {p.step_x} px" for p in st._units[:1]
+                         if p.step_x < least["unit"]]
+            a.show_view("plain")
+            a.step()
+        a.show_view(LEARN)
+        a.step()
+        learn = a._learn()
+        problems += [f"learn, setup: {p}" for p in _small_text(a.view.drawn + learn._drawn, least["text"])]
+        if have_mnist:
+            learn.limit, learn.hidden, learn.epochs = 2000, 16, 1
+            user.key(pygame.K_RETURN)
+            a.step()
+            deadline = time.monotonic() + 180
+            while learn.busy and time.monotonic() < deadline:
+                a.step()
+                time.sleep(0.02)
+            a.step()
+            assert learn.result is not None, learn.message
+            problems += [f"learn, finished: {p}" for p in _small_text(a.view.drawn + learn._drawn, least["text"])]
+            tiles = [r for w, r, _ in learn._drawn if w == "digit"]
+            assert tiles, "the validation digits are drawn"
+            problems += [f"learn: a validation digit {r.w} px" for r in tiles if r.w < least["tile"]]
+            answers = [r for w, r, _ in learn._drawn if w == "wrong answer"]
+            problems += [f"learn: a wrong answer {r} lies on a digit" for r in answers
+                         if any(r.colliderect(t) for t in tiles)]
+        problems = list(dict.fromkeys(problems))
+        assert not problems, f"{len(problems)} problems, e.g.\n" + "\n".join(problems[:30])
+    finally:
+        a.quit()
+        pygame.quit()

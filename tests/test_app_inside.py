@@ -239,7 +239,8 @@ def test_the_model_label_is_drawn(model_file: Path, home: Path) -> None:
             changed = (pygame.surfarray.array3d(a.screen) != without).any(axis=2)
             assert changed.any(), panel
             xs, ys = np.nonzero(changed)
-            area = a.layout.header if not a.layout.model_label.w else a.layout.model_label
+            # In the card it takes the title line, in place of "Prediction".
+            area = a.layout.header if not a.layout.model_label.w else a.layout.prediction_title
             assert area.inflate(4, 4).collidepoint(int(xs.min()), int(ys.min())), panel
         finally:
             pygame.quit()

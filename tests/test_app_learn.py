@@ -82,4 +82,22 @@ def test_quitting_while_a_job_runs_leaves_no_process(app, user, monkeypatch, tmp
     assert learn.busy
     user.key(pygame.K_q, "q")
     app.step()
+    assert app.running and learn.busy and "training is stopped" in app.status()[0], "Q asks first"
+    user.key(pygame.K_q, "q")
+    app.step()
     assert not app.running and not learn.busy and not mp.active_children()
+
+
+def test_the_learn_views_counter_keeps_step_with_the_status_line(app, user) -> None:
+    user.key(pygame.K_t, "t")
+    app.step()
+    learn = app._learn()
+    for i in range(1, 6):
+        user.stroke([(0.5, 0.2), (0.5, 0.8)])
+        user.key(pygame.K_1, "1")  # label it: saved, and the canvas cleared
+        app.step()
+        assert app.saved == i and learn.drawings.total == i, "the same count in the same frame"
+        assert app.status()[0].startswith(f"Saved as 1 \u2014 {i} drawing")
+    user.key(pygame.K_z, "\x1a", pygame.KMOD_LCTRL)  # take the last one back
+    app.step()
+    assert app.saved == 4 and learn.drawings.total == 4

@@ -158,3 +158,34 @@ def test_the_pointer_lights_buttons_and_names_the_unit_under_it(recogniser, unit
         else:  # a label appeared next to the pointer
             assert np.abs(changed - np.array(pointer)).max() < 400
     assert not state.gallery, "hovering changes nothing"
+
+
+def test_the_evidence_map_is_two_colours_on_black_every_stroke_one_or_the_other(recogniser) -> None:
+    from app.inside_view import BLUE, ORANGE, evidence_rgb
+
+    f = inside.forward(recogniser.model, recogniser.read([s * 560 for s in sketch(3)]).image, 1.0)
+    e = inside.evidence(recogniser.model, f)
+    rgb = evidence_rgb(e.map, f.image).astype(np.float64)
+    ink, blank = f.image > 0.5, f.image <= 0.05
+    assert (rgb[blank] == 0).all(), "no ink: black"
+    # Each inked pixel is orange or blue (at some brightness, never dark): two colours, no grey.
+    hues = {tuple(np.round(np.array(c) / max(c), 1)) for c in (ORANGE, BLUE)}
+    seen = {tuple(np.round(p / p.max(), 1)) for p in rgb[ink]}
+    assert seen <= hues and len(seen) == 2, seen
+    assert rgb[ink].max(axis=1).min() >= 0.35 * min(max(ORANGE), max(BLUE)), "the weakest ink still shows"
+
+
+def test_the_evidence_sums_in_words_add_up_to_the_lead(recogniser) -> None:
+    from app.inside_view import evidence_words
+
+    f = inside.forward(recogniser.model, recogniser.read([s * 560 for s in sketch(7)]).image, 1.0)
+    e = inside.evidence(recogniser.model, f)
+    words = evidence_words(e, won=True)
+    orange, blue = (float(w.split(": ")[1].split(" ")[0]) for w in words[:2])
+    assert words[0].endswith(f"for {e.top}") and words[1].endswith(f"for {e.other}")
+    head = 0.0 if words[2].startswith("no head start") else float(words[2].split()[2])
+    sign = 1 if words[2].endswith(f"for {e.top}") else -1
+    lead = float(words[3].rsplit(" ", 1)[1])
+    assert words[3].startswith(f"{e.top} wins by")
+    assert orange - blue + sign * head == pytest.approx(lead, abs=0.2), words
+    assert not any(w in " ".join(words) for w in ("pixels", "biases", "-0.0")), "words, not terms"

@@ -16,7 +16,16 @@ import pytest
 from pygame import Rect
 
 from app.demo import three
-from app.learn_view import MIN_DRAWINGS, LearnPanel, UseBundled, UseModel, wrap
+from app.learn_view import (
+    MIN_DRAWINGS,
+    MIN_PER_DIGIT,
+    LearnPanel,
+    UseBundled,
+    UseModel,
+    duration,
+    held_out_count,
+    wrap,
+)
 from app.store import samples_path
 from app.theme import CLASSROOM, DESK
 from model.config import BUNDLED_WEIGHTS, CLASSES
@@ -94,10 +103,14 @@ def test_train_watch_use_return_and_save(screen, tmp_path):
     click(panel, "epochs:2")
     frame(panel, screen)
     assert (panel.hidden, panel.epochs) == (16, 2)
+    shape = "784 \u2192 16 \u2192 10 + \u2716"  # the choose page says the network the job trains
+    assert any(w.startswith(shape) for w, *_ in panel._drawn), [w for w, *_ in panel._drawn]
     click(panel, "start")
     assert panel.busy
     pages, coloured, deadline = set(), 0, time.monotonic() + 90
     while panel.busy:
+        if panel.page == "running":
+            assert any(shape in w for w, *_ in panel._drawn), "and the running page says the same"
         assert time.monotonic() < deadline, "training did not finish"
         t0 = time.perf_counter()
         frame(panel, screen)
@@ -169,22 +182,26 @@ def test_adapting_needs_enough_labelled_drawings(screen, tmp_path, monkeypatch):
     home = tmp_path / "home"
     empty = tmp_path / "no-mnist"
     empty.mkdir()
-    label_drawings(samples_path(home), [2] * 9 + [1])  # 19 drawings, one 9
+    label_drawings(samples_path(home), [MIN_PER_DIGIT] * 9 + [1])  # one 9 only, one short of the total
+    assert 9 * MIN_PER_DIGIT + 1 == MIN_DRAWINGS - 3
     panel = LearnPanel(home, data=str(empty), nice=0)
     frame(panel, screen)
-    assert panel.drawings.total == 19 and not panel.drawings.enough
+    assert panel.drawings.total == MIN_DRAWINGS - 3 and not panel.drawings.enough
     assert panel.button("adapt") == (panel.button("adapt")[0], False)
-    assert "1 more" in panel.drawings.missing() and "short: 9" in panel.drawings.missing()
+    assert "3 more" in panel.drawings.missing() and "short: 9" in panel.drawings.missing()
     click(panel, "adapt")
     assert panel.job is None  # disabled: nothing starts
 
     # The class labels a few more; the panel notices by itself (the app just keeps drawing frames).
     monkeypatch.setattr("app.learn_view.CHECK_EVERY_S", 0.0)
-    label_drawings(samples_path(home), [0] * 9 + [2])
+    label_drawings(samples_path(home), [0] * 9 + [MIN_PER_DIGIT - 1])
     frame(panel, screen)
-    assert panel.drawings.total == 21 >= MIN_DRAWINGS and panel.drawings.enough
+    assert panel.drawings.total == MIN_DRAWINGS and panel.drawings.enough
     frame(panel, screen)
     assert panel.button("adapt")[1]
+    words = " ".join(w for w, *_ in panel._drawn)
+    assert f"({held_out_count(panel.drawings.per_digit)} of {MIN_DRAWINGS})" in words
+    assert held_out_count(panel.drawings.per_digit) == MIN_DRAWINGS // 2 >= 20, "enough held out to measure"
     click(panel, "adapt")  # no MNIST here: it adapts on the drawings alone
     assert panel.busy and panel.task == "finetune" and not panel.job.view.error
     pid = panel.job.pid
@@ -206,10 +223,46 @@ def test_without_mnist_it_offers_the_download_and_a_failure_is_one_line(screen, 
         frame(panel, screen)
         time.sleep(0.02)
     frame(panel, screen)
-    # An explicit folder without the files is not downloaded into: the job says so, in one line.
+    # An explicit folder without the files is not downloaded into: the job says so, in one line,
+    # and a second says what the teacher can do.
     assert panel.page == "choose" and panel.message_kind == "warn"
-    assert len(panel.message) == 1 and "Download failed" in panel.message[0] and str(empty) in panel.message[0]
-    assert "Traceback" not in panel.message[0] and not mp.active_children()
+    assert len(panel.message) == 2 and "Download failed" in panel.message[0] and str(empty) in panel.message[0]
+    assert "Traceback" not in " ".join(panel.message) and not mp.active_children()
+
+
+@pytest.mark.parametrize("theme, scale, rect", [(DESK, 1.0, RECT), (CLASSROOM, 1.17, Rect(599, 23, 658, 620))],
+                         ids=["desk", "classroom-1280x720"])
+def test_a_failed_download_is_shown_whole_wrapped_with_what_to_do(screen, tmp_path, monkeypatch, theme, scale,
+                                                                  rect):
+    import socket
+
+    monkeypatch.delenv(ENV_VAR, raising=False)  # no MNIST on this machine...
+    monkeypatch.setenv(CACHE_ENV_VAR, str(tmp_path / "cache"))  # ...an empty cache, and no network:
+    with socket.socket() as s:  # a port nobody listens on refuses the connection
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    panel = LearnPanel(tmp_path / "home", nice=0, mirrors=(f"http://127.0.0.1:{port}/",))
+    frame(panel, screen, theme, scale)
+    click(panel, "download")
+    deadline = time.monotonic() + 30
+    while panel.busy:
+        assert time.monotonic() < deadline
+        panel.update()
+        time.sleep(0.02)
+    assert panel.update() is None
+    screen.fill(theme.background)
+    panel.draw(screen, rect, theme, scale)
+    said = " ".join(panel.message)
+    assert panel.message_kind == "warn" and said.startswith("Download failed")
+    assert "refused" in said.lower() or "connection" in said.lower(), said
+    assert "--data" not in said, "main.py takes no --data"
+    assert "Download MNIST again" in said and ENV_VAR in said and "adapt the bundled model" in said
+    # All of it on screen, wrapped: the drawn lines put together are the whole message.
+    words = [w for w, *_ in panel._drawn]
+    start = next(i for i, w in enumerate(words) if w.startswith("Download failed"))
+    shown = " ".join(words[start:start + len(words)])
+    assert " ".join(said.split()) in " ".join(shown.split()), (said, shown)
+    assert not mp.active_children()
 
 
 class SlowMirror(BaseHTTPRequestHandler):
@@ -264,3 +317,64 @@ def test_the_download_shows_its_progress_then_offers_training(screen, tmp_path, 
 def test_wrap_breaks_between_words_within_the_width():
     lines = wrap("Needs 3 more drawings and at least 2 of each digit", 20, len)
     assert all(len(x) <= 20 for x in lines) and " ".join(lines) == "Needs 3 more drawings and at least 2 of each digit"
+
+
+@needs_mnist
+def test_the_time_estimate_is_measured_on_this_computer_now_and_says_estimating_until_then(screen, tmp_path):
+    from app.learn_view import SECONDS_PER_UNIT, STARTUP_S
+
+    panel = LearnPanel(tmp_path / "home", data=MNIST, nice=0)
+    frame(panel, screen)
+    words = " ".join(w for w, *_ in panel._drawn)
+    assert panel.measuring and panel.estimate() is None and "estimating\u2026" in words, words
+    assert "about" not in words, "no figure before this computer's speed is known"
+    deadline = time.monotonic() + 300  # a few seconds on a quiet machine; minutes at load 10+ under nice 19
+    while panel.measuring:
+        assert time.monotonic() < deadline, "measuring did not finish"
+        frame(panel, screen)
+        time.sleep(0.05)
+    frame(panel, screen)
+    words = " ".join(w for w, *_ in panel._drawn)
+    assert (panel.seconds_per_unit, panel.startup_s) != (SECONDS_PER_UNIT, STARTUP_S), "measured, not the constant"
+    est = panel.estimate()
+    assert est is not None and f"about {duration(est)} here" in words
+    assert panel.estimate(2048, 8) > panel.estimate(925, 8) > panel.estimate(16, 1) > panel.startup_s
+    panel.shutdown()
+    assert not mp.active_children()
+
+
+@pytest.mark.parametrize("theme, scale, rect", [(DESK, 1.0, RECT), (CLASSROOM, 1.17, Rect(599, 23, 658, 620))],
+                         ids=["desk", "classroom-1280x720"])
+def test_adapting_shows_how_many_held_out_drawings_it_reads_before_and_after_with_a_legend(
+        screen, tmp_path, theme, scale, rect):
+    from tests.drawn import misfits
+
+    home, empty = tmp_path / "home", tmp_path / "no-mnist"
+    empty.mkdir()
+    label_drawings(samples_path(home), [MIN_PER_DIGIT] * CLASSES)
+    panel = LearnPanel(home, data=str(empty), nice=0)
+    frame(panel, screen, theme, scale)
+    click(panel, "adapt")  # on the drawings alone: no MNIST here
+    deadline = time.monotonic() + 600  # about 30 s on a quiet machine; far longer at load 15 under nice 19
+    while panel.busy:
+        assert time.monotonic() < deadline, "adapting did not finish"
+        assert panel.update() is None
+        time.sleep(0.1)
+    screen.fill(theme.background)
+    panel.draw(screen, rect, theme, scale)
+    assert panel.result is not None, panel.message
+    words = [w for w, *_ in panel._drawn]
+    before, after = panel.job.view.held_out["before"], panel.job.view.held_out["after"]
+    n = sum(before.counts)
+    assert n == CLASSES * MIN_PER_DIGIT // 2 == 20, "half of each digit's drawings held out"
+    rb, ra = (round(sum(p * c for p, c in zip(h.per_digit, h.counts))) for h in (before, after))
+    assert any(f"of {n} held-out drawings, {rb} \u2192 {ra} read right" in w for w in words), words
+    assert {"before", "after adapting"} <= set(words), "the bars have a legend"
+    assert words.count(f"of {MIN_PER_DIGIT // 2}") == CLASSES, "each digit says how many it was measured on"
+    for k in range(CLASSES):  # and how many of them it read right, before -> after
+        b, a = (round(h.per_digit[k] * h.counts[k]) for h in (before, after))
+        assert f"{b} \u2192 {a}" in words
+    assert words.count("legend swatch") == 2
+    assert not misfits(panel._drawn, rect), misfits(panel._drawn, rect)
+    panel.shutdown()
+    assert not mp.active_children()

@@ -69,6 +69,8 @@ def test_training_prints_overrides_and_how_to_use_the_result(tmp_path, monkeypat
     assert code == 0, text
     assert "overriding recipe quick: sizes (784, 925, 10) -> (784, 8, 10), epochs 8 -> 1" in text
     assert f"python main.py --weights {out}" in text and BUNDLED_WEIGHTS.name in text
+    # Ten outputs: the answers line names no "not a digit" threshold the model does not have.
+    assert load(out)[0].sizes[-1] == 10 and "answers chosen on" in text and "'not a digit' from" not in text
     recipe = load(out)[1].recipe
     assert recipe["epochs"] == 1
     # The file says what the recipe's switches stood for when it was trained, so a later change of a
