@@ -68,9 +68,9 @@ def strokes_problem(strokes: object) -> str | None:
                 # type() rather than isinstance(): bool is an int subclass but no coordinate.
                 if type(v) not in (int, float):
                     return f"stroke {i} has a coordinate that is not a finite number: {v!r}"
-                # Size first: math.isfinite would overflow on a 400-digit integer.
+                # Integers by size alone: math.isfinite would overflow on a 400-digit one.
+                if type(v) is float and not math.isfinite(v):
+                    return f"stroke {i} has a coordinate that is not a finite number: {v!r}"
                 if abs(v) > FLOAT32_MAX:
                     return f"stroke {i} has a coordinate too large for float32: {short(v)}"
-                if not math.isfinite(v):
-                    return f"stroke {i} has a coordinate that is not a finite number: {v!r}"
     return None
