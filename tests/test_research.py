@@ -32,7 +32,7 @@ def research(*args, pre: str = "", data=None):
     script = ["-c", f"import sys; {pre}; import research; sys.exit(research.main(sys.argv[1:]))"] if pre else [
         "research.py"]
     return subprocess.run([sys.executable, *script, *map(str, args), *data_args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=600)  # a loaded 2-core machine
 
 
 @pytest.fixture(scope="module")
