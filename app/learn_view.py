@@ -859,7 +859,6 @@ class _Frame:
             status = "starting: reading the data\u2026"
         elif not v.losses:
             status = f"epoch 0 of {total} \u00b7 {started.train_images:,} training images"
-            status += f" \u00b7 {started.non_digits}" if started.non_digits else ""
         elif done >= total:
             status = f"epoch {total} of {total} \u00b7 finishing: testing on MNIST's test digits\u2026"
         else:
@@ -897,11 +896,6 @@ class _Frame:
         else:
             text = f"Done in {duration(r.seconds)}"
         self.put(text, self.body, self.th.good, "topleft", (x, y), bold=True, max_w=w)
-        started = v.started
-        if started is not None and started.letters_missing:
-            # Said plainly: without real letters its "not a digit" is weaker than the bundled model's.
-            y += round(self.body * 1.6)
-            self.put(started.non_digits, self.small, self.th.muted, "topleft", (x, y), max_w=w)
         return y + round(self.body * 1.6)
 
     # -- the pictures ------------------------------------------------------------------------------

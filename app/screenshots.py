@@ -127,10 +127,13 @@ def _capture(weights: Path, out: Path) -> int:
 
 
 def four_or_nine() -> list[list[tuple[float, float]]]:
-    """A 4 with its top nearly closed, in canvas units: the bundled model is not sure, 4 or 9."""
-    lid = [(0.50 - 0.14 * t, 0.22 + 0.02 * t) for t in (i / 20 for i in range(21))]
-    body = (lid + [(0.36 - 0.05 * t, 0.24 + 0.28 * t) for t in (i / 30 for i in range(1, 31))]
-            + [(0.31 + 0.35 * t, 0.52 - 0.02 * t) for t in (i / 40 for i in range(1, 41))])
+    """A 4 with its top nearly closed, in canvas units: the bundled model is not sure what it is (4, 9
+    or 7, by the canvas's size)."""
+    # The lid's reach decides it (0.50 for the model before, 0.54 for this one: probed at every canvas
+    # side the tests' and screenshots' windows give, each +-2 px: not sure at all of them, at most 60%).
+    lid = [(0.54 - 0.14 * t, 0.22 + 0.02 * t) for t in (i / 20 for i in range(21))]
+    body = (lid + [(0.40 - 0.05 * t, 0.24 + 0.28 * t) for t in (i / 30 for i in range(1, 31))]
+            + [(0.35 + 0.35 * t, 0.52 - 0.02 * t) for t in (i / 40 for i in range(1, 41))])
     return [body, [(0.62 - 0.01 * t, 0.20 + 0.62 * t) for t in (i / 60 for i in range(61))]]
 
 

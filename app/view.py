@@ -20,7 +20,7 @@ from app.keys import BINDINGS
 from app.layout import Layout
 from app.panels import CLASS, INSIDE, LEARN, PLAIN, Panel
 from app.readout import CROSS, HATCHED, SOLID, Verdict, percentages, verdict
-from app.theme import SMALLEST_TYPE, Colour, Fonts, TextCache, Theme
+from app.theme import CLASSROOM_LEAST_SCALE, SMALLEST_TYPE, Colour, Fonts, TextCache, Theme
 from model.answer import Thresholds
 from model.config import CLASSES, FIELD
 from model.drawing import Drawing
@@ -176,6 +176,8 @@ class View:
         # One type size for every label, the largest at which each fits its button: no "Eraser"
         # smaller than its neighbours.
         size, floor = lay.type.body, max(SMALLEST_TYPE, round(lay.type.body * 0.6))
+        if scene.classroom and lay.scale >= CLASSROOM_LEAST_SCALE:
+            floor = size  # on a projector a word too wide for its button gives way to its key, never shrinks
         while size > floor and any(
             self.text.render(names[n][0], size, th.text).get_width() > r.w - 6 for n, r in lay.buttons.items()
         ):
