@@ -647,6 +647,7 @@ def test_a_tiny_dot_shows_as_drawn_not_blown_up_beside_too_small(app: App) -> No
     assert shown.any() and np.ptp(np.argwhere(shown), axis=0).max() <= 3, "the preview: a dot, as drawn"
     assert app.view.preview_caption == "as drawn: too small"
     assert any(what == "as drawn: too small" for what, _, _ in app.view.drawn)
-    stroke(app, three())  # a real digit: the network's input again
+    stroke(app, three())  # a real digit: the network's input again (by the frame after the reading)
+    app.step()
     app.step()
     assert app.view.preview_image is app.reading.image and app.view.preview_caption == "what the network sees"
