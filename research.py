@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from model.atomic import atomic_write
-from model.cli import positive_int
+from model.cli import memory_available_now, positive_int
 from model.data import DataError
 from model.mlp import ACTIVATIONS, INITS, LOSSES
 from model.scaling import (
@@ -165,13 +165,9 @@ def configurations(args: argparse.Namespace) -> list[dict]:
 
 def memory_available() -> int:
     """Bytes of memory free for new work here (MemAvailable on Linux, else all physical memory)."""
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
+    available = memory_available_now()
+    if available is not None:
+        return available
     try:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):

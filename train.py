@@ -35,7 +35,7 @@ from tqdm import tqdm
 
 from model.atomic import check_writable
 from model.augment import Augmenter
-from model.cli import command, positive_int
+from model.cli import command, memory_available_now, positive_int
 from model.config import BUNDLED_WEIGHTS, CLASSES, FIELD, INPUTS, NOT_A_DIGIT, REPO
 from model.coverage import (
     LETTER_COPIES,
@@ -223,13 +223,9 @@ def training_bytes(recipe: Recipe, mnist_images: int, stroke_samples: int = 0, f
 
 def available_memory() -> int | None:
     """Bytes of memory this computer can give a new job now (Linux: MemAvailable), or None if unknown."""
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
+    available = memory_available_now()
+    if available is not None:
+        return available
     try:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (AttributeError, ValueError, OSError):

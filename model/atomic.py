@@ -130,3 +130,15 @@ def check_writable(path: str | os.PathLike, size: int = 0) -> str | None:
     if size and free < size:
         return f"not enough space in {folder}: {free / 1e6:.1f} MB free, about {size / 1e6:.1f} MB needed"
     return None
+
+
+def sync_directory(folder: str | os.PathLike) -> None:
+    """Make a file just created in `folder` durable as a directory entry too, or a crash could lose the
+    whole file. (Windows cannot open a directory this way; NTFS journals the entry itself.)"""
+    if not hasattr(os, "O_DIRECTORY"):
+        return
+    dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model.atomic import atomic_write
+from model.atomic import atomic_write, sync_directory
 from model.config import CLASSES
 from model.sample import label_problem, strokes_problem
 
@@ -519,12 +519,8 @@ def _append_line(path: Path, data: bytes) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-    if created and hasattr(os, "O_DIRECTORY"):
-        dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+    if created:
+        sync_directory(path.parent)
 
 
 def delete_class(samples_file: Path, session: str) -> int:

@@ -46,3 +46,16 @@ def command(*words: str | os.PathLike) -> str:
     if sys.platform == "win32":
         return subprocess.list2cmdline([os.fspath(w) for w in words])
     return " ".join(shlex.quote(os.fspath(w)) for w in words)
+
+
+def memory_available_now() -> int | None:
+    """Bytes of memory the kernel says a new job can have now (Linux's MemAvailable), or None where
+    that is not known (each caller chooses its own fallback)."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model.atomic import atomic_write
+from model.atomic import atomic_write, sync_directory
 from model.safefile import FileProblem, read_limited
 from model.sample import Sample, StrokeDataError, bounded_int, label_problem, strokes_problem
 
@@ -349,14 +349,8 @@ def append_line(path: str | os.PathLike, line: bytes) -> Appended:
             result = Appended(size + len(data) - len(line), line, _count_complete_lines(fd))
     finally:
         os.close(fd)
-    if created and hasattr(os, "O_DIRECTORY"):
-        # Make the new directory entry durable too, or a crash could lose the whole file. (Windows
-        # cannot open a directory this way; NTFS journals the entry itself.)
-        dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+    if created:
+        sync_directory(path.parent)
     return result
 
 

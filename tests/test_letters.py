@@ -242,13 +242,9 @@ def test_the_learn_view_finds_the_letters_where_train_py_would_and_says_what_it_
 
 
 def real_release() -> Path | None:
-    for place in (os.environ.get("DIGITPAD_UNIPEN_LETTERS"), ROOT.parent / "shared" / "datasets" / "unipen1bcd"):
-        if place:
-            p = Path(place)
-            p = p / RELEASE if p.is_dir() else p
-            if p.is_file():
-                return p
-    return None
+    """The release where the product finds it, or beside the checkout as the developers keep it."""
+    beside = ROOT.parent / "shared" / "datasets" / "unipen1bcd" / RELEASE
+    return find_release() or (beside if beside.is_file() else None)
 
 
 def test_real_letters_split_by_person_as_the_digits_are():
