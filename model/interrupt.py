@@ -11,11 +11,23 @@ import sys
 from types import TracebackType
 
 
+def _interrupted(value: BaseException | None) -> bool:
+    """Was this a Ctrl-C, perhaps wrapped? (SciPy's HiGHS module turns a Ctrl-C during its own
+    initialisation into "ImportError: initialization failed", raised from the KeyboardInterrupt.)"""
+    seen = 0
+    while value is not None and seen < 20:
+        if isinstance(value, KeyboardInterrupt):
+            return True
+        value = value.__cause__ or value.__context__
+        seen += 1
+    return False
+
+
 def one_line_interrupts(program: str) -> None:
     previous = sys.excepthook
 
     def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
-        if issubclass(kind, KeyboardInterrupt):
+        if _interrupted(value):
             import multiprocessing
 
             # A worker process (which imports the script too) leaves the saying to the main one.

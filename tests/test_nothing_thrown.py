@@ -561,3 +561,27 @@ def test_fonts_stay_bounded_through_hundreds_of_window_sizes(app) -> None:
     assert len(app.view.fonts._fonts) <= 64, "one font per size ever shown, kept for good"
     app.resize(1280, 800)
     app.step()  # and it still draws
+
+
+@pytest.mark.parametrize("how", ["plain", "wrapped"])
+def test_a_ctrl_c_wrapped_by_a_library_is_still_one_line(tmp_path: Path, how: str) -> None:
+    # SciPy's HiGHS module, interrupted while it initialises, raises "ImportError: initialization
+    # failed" from the KeyboardInterrupt (seen in CI): the hook must recognise it in the chain.
+    raise_it = {"plain": "raise KeyboardInterrupt",
+                "wrapped": "try:\n    raise KeyboardInterrupt\nexcept KeyboardInterrupt as e:\n"
+                           "    raise ImportError('initialization failed') from e"}[how]
+    script = tmp_path / "s.py"
+    script.write_text(f"from model.interrupt import one_line_interrupts\none_line_interrupts('s.py')\n{raise_it}\n")
+    done = subprocess.run([sys.executable, str(script)], cwd=REPO, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)
+    assert done.returncode != 0
+    assert done.stderr.strip() == "s.py: interrupted", done.stderr
+
+
+def test_an_import_error_of_its_own_still_shows_its_traceback(tmp_path: Path) -> None:
+    script = tmp_path / "s.py"
+    script.write_text("from model.interrupt import one_line_interrupts\none_line_interrupts('s.py')\n"
+                      "raise ImportError('a real bug')\n")
+    done = subprocess.run([sys.executable, str(script)], cwd=REPO, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)
+    assert "a real bug" in done.stderr and "Traceback" in done.stderr
