@@ -24,6 +24,7 @@ import numpy as np
 from scipy import stats
 
 from model.atomic import atomic_write
+from model.config import HIDDEN
 from model.scaling import REPORT_PICK, compare, pareto_front, sizes_for, spread, training_flops
 from model.sweep import grid
 
@@ -35,10 +36,10 @@ RECIPE = "original"  # the report's recipe: batch 50, lr 0.01 on summed gradient
 # The two variants. Quick: a lesson's worth of CPU (10,000 training images, 3 seeds, small nets);
 # full: the report's 55,000 images, 5 seeds, its sizes and 15 epochs everywhere.
 VARIANTS = {
-    "quick": {"limit": 10_000, "seeds": 3, "size_widths": [16, 64, 256, 512, 925, 2048], "epochs": 15,
+    "quick": {"limit": 10_000, "seeds": 3, "size_widths": [16, 64, 256, 512, HIDDEN, 2048], "epochs": 15,
               "depth_width": 128, "depth_epochs": 5, "lr_widths": [32, 512], "lr_epochs": 5, "loss_width": 256},
-    "full": {"limit": None, "seeds": 5, "size_widths": [16, 32, 64, 128, 256, 512, 925, 2048], "epochs": 15,
-             "depth_width": 256, "depth_epochs": 15, "lr_widths": [64, 925], "lr_epochs": 15, "loss_width": 925},
+    "full": {"limit": None, "seeds": 5, "size_widths": [16, 32, 64, 128, 256, 512, HIDDEN, 2048], "epochs": 15,
+             "depth_width": 256, "depth_epochs": 15, "lr_widths": [64, HIDDEN], "lr_epochs": 15, "loss_width": HIDDEN},
 }
 LRS = [0.003, 0.01, 0.03, 0.1, 0.3]
 REPORT_LR = {"sigmoid": 0.1, "relu": 0.01}  # the report's "maximum stable learning rate"
