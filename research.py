@@ -506,7 +506,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.sweep == "report":
             from model import report
 
-            return report.main(args, out, lambda configs: execute(args, configs, out), plot_available())
+            draw = None
+            if plot_available():  # matplotlib is an optional extra
+                from model.report_plots import draw_all as draw
+            return report.main(args, out, lambda configs: execute(args, configs, out), draw)
         return sweep(args, configurations(args), out)
     except (DataError, SweepError) as e:
         return fail(str(e))

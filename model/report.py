@@ -439,8 +439,11 @@ def write_findings(out: Path, findings: list[Finding], header: str) -> None:
     atomic_write(out / "findings.json", lambda f: f.write(data.encode("utf-8")))
 
 
-def main(args, out: Path, execute: Callable[[list[dict]], tuple[list[dict], int]], can_plot: bool) -> int:
-    """research.py report: run every grid (one task list, so the cluster sees all of it), judge, write."""
+def main(args, out: Path, execute: Callable[[list[dict]], tuple[list[dict], int]],
+         draw: Callable[..., list[Path]] | None) -> int:
+    """research.py report: run every grid (one task list, so the cluster sees all of it), judge, write.
+    `draw`: model/report_plots.py's draw_all, or None without matplotlib (passed in, not imported
+    here: the plots read this module's findings, so importing them here would close a circle)."""
     variant = "quick" if args.quick else "full"
     grids = plan(variant, args.seeds, args.limit, args.widths)
     flat, seen = [], set()
@@ -465,10 +468,8 @@ def main(args, out: Path, execute: Callable[[list[dict]], tuple[list[dict], int]
               f"images, {seeds} seeds per point, {len(flat)} runs ({fresh} trained now) in {seconds:.0f} s. "
               f"Verdicts at p < {ALPHA}; 'cannot be told apart' means the difference is within seed-to-seed noise "
               f"at {seeds} seeds.")
-    if can_plot:
-        from model.report_plots import draw_all
-
-        for path in draw_all(out, rows, findings, variant, seeds, images, v["epochs"]):
+    if draw is not None:
+        for path in draw(out, rows, findings, variant, seeds, images, v["epochs"]):
             print(f"wrote {path}")
     write_findings(out, findings, header)
     for f in findings:
