@@ -131,8 +131,9 @@ def kinds(digits: np.ndarray, not_digit: np.ndarray, extent: np.ndarray | None, 
     doubt that it is a digit at all: not a digit; else sure from `th.sure` of P(top digit)."""
     conf = digits.max(axis=1) * (1.0 - not_digit)
     small = np.zeros(len(digits), bool) if extent is None else np.asarray(extent) < th.min_ink
-    # An object array of Kinds (np.where would turn them into plain numpy strings).
-    out = np.full(len(digits), Kind.UNSURE, dtype=object)
+    # An object array of Kinds: filled, not made by np.where or np.full, which turn them into plain strings.
+    out = np.empty(len(digits), dtype=object)
+    out.fill(Kind.UNSURE)
     out[conf >= th.sure] = Kind.SURE
     out[small | (not_digit >= th.not_digit)] = Kind.NOT_DIGIT
     return out
