@@ -16,6 +16,24 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pytest  # noqa: E402
 
 from model.config import CLASSES, INPUTS  # noqa: E402
+from tests.slow import SLOW  # noqa: E402
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m and -k deselect: every collected test is seen here
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the tests tests/slow.py lists `slow`; a listed name that matches no test stops the run."""
+    seen: dict[str, set[str]] = {}
+    for item in items:
+        file, name = item.path.name, item.nodeid.split("::", 1)[1].split("[")[0]  # "Class::test" in a class
+        seen.setdefault(file, set()).add(name)
+        if file in SLOW and (SLOW[file] is None or name in SLOW[file]):
+            item.add_marker(pytest.mark.slow)
+    # Only where whole files were collected: `pytest tests/x.py::one_test` sees one name of its file.
+    if not any("::" in arg for arg in config.args):
+        stale = sorted(f"{file}::{name}" for file, names in SLOW.items() if file in seen
+                       for name in (names or ()) if name not in seen[file])
+        if stale:
+            raise pytest.UsageError(f"tests/slow.py lists tests that do not exist (renamed?): {', '.join(stale)}")
 
 
 @pytest.fixture(scope="session")
