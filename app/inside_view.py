@@ -25,7 +25,7 @@ import pygame
 from pygame import Rect
 
 from app import marks
-from app.drawn import Drawn
+from app.kit import Drawn, Painter, Sizes, grey_picture, rgb_picture
 from app.readout import CROSS, HATCHED, SOLID, Verdict, output_rows, percentages
 from app.readout import verdict as judge
 from app.theme import (
@@ -46,6 +46,10 @@ from model.recognise import Reading
 ORANGE: Colour = tuple(int(c) for c in DIVERGING[int(len(DIVERGING) * 0.80)])  # "pushes towards"
 BLUE: Colour = tuple(int(c) for c in DIVERGING[int(len(DIVERGING) * 0.20)])  # "pushes against"
 FRAME = 1  # the line round a picture, outside it: the space it takes
+# Type and spacing at scale 1 and their floors (app/kit.py): headings smaller than the plain view's
+# (26/19/15 at scale 1), since six panels share the room.
+SIZES = {"title": (22, 9), "body": (18, 8), "small": (15, SMALLEST_TYPE), "gap": (12, 4), "pad": (9, 3),
+         "radius": (8, 3)}
 WEIGHT_CACHE = 600  # weight pictures kept (a gallery page or two, plus the voters)
 # The output panel's rows want this many body sizes of height each (type as big as the headings,
 # read from the back of a classroom): the row of the evidence and the output grows for them, as
@@ -70,7 +74,7 @@ class InsideState:
     _cards: dict[str, Rect] = field(default_factory=dict)  # "voters", "output"
     _output_rows: list[dict[str, Rect]] = field(default_factory=list)  # each row: "row" and its parts
     # Every text, picture and button of the last frame: (what, where, the card it belongs to).
-    _drawn: Drawn = field(default_factory=list)  # app/drawn.py
+    _drawn: Drawn = field(default_factory=list)  # app/kit.py
     _jump: bool = False  # show the selected unit's gallery page next time the gallery is drawn
 
     @property
@@ -166,7 +170,7 @@ class InsideView:
         if surf is None:
             if len(self._weights) >= WEIGHT_CACHE:
                 self._weights.clear()
-            surf = picture(to_rgb(units.images[unit]), side)
+            surf = rgb_picture(to_rgb(units.images[unit]), side)
             self._weights[key] = surf
         return surf
 
@@ -199,12 +203,6 @@ class InsideView:
         if surf is None:
             surf = self._pictures[key] = make()
         return surf
-
-
-def picture(rgb: np.ndarray, side: int) -> pygame.Surface:
-    """An (n, n, 3) uint8 image as a side x side surface, each pixel a crisp square."""
-    small = pygame.surfarray.make_surface(np.ascontiguousarray(rgb.transpose(1, 0, 2)))
-    return pygame.transform.scale(small, (side, side))
 
 
 def name(output: int) -> str:
@@ -252,11 +250,6 @@ def evidence_words(e, won: bool) -> list[str]:
             f"{top} {'wins' if won else 'leads'} by {e.difference:.1f}"]
 
 
-def grey(image: np.ndarray) -> np.ndarray:
-    g = np.clip(np.asarray(image) * 255 + 0.5, 0, 255).astype(np.uint8)
-    return np.repeat(g[:, :, None], 3, axis=2)
-
-
 class _Frame:
     """One frame of the inside view: sizes from the scale, then each panel in turn."""
 
@@ -271,14 +264,11 @@ class _Frame:
         self.th: Theme = theme
         self.st: InsideState = state
         self.pointer = pointer
-        self._in = Rect(rect)  # the card being drawn (what is drawn is remembered with it)
-        # Headings smaller than the plain view's (26/19/15 at scale 1): six panels share the room.
-        self.title = max(9, round(22 * scale))
-        self.body = max(8, round(18 * scale))
-        self.small = max(SMALLEST_TYPE, round(15 * scale))
-        self.gap = max(4, round(12 * scale))
-        self.pad = max(3, round(9 * scale))
-        self.radius = max(3, round(8 * scale))
+        sizes = Sizes.at(scale, SIZES)
+        self.title, self.body, self.small = sizes.title, sizes.body, sizes.small
+        self.gap, self.pad, self.radius = sizes.gap, sizes.pad, sizes.radius
+        # What is drawn is remembered with its card in the state (tests/drawn.py reads it).
+        self.k = Painter(surface, view.text, theme, sizes, state._drawn, area=rect, pointer=pointer)
         # The voters' smallest pictures when the output takes height from them: 40 px (1.4 px per
         # weight) on a 1920x1080 projector, 28 px (the same size on the wall) at 1280x720.
         self.voter_tile = max(FIELD, round(23 * scale))
@@ -324,8 +314,8 @@ class _Frame:
         """The evidence and output row's share of `room` px: half, or more so that each output row
         gets OUTPUT_ROW body sizes, leaving the voters two rows of `voter_tile` px pictures."""
         outputs = self.u.out_weights.shape[1]
-        want = self._card_top() + self.pad + self._not_digit_gap(outputs) + outputs * round(self.body * OUTPUT_ROW)
-        voters = self._card_top() + self.pad + 2 * (FRAME + self.voter_tile + self._vote_h())
+        want = self.k.card_top() + self.pad + self._not_digit_gap(outputs) + outputs * round(self.body * OUTPUT_ROW)
+        voters = self.k.card_top() + self.pad + 2 * (FRAME + self.voter_tile + self._vote_h())
         return max(room // 2, min(want, room - voters))
 
     def _line(self, size: int, spacing: float, bold: bool = False) -> int:
@@ -337,11 +327,11 @@ class _Frame:
         """The output card's least height: a row per output no lower than its smallest type."""
         outputs = self.u.out_weights.shape[1]
         line = self.v.text.fonts.get(SMALLEST_TYPE, True).get_height()
-        return self._card_top() + self.pad + self._not_digit_gap(outputs) + outputs * line
+        return self.k.card_top() + self.pad + self._not_digit_gap(outputs) + outputs * line
 
     def _voters_least(self) -> int:
         """The voters' card's least height: two rows of the smallest pictures with their votes."""
-        return self._card_top() + self.pad + 2 * (FRAME + FIELD + self._vote_h())
+        return self.k.card_top() + self.pad + 2 * (FRAME + FIELD + self._vote_h())
 
     def _vote_h(self) -> int:
         """The height of a vote's number under its picture, just below the picture's frame."""
@@ -363,50 +353,11 @@ class _Frame:
             room = min(room, -(-self.least["picture"] * 1.4 // FIELD) * FIELD)
         return max(int(room) // FIELD, 1) * FIELD
 
-    # -- helpers ------------------------------------------------------------------------------------
+    # -- helpers (the kit's, app/kit.py, plus the inside view's framed pictures and bars) ---------
 
     def card(self, rect: Rect, heading: str | tuple[str, ...], right: str = "", reserve: int = 0) -> Rect:
-        """A panel with a heading (keeping `reserve` px free on the right for buttons); returns the
-        space under the heading. `heading` may be a few wordings, longest first: the first that fits."""
-        pygame.draw.rect(self.s, self.th.panel, rect, border_radius=self.radius)
-        self._in = Rect(rect)
-        p = self.pad
-        y = rect.y + p
-        heading = self.wording(heading, self.body, rect.w - 2 * p - reserve, bold=True)
-        img = self.text_img(heading, self.body, self.th.text, bold=True, max_w=rect.w - 2 * p - reserve)
-        self.blit(img, img.get_rect(topleft=(rect.x + p, y)), heading)
-        if right:
-            room = rect.w - 3 * p - img.get_width() - reserve
-            r_img = self.text_img(right, self.small, self.th.muted)  # only if it fits: never shrunk
-            if r_img.get_width() <= room:
-                where = r_img.get_rect(bottomright=(rect.right - p - reserve, y + img.get_height() - 2))
-                self.blit(r_img, where, right)
-        top = rect.y + self._card_top()
-        return Rect(rect.x + p, top, rect.w - 2 * p, max(rect.bottom - p - top, 1))
-
-    def _card_top(self) -> int:
-        """From a card's top to the space under its heading."""
-        return self.pad + self.v.text.fonts.get(self.body, True).get_height() + self.pad // 2
-
-    def wording(self, texts: str | tuple[str, ...], size: int, room: float, bold: bool = False) -> str:
-        """The first of `texts` (longest first) no wider than `room` px at `size`, else the last."""
-        texts = (texts,) if isinstance(texts, str) else texts
-        font = self.v.text.fonts.get(size, bold)
-        return next((t for t in texts if font.size(t)[0] <= room), texts[-1])
-
-    def text_img(self, text: str, size: int, colour: Colour, bold: bool = False, max_w: float = 0) -> pygame.Surface:
-        return self.v.text.fit(text, size, colour, bold, max_w)
-
-    def put(self, text: str, size: int, colour: Colour, anchor: str, pos, bold: bool = False, max_w: float = 0):
-        where = self.v.text.put(self.s, text, size, colour, anchor, pos, bold, max_w)
-        self.st._drawn.append((text, where, self._in))
-        return where
-
-    def blit(self, img: pygame.Surface, where: Rect, what: str = "picture") -> Rect:
-        """A picture (or rendered text) at `where`, remembered with the card it is drawn in."""
-        self.s.blit(img, where)
-        self.st._drawn.append((what, Rect(where), self._in))
-        return where
+        """A card with its heading (app/kit.py); steady: six cards side by side keep one line of headings."""
+        return self.k.card(rect, heading, right, reserve, steady=True)
 
     def framed(self, img: pygame.Surface | None, t: Rect, colour: Colour, out: int = FRAME, width: int = 1) -> Rect:
         """A picture (None: an empty canvas) at `t` in a frame `out` px outside it; remembered, frame
@@ -417,23 +368,21 @@ class _Frame:
             self.s.blit(img, t)
         outer = t.inflate(2 * out, 2 * out)
         pygame.draw.rect(self.s, colour, outer, width=width)
-        self.st._drawn.append(("picture", outer, self._in))
-        return outer
+        return self.k.note("picture", outer)
 
     def bar(self, where: Rect, colour: Colour) -> None:
         """A bar (or its empty track), remembered with its card like a picture."""
         pygame.draw.rect(self.s, colour, where)
-        self.st._drawn.append(("bar", Rect(where), self._in))
+        self.k.note("bar", where)
 
     def button(self, name: str, label: str, right: int, cy: int) -> Rect:
-        img = self.text_img(label, self.small, self.th.text, bold=True)
+        """A small button as wide as its label, its right edge at `right`; remembered for clicks."""
+        img = self.k.img(label, self.small, self.th.text, bold=True)
         rect = Rect(0, 0, img.get_width() + 2 * self.pad, img.get_height() + self.pad // 2)
         rect.midright = (right, cy)
-        hover = self.pointer is not None and rect.collidepoint(self.pointer)
-        pygame.draw.rect(self.s, self.th.button_hover if hover else self.th.button, rect, border_radius=self.radius)
-        self.s.blit(img, img.get_rect(center=rect.center))
+        fill = self.th.button_hover if self.k.hovered(rect) else self.th.button
+        self.k.button(rect, label, self.small, fill, self.th.text, as_card=False)
         self.st._buttons[name] = rect
-        self.st._drawn.append((f"button {label}", Rect(rect), self._in))
         return rect
 
     def label_unit(self, unit: int, pos: tuple[int, int]) -> None:
@@ -443,7 +392,7 @@ class _Frame:
         if self.ins is not None and self.ins.forward.hidden:
             a = float(self.ins.forward.hidden[-1][unit])
             text += f" \u00b7 fires {a:.2f}" if a > 0 else " \u00b7 silent"
-        img = self.text_img(text, self.small, self.th.text, bold=True)
+        img = self.k.img(text, self.small, self.th.text, bold=True)
         box = Rect(0, 0, img.get_width() + 2 * self.pad, img.get_height() + self.pad)
         box.bottomleft = (pos[0] + self.pad, pos[1] - self.pad)
         box.clamp_ip(self.r)
@@ -455,7 +404,7 @@ class _Frame:
         return rect.y + self.pad + self.v.text.fonts.get(self.body, True).get_height() // 2
 
     def empty(self, area: Rect, text: str = "draw a digit") -> None:
-        self.put(text, self.body, self.th.faint, "center", area.center, max_w=area.w)
+        self.k.put(text, self.body, self.th.faint, "center", area.center, max_w=area.w)
 
     # -- 1. the way in ------------------------------------------------------------------------------
 
@@ -466,20 +415,20 @@ class _Frame:
         names = [s.name for s in steps] or ["as drawn", "cropped", "fitted 20\u00d720", "centred"]
         arrow = round(self.body * 1.6)
         if self.least:  # classroom: small pictures; the arrows make room for the labels at full size
-            widest = max(self.text_img(n, self.small, self.th.muted).get_width() for n in [*names, "the input"])
+            widest = max(self.k.img(n, self.small, self.th.muted).get_width() for n in [*names, "the input"])
             arrow = max(arrow, widest - tile + self.pad)
         # The labels are centred under their pictures and may be wider: the first must not leave the card.
-        first = self.text_img(names[0], self.small, self.th.muted, max_w=tile + arrow - 4).get_width()
+        first = self.k.img(names[0], self.small, self.th.muted, max_w=tile + arrow - 4).get_width()
         x, y = body.x + max(0, (first - tile + 1) // 2), body.y
         for i, name in enumerate(names):
             t = Rect(x, y, tile, tile)
             last = i == len(names) - 1
             img = None  # nothing drawn yet: an empty canvas
             if steps:
-                img = self.v.reading_picture(f"step{i}", tile, lambda i=i: picture(grey(steps[i].image), tile))
+                img = self.v.reading_picture(f"step{i}", tile, lambda i=i: grey_picture(steps[i].image, tile))
             self.framed(img, t, self.th.accent if last else self.th.border)
             label = "the input" if last else name
-            self.put(
+            self.k.put(
                 label,
                 self.small,
                 self.th.accent if last else self.th.muted,
@@ -489,14 +438,14 @@ class _Frame:
                 max_w=tile + arrow - 4,
             )
             if not last:
-                self.put("\u2192", self.body, self.th.muted, "center", (t.right + arrow / 2, t.centery))
+                self.k.put("\u2192", self.body, self.th.muted, "center", (t.right + arrow / 2, t.centery))
             x = t.right + arrow
         # Beside the strip: what the network says without the steps, and with them.
         ans = Rect(x + self.gap // 2, y, max(body.right - x - self.gap // 2, 1), body.h)
         pygame.draw.line(self.s, self.th.border, (ans.x - self.gap // 2, y), (ans.x - self.gap // 2, body.bottom))
         f = self.ins.forward if self.ins else None
         if f is None or f.raw_probs is None:
-            self.put("answers appear here", self.small, self.th.faint, "midleft", (ans.x, ans.centery), max_w=ans.w)
+            self.k.put("answers appear here", self.small, self.th.faint, "midleft", (ans.x, ans.centery), max_w=ans.w)
             return
         raw_top, top = f.raw_top, f.top
         raw_pct, pct = percentages(f.raw_probs), percentages(f.probs)
@@ -519,13 +468,13 @@ class _Frame:
         for labels, answer, c in pairs:
             label = labels[short]
             if stacked:  # the label, and the answer under it
-                y = self.put(label, self.small, self.th.muted, "topleft", (ans.x, y), max_w=ans.w).bottom
-                y = self.put(answer, size, c, "topleft", (ans.x, y), bold=True, max_w=ans.w).bottom + self.pad
+                y = self.k.put(label, self.small, self.th.muted, "topleft", (ans.x, y), max_w=ans.w).bottom
+                y = self.k.put(answer, size, c, "topleft", (ans.x, y), bold=True, max_w=ans.w).bottom + self.pad
                 continue
             line = max(self.v.text.fonts.get(size, True).get_height(), self.v.text.fonts.get(self.small).get_height())
-            lab = self.put(label, self.small, self.th.muted, "midleft", (ans.x, y + line // 2), max_w=ans.w)
+            lab = self.k.put(label, self.small, self.th.muted, "midleft", (ans.x, y + line // 2), max_w=ans.w)
             room = ans.right - lab.right - self.pad
-            self.put(answer, size, c, "midleft", (lab.right + self.pad, y + line // 2), bold=True, max_w=room)
+            self.k.put(answer, size, c, "midleft", (lab.right + self.pad, y + line // 2), bold=True, max_w=room)
             y += line + self.pad
 
     def _answers_fit(self, ans: Rect, pairs) -> tuple[int, bool, int]:
@@ -555,7 +504,7 @@ class _Frame:
         n = self.u.count
         active = self.ins.forward.active if self.ins else 0
         label = "gallery \u25b8"
-        reserve = self.text_img(label, self.small, self.th.text, bold=True).get_width() + 3 * self.pad
+        reserve = self.k.img(label, self.small, self.th.text, bold=True).get_width() + 3 * self.pad
         body = self.card(rect, "Hidden layer", "click a unit", reserve=reserve)
         self.button("gallery", label, rect.right - self.pad, self._heading_cy(rect))
         cap_h = round(self.body * 1.5)
@@ -573,10 +522,10 @@ class _Frame:
         img = self.v.reading_picture(f"grid{cell}x{cols}x{n}", cell,
                                      lambda: self._grid_picture(cols, rows, cell, n))
         self.s.blit(img, grid)
-        self.st._drawn.append(("grid", grid.inflate(2 * ring, 2 * ring), self._in))
+        self.k.note("grid", grid.inflate(2 * ring, 2 * ring))
         self.st._units.append(_Pitch(grid.x, grid.y, cell, cell, cols, rows, self.u.order[:n]))
         shown = "" if n == self.u.count else f" \u00b7 top {n} shown"  # the classroom's bigger squares
-        count = self.put(
+        count = self.k.put(
             f"{active} of {self.u.count} fire{shown}",
             self.body,
             self.th.accent if active else self.th.faint,
@@ -587,9 +536,9 @@ class _Frame:
         )
         room = body.right - count.right - self.pad
         words = "brighter = fires harder" if n == self.u.count else f"the {n} that matter most"
-        hint = self.text_img(words, self.small, self.th.muted)
+        hint = self.k.img(words, self.small, self.th.muted)
         if hint.get_width() <= room:
-            self.blit(hint, hint.get_rect(bottomright=(body.right, count.bottom - 2)), words)
+            self.k.blit(hint, hint.get_rect(bottomright=(body.right, count.bottom - 2)), words)
         # Ring the units that vote most for the answer, so the class can find them in the grid.
         if self.ins:
             where = self.v.ranks(self.u)
@@ -659,22 +608,22 @@ class _Frame:
         room = max(tile + self.pad, pitch - self.pad)  # a vote's numbers may use its picture's pitch
         y = body.y
         for title, group, colour in (("for", v.voters_for, ORANGE), ("against", v.voters_against, BLUE)):
-            self.put(f"{title} {top}:", self.small, colour, "topleft", (body.x, y), bold=True)
+            self.k.put(f"{title} {top}:", self.small, colour, "topleft", (body.x, y), bold=True)
             y += label_h
             x = x0
             for vt in group[:per_row]:
                 t = Rect(x + (pitch - self.pad - tile) // 2, y + FRAME, tile, tile)
                 self.framed(self.v.weight_picture(self.u, vt.unit, tile), t, self.th.border)
-                self.put(f"{vt.vote:+.1f}", self.body, colour, "midtop", (t.centerx, t.bottom + FRAME), bold=True,
+                self.k.put(f"{vt.vote:+.1f}", self.body, colour, "midtop", (t.centerx, t.bottom + FRAME), bold=True,
                          max_w=room)
                 if not show_fires:
                     x += pitch
                     continue
-                self.put(f"fires {vt.activation:.1f}", self.small, self.th.muted, "midtop",
+                self.k.put(f"fires {vt.activation:.1f}", self.small, self.th.muted, "midtop",
                          (t.centerx, t.bottom + vote_h), max_w=room)  # vote_h counts the frame over the vote
                 x += pitch
             if not group:
-                self.put("nobody", self.small, self.th.faint, "topleft", (x0, y))
+                self.k.put("nobody", self.small, self.th.faint, "topleft", (x0, y))
             y += row_h
 
     def _voter_rows(self, body: Rect, n: int, label_w: int, label_h: int) -> tuple[int, int, int, int, bool]:
@@ -714,11 +663,11 @@ class _Frame:
         legend, under = legend[:shown], lines + 4
         side = min(body.h, body.w * 3 // 5) if beside else min(body.w, body.h - under)
         if beside and self.least:  # classroom: the picture leaves the key room for its words at full size
-            words_w = max(self.text_img(t, self.small, self.th.text).get_width() for _, t in legend)
+            words_w = max(self.k.img(t, self.small, self.th.text).get_width() for _, t in legend)
             side = min(side, body.w - self.pad - round(self.small * 0.9) - 6 - words_w)
         side = max(side, FIELD)
         m = Rect(body.x, body.y, side, side) if beside else Rect(body.x + (body.w - side) // 2, body.y, side, side)
-        img = self.v.reading_picture("evidence", side, lambda: picture(self._evidence_rgb(), side))
+        img = self.v.reading_picture("evidence", side, lambda: rgb_picture(self._evidence_rgb(), side))
         self.framed(img, m, self.th.border)
         x, y = (m.right + self.pad, body.y) if beside else (body.x, m.bottom + 4)
         room = body.right - x
@@ -728,12 +677,12 @@ class _Frame:
             if colour is not None:
                 swatch = Rect(x, y + (self.small - sw) // 2 + 2, sw, sw)
                 pygame.draw.rect(self.s, colour, swatch)
-                self.st._drawn.append(("swatch", swatch, self._in))
+                self.k.note("swatch", swatch)
                 tx += sw + 6
             elif text == legend[2][1]:
                 y += line // 3  # a gap between the colours and the outcome
             shade = self.th.text if colour else self.th.muted
-            self.put(text, self.small, shade, "topleft", (tx, y), max_w=room - (tx - x))
+            self.k.put(text, self.small, shade, "topleft", (tx, y), max_w=room - (tx - x))
             y += line
 
     def _evidence_heading(self, e) -> str:
@@ -798,19 +747,19 @@ class _Frame:
             hl = bool(row.mark)
             # "Not a digit" is marked in the text's colour, like the card's cross: a plain answer.
             colour = (self.mark_colour(row.mark) if v.kind != "not-digit" else self.th.text) if hl else plain
-            label = self.put(row.label, size, colour, "midleft", (body.x, cy), bold=hl)
+            label = self.k.put(row.label, size, colour, "midleft", (body.x, cy), bold=hl)
             z = row.logit
             w = round(abs(z) / limit * (logit_w // 2))
             bar = Rect(zero if z >= 0 else zero - w, cy - thick // 2, max(w, 1), thick)
             self.bar(bar, ORANGE if z >= 0 else BLUE)
-            value = self.put(f"{z:+.1f}", size, colour, "midright", (lx + logit_w + self.pad + value_w, cy), bold=hl)
+            value = self.k.put(f"{z:+.1f}", size, colour, "midright", (lx + logit_w + self.pad + value_w, cy), bold=hl)
             track = Rect(px, cy - thick // 2, prob_w, thick)
             self.bar(track, self.th.track)
             fill = round(prob_w * row.share) if row.shown else 0
             if fill:
                 paint = colour if hl else self.th.bar
                 marks.bar(self.s, Rect(px, track.y, fill, thick), paint, row.mark, self.th.track)
-            pct = self.put(f"{row.pct}%" if row.shown else "\u2013", size, colour, "midright", (body.right, cy),
+            pct = self.k.put(f"{row.pct}%" if row.shown else "\u2013", size, colour, "midright", (body.right, cy),
                            bold=hl)
             self.st._output_rows.append(dict(row=band, label=label, logit=bar, value=value, track=track, pct=pct))
             if k == NOT_A_DIGIT:  # the extra output: set apart from the digits by space and a line
@@ -827,7 +776,7 @@ class _Frame:
         st, n = self.st, self.u.count
         cy = self._heading_cy(grid_rect)
         labels = (("gallery", "overview"), ("prev", "\u25c0"), ("next", "\u25b6"))
-        widths = [self.text_img(t, self.small, self.th.text, bold=True).get_width() + 3 * self.pad for _, t in labels]
+        widths = [self.k.img(t, self.small, self.th.text, bold=True).get_width() + 3 * self.pad for _, t in labels]
         body = self.card(grid_rect, ("Units by importance", "Units"), reserve=sum(widths) + self.pad)
         right = grid_rect.right - self.pad
         for name, text in reversed(labels):
@@ -863,7 +812,7 @@ class _Frame:
                 out=2 * FRAME if sel else FRAME,
                 width=2 if sel or firing else 1,
             )
-            self.put(
+            self.k.put(
                 f"#{first + i + 1}",
                 self.small,
                 self.th.accent if firing else self.th.muted,
@@ -873,7 +822,7 @@ class _Frame:
             )
         # Hit-testing uses the pitch of the tiles, so each picture's label counts as part of it.
         st._units.append(_Pitch(body.x, body.y, step_x, step_y, cols, rows, shown))
-        self.put(
+        self.k.put(
             f"page {st.page + 1} of {st.pages}  \u00b7  lit: fires now",
             self.small,
             self.th.muted,
@@ -894,18 +843,18 @@ class _Frame:
         half = (body.w - self.pad) // 2
         side = max(min(half, body.h // 3) // FIELD, 1) * FIELD
         a = Rect(body.x + (half - side) // 2, body.y, side, side)  # each picture centred over its label
-        self.blit(self.v.weight_picture(self.u, j, side), a)
-        self.put("looks for", self.small, self.th.muted, "midtop", (a.centerx, a.bottom + 2), max_w=half)
+        self.k.blit(self.v.weight_picture(self.u, j, side), a)
+        self.k.put("looks for", self.small, self.th.muted, "midtop", (a.centerx, a.bottom + 2), max_w=half)
         if self.ins is None:
             self.empty(Rect(body.x, a.bottom + self.body * 2, body.w, body.bottom - a.bottom - self.body * 2))
             return
         r = self.ins.response(j)
         b = Rect(body.x + half + self.pad + (half - side) // 2, body.y, side, side)
-        self.blit(self.v.reading_picture(f"resp{j}", side, lambda: picture(to_rgb(r.map), side)), b)
-        self.put("on this drawing", self.small, self.th.muted, "midtop", (b.centerx, b.bottom + 2), max_w=half)
+        self.k.blit(self.v.reading_picture(f"resp{j}", side, lambda: rgb_picture(to_rgb(r.map), side)), b)
+        self.k.put("on this drawing", self.small, self.th.muted, "midtop", (b.centerx, b.bottom + 2), max_w=half)
         y = a.bottom + round(self.small * 1.6) + self.pad
         fires = f"fires {r.activation:.2f}" if r.activation > 0 else f"silent ({r.preactivation:+.2f} < 0)"
-        self.put(
+        self.k.put(
             fires,
             self.title,
             self.th.accent if r.activation > 0 else self.th.muted,
@@ -915,7 +864,7 @@ class _Frame:
             max_w=body.w,
         )
         y += round(self.title * 1.5)
-        self.put("its votes:", self.small, self.th.muted, "topleft", (body.x, y))
+        self.k.put("its votes:", self.small, self.th.muted, "topleft", (body.x, y))
         y += round(self.small * 1.5)
         chart = Rect(body.x, y, body.w, max(body.bottom - y, 1))
         lab = round(self.small * 1.4)
@@ -928,7 +877,7 @@ class _Frame:
             h = round(float(vote) / lim * (chart.h - lab) / 2)
             bar = Rect(x, mid - max(h, 0), max(round(col / 2), 2), abs(h) or 1)
             self.bar(bar, ORANGE if h >= 0 else BLUE)
-            self.put(name(d), self.small, self.th.text, "midbottom", (x + col / 4, chart.bottom))
+            self.k.put(name(d), self.small, self.th.text, "midbottom", (x + col / 4, chart.bottom))
         pygame.draw.line(self.s, self.th.muted, (chart.x, mid), (chart.right, mid))
 
 
