@@ -71,6 +71,7 @@ class View:
         self.text = TextCache(self.fonts)
         self.ink = InkLayer()
         self._preview_key: tuple | None = None
+        self._preview_for: Reading | None = None  # the reading the preview below shows
         self._preview: pygame.Surface | None = None
         self.preview_image: np.ndarray | None = None  # the 28x28 picture the preview shows, and its caption
         self.preview_caption = SEES
@@ -289,12 +290,14 @@ class View:
 
     def _input_preview(self, surface: pygame.Surface, scene: Scene) -> None:
         lay, th, rect = scene.layout, scene.theme, scene.layout.preview
-        key = (id(scene.reading), rect.size, th.grid)
-        if key != self._preview_key:
+        # Made again for another reading: told by the object, not its id(), since a new reading often
+        # reuses the old one's address (the preview then showed the drawing before: seen in screenshots).
+        key = (rect.size, th.grid)
+        if scene.reading is not self._preview_for or key != self._preview_key:
             self.preview_image, self.preview_caption = preview(scene.reading, scene.answer, scene.drawing,
                                                                lay.canvas.w)
             self._preview = _magnify(self.preview_image, rect.w, th.grid)
-            self._preview_key = key
+            self._preview_for, self._preview_key = scene.reading, key
         assert self._preview is not None
         surface.blit(self._preview, rect)
         pygame.draw.rect(surface, th.border, rect.inflate(2, 2), width=1)
