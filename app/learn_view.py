@@ -33,7 +33,7 @@ import numpy as np
 import pygame
 from pygame import Rect
 
-from app.drawn import Drawn, fits
+from app.kit import Drawn, Painter, Sizes, fits, grey_picture, wrap  # noqa: F401 (wrap: tests import it here)
 from app.readout import CROSS
 from app.theme import CLASSROOM, LINE, SMALLEST_TYPE, Colour, Fonts, TextCache, Theme
 from model.atomic import atomic_write
@@ -67,7 +67,10 @@ SECONDS_PER_UNIT = 1.7e-7
 STARTUP_S = 6.0
 MESSAGE_LINES = 6  # the most lines of messages under a page (a failed download's advice needs five)
 SMALLEST_SCALE = 0.45  # a page is not shrunk further to fit: there the type is at its floors (_Frame)
-CHECK_EVERY_S = 1.0  # how often the drawings file is looked at for new labels
+CHECK_EVERY_S = 1.0
+# Type and spacing at scale 1 and their floors (app/kit.py).
+SIZES = {"title": (26, 10), "body": (19, 9), "small": (16, 8), "gap": (16, 4), "pad": (14, 4), "radius": (10, 3),
+         "line": (3, 1)}  # how often the drawings file is looked at for new labels
 
 
 # ---------------------------------------------------------------------------------------------
@@ -235,7 +238,7 @@ class LearnPanel:
         self._checked = 0.0
         self._rated = False  # this machine's speed was learnt from the current job
         self._buttons: dict[str, tuple[Rect, bool]] = {}  # name -> (where, enabled), from the last frame
-        self._drawn: Drawn = []  # what the last frame drew where, in which card (app/drawn.py)
+        self._drawn: Drawn = []  # what the last frame drew where, in which card (app/kit.py)
         self._fitted: tuple[tuple, float] = ((), 1.0)  # (the page and panel it was for, the scale that fitted)
         self._grid: tuple[object, int, list[pygame.Surface]] | None = None  # (started, cell, pictures)
         self.refresh()
@@ -535,33 +538,8 @@ class LearnPanel:
         if started is None:
             return []
         if self._grid is None or self._grid[0] is not started or self._grid[1] != cell:
-            pics = []
-            for img in started.grid_images:
-                g = np.clip(np.asarray(img) * 255 + 0.5, 0, 255).astype(np.uint8)
-                small = pygame.surfarray.make_surface(np.repeat(g.T[:, :, None], 3, axis=2))
-                pics.append(pygame.transform.scale(small, (cell, cell)))
-            self._grid = (started, cell, pics)
+            self._grid = (started, cell, [grey_picture(img, cell) for img in started.grid_images])
         return self._grid[2]
-
-
-def wrap(text: str, width: int, measure) -> list[str]:
-    """`text` in lines no wider than `width` (as `measure` says), broken between words; a word
-    wider than that on its own (a path) is broken where it must be, after a "/" if it can."""
-    out: list[str] = []
-    for word in text.split(" "):
-        if out and measure(f"{out[-1]} {word}") <= width:
-            out[-1] = f"{out[-1]} {word}"
-            continue
-        while measure(word) > width and len(word) > 1:
-            cut = len(word) - 1
-            while cut > 1 and measure(word[:cut]) > width:
-                cut -= 1
-            slash = word.rfind("/", 0, cut) + 1
-            cut = slash if slash > cut // 2 else cut
-            out.append(word[:cut])
-            word = word[cut:]
-        out.append(word)
-    return out or [""]
 
 
 def _step(choices: tuple[int, ...], value: int, step: int) -> int:
@@ -578,46 +556,13 @@ class _Frame:
                  pointer) -> None:
         self.p, self.s, self.r, self.th, self.pointer = panel, surface, rect, theme, pointer
         self.classroom = theme == CLASSROOM
-        self._in = rect  # the card being drawn (the panel itself outside the cards)
-        self.title = max(10, round(26 * scale))
-        self.body = max(9, round(19 * scale))
-        self.small = max(8, round(16 * scale))
-        self.gap = max(4, round(16 * scale))
-        self.pad = max(4, round(14 * scale))
-        self.radius = max(3, round(10 * scale))
-        self.line = max(1, round(3 * scale))
+        sizes = Sizes.at(scale, SIZES)
+        self.title, self.body, self.small = sizes.title, sizes.body, sizes.small
+        self.gap, self.pad, self.radius, self.line = sizes.gap, sizes.pad, sizes.radius, sizes.line
+        # The panel itself is the card outside the cards; what is drawn is remembered in panel._drawn.
+        self.k = Painter(surface, panel.text, theme, sizes, panel._drawn, area=rect, pointer=pointer)
 
     # -- helpers -----------------------------------------------------------------------------------
-
-    def img(self, text: str, size: int, colour: Colour, bold: bool = False, max_w: float = 0) -> pygame.Surface:
-        """Text at `size`, or smaller until it fits in max_w."""
-        return self.p.text.fit(text, size, colour, bold, max_w)
-
-    def put(self, text: str, size: int, colour: Colour, anchor: str, pos, bold: bool = False,
-            max_w: float = 0, card: Rect | None = None) -> Rect:
-        """Text placed by `anchor`, remembered with `card` (None: the card being drawn)."""
-        return self.note(text, self.p.text.put(self.s, text, size, colour, anchor, pos, bold, max_w), card)
-
-    def note(self, what: str, where: Rect, card: Rect | None = None) -> Rect:
-        """Remember that `what` was drawn at `where`, in `card` (None: the card being drawn)."""
-        self.p._drawn.append((what, Rect(where), Rect(card or self._in)))
-        return where
-
-    def card(self, rect: Rect, heading: str, right: str = "") -> Rect:
-        """A panel with a heading (and a note on its right if it fits); returns the space under it."""
-        pygame.draw.rect(self.s, self.th.panel, rect, border_radius=self.radius)
-        self._in = Rect(rect)
-        p = self.pad
-        head = self.put(heading, self.body, self.th.text, "topleft", (rect.x + p, rect.y + p), bold=True,
-                        max_w=rect.w - 2 * p)
-        if right:
-            r_img = self.img(right, self.small, self.th.muted)
-            if r_img.get_width() <= rect.w - 3 * p - head.w:
-                where = r_img.get_rect(bottomright=(rect.right - p, head.bottom - 2))
-                self.s.blit(r_img, where)
-                self.note(right, where)
-        top = head.bottom + p // 2
-        return Rect(rect.x + p, top, rect.w - 2 * p, max(rect.bottom - p - top, 1))
 
     def button_size(self, label: str, size: int) -> tuple[int, int]:
         w, h = self.p.text.fonts.get(size, True).size(label)
@@ -626,19 +571,20 @@ class _Frame:
     def button(self, name: str, label: str, rect: Rect, size: int | None = None, enabled: bool = True,
                selected: bool = False, primary: bool = False) -> Rect:
         size = size or self.body
-        hover = enabled and self.pointer is not None and rect.collidepoint(self.pointer)
+        hover = enabled and self.k.hovered(rect)
         if selected or (primary and enabled):
             fill, colour = self.th.accent, self.th.background
         else:
             fill = self.th.button_hover if hover else self.th.button
             colour = self.th.text if enabled else self.th.faint
-        pygame.draw.rect(self.s, fill, rect, border_radius=self.radius)
+        outline, width = None, 1
         if hover and (selected or primary):
-            pygame.draw.rect(self.s, self.th.text, rect, width=self.line, border_radius=self.radius)
+            outline, width = self.th.text, self.line
         elif not selected and not primary:
-            pygame.draw.rect(self.s, self.th.border, rect, width=1, border_radius=self.radius)
+            outline = self.th.border
         # A button is a card of its own, its label in it.
-        self.put(label, size, colour, "center", rect.center, bold=True, max_w=rect.w - min(self.pad, 8), card=rect)
+        self.k.button(rect, label, size, fill, colour, outline=outline, outline_width=width,
+                      max_w=rect.w - min(self.pad, 8))
         self.p._buttons[name] = (rect, enabled)
         return rect
 
@@ -657,10 +603,10 @@ class _Frame:
 
     def labelled(self, label: str, note: str, x: int, y: int, right: int) -> None:
         """A bold label from (x, y) and, right-aligned on its line, a note if there is room for it."""
-        head = self.put(label, self.body, self.th.text, "topleft", (x, y), bold=True, max_w=right - x)
+        head = self.k.put(label, self.body, self.th.text, "topleft", (x, y), bold=True, max_w=right - x)
         room = right - head.right - self.pad
-        if self.img(note, self.small, self.th.muted).get_width() <= room:
-            self.put(note, self.small, self.th.muted, "topright", (right, y + 2))
+        if self.k.img(note, self.small, self.th.muted).get_width() <= room:
+            self.k.put(note, self.small, self.th.muted, "topright", (right, y + 2))
 
     def choice_row(self, prefix: str, choices: tuple[int, ...], current: int, x: int, y: int, w: int) -> int:
         """Equal buttons across w, the current one lit; returns the bottom."""
@@ -678,10 +624,9 @@ class _Frame:
 
     def lines(self, texts: list[str], size: int, colour: Colour, x: int, y: int, w: int) -> int:
         """Each text from (x, y) down, wrapped at word boundaries to width w; returns the bottom."""
-        font = self.p.text.fonts.get(size)
         for t in texts:
-            for line in wrap(t, w, lambda s: font.size(s)[0]):
-                self.put(line, size, colour, "topleft", (x, y), max_w=w)
+            for line in self.k.lines(t, size, w):
+                self.k.put(line, size, colour, "topleft", (x, y), max_w=w)
                 y += round(size * 1.45)
         return y
 
@@ -690,10 +635,9 @@ class _Frame:
         if not self.p.message:
             return 0
         colour = {"good": self.th.good, "warn": self.th.warn}.get(self.p.message_kind, self.th.muted)
-        font = self.p.text.fonts.get(self.body)
         # The latest messages that fit in MESSAGE_LINES lines (a long path is broken into lines too).
         msg: list[str] = []
-        for lines in reversed([wrap(t, self.r.w, lambda s: font.size(s)[0]) for t in self.p.message]):
+        for lines in reversed([self.k.lines(t, self.body, self.r.w) for t in self.p.message]):
             if msg and len(msg) + len(lines) > MESSAGE_LINES:
                 break
             msg = lines + msg
@@ -701,7 +645,7 @@ class _Frame:
         h = round(self.body * 1.45) * len(msg)
         y = self.r.bottom - h
         for t in msg:
-            self.put(t, self.body, colour, "topleft", (self.r.x, y), max_w=self.r.w)
+            self.k.put(t, self.body, colour, "topleft", (self.r.x, y), max_w=self.r.w)
             y += round(self.body * 1.45)
         return h + self.gap // 2
 
@@ -726,7 +670,7 @@ class _Frame:
             room = button.x - area.x - self.pad  # cut short if need be: the button says what matters
             words = self.p.text.shorten(f"The canvas reads with {self.p.in_use}",
                                         max(round(self.body * 0.8), SMALLEST_TYPE), room, bold=True)
-            self.put(words, self.body, self.th.good, "midleft", (area.x, button.centery), bold=True, max_w=room)
+            self.k.put(words, self.body, self.th.good, "midleft", (area.x, button.centery), bold=True, max_w=room)
             area = Rect(area.x, button.bottom + g, area.w, max(area.bottom - button.bottom - g, 1))
         if area.w >= area.h * 1.2:
             w = (area.w - g) // 2
@@ -739,7 +683,7 @@ class _Frame:
 
     def scratch_card(self, rect: Rect) -> None:
         p = self.p
-        body = self.card(rect, "Train a new network from scratch")
+        body = self.k.card(rect, "Train a new network from scratch")
         x, w = body.x, body.w
         images = min(p.limit or MNIST_TRAIN, MNIST_TRAIN)
         y = self.lines([f"on {images:,} handwritten MNIST digits, while you watch"], self.small, self.th.muted,
@@ -760,7 +704,7 @@ class _Frame:
         y = self.choice_row("epochs", EPOCH_CHOICES, p.epochs, x, y + round(self.body * 1.5), w) + self.pad
         est = p.estimate()
         when = f"about {duration(est)} here" if est is not None else "time: estimating\u2026"
-        self.put(f"{network_words(p.hidden, ScratchSpec().not_digits > 0)} \u00b7 {when}", self.body,
+        self.k.put(f"{network_words(p.hidden, ScratchSpec().not_digits > 0)} \u00b7 {when}", self.body,
                  self.th.text, "topleft", (x, y), max_w=w)
         bw, bh = self.button_size("Start training", self.title)
         start = Rect(x, max(y + round(self.body * 1.6), body.bottom - bh), min(bw, w), bh)
@@ -768,13 +712,13 @@ class _Frame:
 
     def adapt_card(self, rect: Rect) -> None:
         p, d = self.p, self.p.drawings
-        body = self.card(rect, "Adapt to this class")
+        body = self.k.card(rect, "Adapt to this class")
         x, w = body.x, body.w
         y = self.lines(["fine-tune the bundled model on the digits your class drew and labelled "
                         "(draw a digit, then press its number key)"],
                        self.small, self.th.muted, x, body.y, w)
         y += self.pad
-        self.put(f"{d.total} labelled drawing{'s' if d.total != 1 else ''}", self.body, self.th.text, "topleft",
+        self.k.put(f"{d.total} labelled drawing{'s' if d.total != 1 else ''}", self.body, self.th.text, "topleft",
                  (x, y), bold=True, max_w=w)
         y += round(self.body * 1.6)
         # How many of each digit: a column per digit, the count under it, faint where too few.
@@ -782,8 +726,8 @@ class _Frame:
         for k in range(CLASSES):
             cx = x + col * (k + 0.5)
             few = d.per_digit[k] < MIN_PER_DIGIT
-            self.put(str(k), self.title, self.th.faint if few else self.th.text, "midtop", (cx, y), bold=True)
-            self.put(str(d.per_digit[k]), self.small, self.th.warn if few else self.th.muted, "midtop",
+            self.k.put(str(k), self.title, self.th.faint if few else self.th.text, "midtop", (cx, y), bold=True)
+            self.k.put(str(d.per_digit[k]), self.small, self.th.warn if few else self.th.muted, "midtop",
                      (cx, y + round(self.title * 1.25)))
         y += round(self.title * 1.25) + round(self.small * 1.8)
         if d.enough:
@@ -800,7 +744,7 @@ class _Frame:
                     primary=not p.mnist)
 
     def downloading(self, area: Rect) -> None:
-        body = self.card(area, "Downloading MNIST")
+        body = self.k.card(area, "Downloading MNIST")
         elapsed = time.monotonic() - self.p.started_at
         got = self.p.job.view.downloading
         done, total = (got.received, got.total) if got else (0, MNIST_DOWNLOAD_BYTES)
@@ -809,7 +753,7 @@ class _Frame:
                        self.body, self.th.text, body.x, body.y + self.pad, body.w)
         bar = Rect(body.x, y + self.pad, body.w, max(6, round(self.body * 0.6)))
         pygame.draw.rect(self.s, self.th.track, bar, border_radius=bar.h // 2)
-        self.note("progress", bar)
+        self.k.note("progress", bar)
         fill = Rect(bar.x, bar.y, round(bar.w * min(done / total, 1.0)), bar.h)
         if fill.w >= 2:
             pygame.draw.rect(self.s, self.th.accent, fill, border_radius=bar.h // 2)
@@ -843,7 +787,7 @@ class _Frame:
             other = started.sizes[-1] > CLASSES if started is not None else ScratchSpec().not_digits > 0
             title = f"Training a {network_words(p.task_hidden, other)} network from scratch"
         x, y = area.x, area.y
-        self.put(title, self.title, self.th.text, "topleft", (x, y), bold=True, max_w=area.w)
+        self.k.put(title, self.title, self.th.text, "topleft", (x, y), bold=True, max_w=area.w)
         y += round(self.title * 1.45)
         r = p.result
         if r is not None:
@@ -867,11 +811,11 @@ class _Frame:
             status = f"epoch {done:.1f} of {total} \u00b7 {eta}"
         bw, bh = self.button_size("Cancel", self.title)
         cancel = Rect(area.right - bw, area.y + round(self.title * 1.45), bw, bh)
-        self.put(status, self.body, self.th.text, "topleft", (x, y), max_w=cancel.x - x - self.pad)
+        self.k.put(status, self.body, self.th.text, "topleft", (x, y), max_w=cancel.x - x - self.pad)
         bar_y = y + round(self.body * 1.6)
         bar = Rect(x, bar_y, cancel.x - x - self.pad, max(6, round(self.body * 0.6)))
         pygame.draw.rect(self.s, self.th.track, bar, border_radius=bar.h // 2)
-        self.note("progress", bar)
+        self.k.note("progress", bar)
         if total:
             fill = Rect(bar.x, bar.y, round(bar.w * min(done / total, 1.0)), bar.h)
             if fill.w >= 2:
@@ -895,7 +839,7 @@ class _Frame:
             text = f"Done in {duration(r.seconds)}: {pct(r.test_accuracy)} right on 10,000 test digits it never saw"
         else:
             text = f"Done in {duration(r.seconds)}"
-        self.put(text, self.body, self.th.good, "topleft", (x, y), bold=True, max_w=w)
+        self.k.put(text, self.body, self.th.good, "topleft", (x, y), bold=True, max_w=w)
         return y + round(self.body * 1.6)
 
     # -- the pictures ------------------------------------------------------------------------------
@@ -903,25 +847,25 @@ class _Frame:
     def loss_chart(self, rect: Rect) -> None:
         v = self.p.job.view
         key = "drawings" if self.p.task == "finetune" else "mnist"
-        body = self.card(rect, "Training loss", "lower is better \u00b7 % = validation accuracy")
+        body = self.k.card(rect, "Training loss", "lower is better \u00b7 % = validation accuracy")
         total = v.started.epochs if v.started else max(self.p.epochs, 1)
         axis_w = self.p.text.fonts.get(self.small).size("0.00")[0] + self.pad // 2
         label_h = round(self.small * 1.5)
         if body.h < 4 * label_h:  # no room for a chart (a small window): the latest loss in words
             words = f"loss {v.losses[-1][1]:.2f} after epoch {v.losses[-1][0]:.1f}" if v.losses else "starting\u2026"
-            self.put(words, self.small, self.th.text, "topleft", body.topleft, max_w=body.w)
+            self.k.put(words, self.small, self.th.text, "topleft", body.topleft, max_w=body.w)
             return
         plot = Rect(body.x + axis_w, body.y + label_h, max(body.w - axis_w - self.pad // 2, 1),
                     max(body.h - 2 * label_h - label_h, 1))
         top = max((loss for _, loss in v.losses), default=2.5) * 1.1
         pygame.draw.line(self.s, self.th.muted, plot.bottomleft, plot.bottomright)
         pygame.draw.line(self.s, self.th.muted, plot.topleft, plot.bottomleft)
-        self.note("x axis", Rect(plot.x, plot.bottom, plot.w + 1, 1))
-        self.note("y axis", Rect(plot.x, plot.y, 1, plot.h))
+        self.k.note("x axis", Rect(plot.x, plot.bottom, plot.w + 1, 1))
+        self.k.note("y axis", Rect(plot.x, plot.y, 1, plot.h))
         line = round(self.small * LINE)
         for frac in (0.0, 0.5, 1.0) if plot.h >= 2 * line else (0.0, 1.0) if plot.h >= line else (1.0,):
             yy = plot.bottom - frac * plot.h
-            self.put(f"{top * frac:.2f}", self.small, self.th.muted, "midright", (plot.x - 4, yy))
+            self.k.put(f"{top * frac:.2f}", self.small, self.th.muted, "midright", (plot.x - 4, yy))
         # Epoch lines, each with the validation accuracy reached there.
         # Label every `every` epochs, so that "100.0%" labels keep clear of each other.
         label_w = self.p.text.fonts.get(self.small, True).size("100.0%")[0] + self.pad
@@ -932,16 +876,16 @@ class _Frame:
             if e and e % every == 0 or e == total:
                 if e:
                     pygame.draw.line(self.s, self.th.grid, (xx, plot.y), (xx, plot.bottom - 1))
-                self.put(str(e), self.small, self.th.muted, "midtop", (xx, plot.bottom + 3))
+                self.k.put(str(e), self.small, self.th.muted, "midtop", (xx, plot.bottom + 3))
         # The accuracies from the latest back: one that would touch the label after it is left out.
         left_of = plot.right + label_w
         for e in sorted((e for e in accs if e % every == 0 or e == total), reverse=True):
-            img = self.img(pct(accs[e]), self.small, self.th.good, True)
+            img = self.k.img(pct(accs[e]), self.small, self.th.good, True)
             cx = min(plot.x + plot.w * e / total, plot.right - img.get_width() / 2)  # inside the card
             if cx + img.get_width() / 2 > left_of - self.pad // 2:
                 continue
-            left_of = self.put(pct(accs[e]), self.small, self.th.good, "midbottom", (cx, plot.y - 2), bold=True).x
-        self.put("epochs", self.small, self.th.muted, "bottomright", (plot.right, body.bottom))
+            left_of = self.k.put(pct(accs[e]), self.small, self.th.good, "midbottom", (cx, plot.y - 2), bold=True).x
+        self.k.put("epochs", self.small, self.th.muted, "bottomright", (plot.right, body.bottom))
         if len(v.losses) >= 1:
             pts = [(plot.x + plot.w * min(d / total, 1.0), plot.bottom - plot.h * min(loss / top, 1.0))
                    for d, loss in v.losses]
@@ -953,7 +897,7 @@ class _Frame:
             room = plot.w - 2 * self.pad
             words = next((t for t in ("the curve starts after the first steps", "the curve starts soon")
                           if self.p.text.fonts.get(self.small).size(t)[0] <= room), "starts soon")
-            self.put(words, self.small, self.th.faint, "center", plot.center, max_w=room)
+            self.k.put(words, self.small, self.th.faint, "center", plot.center, max_w=room)
 
     def grid(self, rect: Rect, what: str) -> None:
         v = self.p.job.view
@@ -962,9 +906,9 @@ class _Frame:
         preds = v.grid_predictions
         right = int((preds == s.grid_labels).sum()) if s is not None and preds is not None else 0
         heading = f"{right} of {n} {what} right" if preds is not None and n else f"The {what}"
-        body = self.card(rect, heading, "orange: wrong, its answer under it")
+        body = self.k.card(rect, heading, "orange: wrong, its answer under it")
         if n == 0:
-            self.put("waiting for the first digits\u2026", self.small, self.th.faint, "center", body.center,
+            self.k.put("waiting for the first digits\u2026", self.small, self.th.faint, "center", body.center,
                      max_w=body.w)
             return
         # Digits of one class in a column: 10 columns, as many rows as the grid has per class.
@@ -986,16 +930,15 @@ class _Frame:
             seen[int(lab)] += 1
             self.s.blit(pics[i], t)
             if preds is None:
-                self.note("digit", t)
+                self.k.note("digit", t)
                 continue
             ok = int(preds[i]) == int(lab)
             pygame.draw.rect(self.s, self.th.good if ok else self.th.warn, t.inflate(4, 4), width=max(2, self.line))
-            self.note("digit", t.inflate(4, 4))
+            self.k.note("digit", t.inflate(4, 4))
             if not ok:  # the wrong answer under the picture, where it covers nothing
                 answer = str(int(preds[i])) if int(preds[i]) < CLASSES else CROSS  # the cross: "not a digit"
-                where = self.p.text.put(self.s, answer, self.small, self.th.warn, "midtop",
-                                        (t.centerx, t.bottom + 2), True, max_w=step)
-                self.note("wrong answer", where)
+                img = self.k.img(answer, self.small, self.th.warn, True, max_w=step)
+                self.k.blit(img, img.get_rect(midtop=(t.centerx, t.bottom + 2)), "wrong answer")
         if self.p.task != "finetune":
             top = y0 + rows * pitch_y + self.gap
             self.epoch_table(Rect(body.x, top, body.w, body.bottom - top))
@@ -1014,24 +957,24 @@ class _Frame:
         caption = "validation accuracy (5,000 digits it does not train on)"
         if self.p.text.fonts.get(self.small).size(caption)[0] > rect.w:
             caption = "validation accuracy"  # a narrow card: the short form, at a readable size
-        self.put(caption, self.small, self.th.muted, "topleft", rect.topleft, max_w=rect.w)
+        self.k.put(caption, self.small, self.th.muted, "topleft", rect.topleft, max_w=rect.w)
         y = rect.y + round(self.small * 1.7)
         fit = max((rect.bottom - y) // line, 1)
         for e in epochs[-fit:]:
             figure = pct(e.val_accuracy.get("mnist"))
-            right = self.put(figure, size, self.th.good, "topright", (rect.right, y), bold=True)
-            self.put(f"after epoch {e.epoch}", size, self.th.text, "topleft", (rect.x, y),
+            right = self.k.put(figure, size, self.th.good, "topright", (rect.right, y), bold=True)
+            self.k.put(f"after epoch {e.epoch}", size, self.th.text, "topleft", (rect.x, y),
                      max_w=right.x - rect.x - self.pad)  # a narrow card: the words shrink, the figure stays
             y += line
         if not epochs:
-            self.put("after the first epoch\u2026", size, self.th.faint, "topleft", (rect.x, y), max_w=rect.w)
+            self.k.put("after the first epoch\u2026", size, self.th.faint, "topleft", (rect.x, y), max_w=rect.w)
 
     def before_after(self, rect: Rect) -> None:
         v = self.p.job.view
         b, a = v.held_out.get("before"), v.held_out.get("after")
-        body = self.card(rect, "Held-out drawings read right, per digit")
+        body = self.k.card(rect, "Held-out drawings read right, per digit")
         if b is None:
-            self.put("measuring the bundled model\u2026", self.small, self.th.faint, "center", body.center,
+            self.k.put("measuring the bundled model\u2026", self.small, self.th.faint, "center", body.center,
                      max_w=body.w)
             return
         # The legend: a swatch and its words for each bar, on a line of its own.
@@ -1039,8 +982,8 @@ class _Frame:
         for words, colour in (("before", self.th.bar), ("after adapting", self.th.good)):
             swatch = Rect(x, body.y + (round(self.small * LINE) - sw) // 2, sw, sw)
             pygame.draw.rect(self.s, colour, swatch)
-            self.note("legend swatch", swatch)
-            where = self.put(words, self.small, self.th.text, "topleft", (swatch.right + self.pad // 2, body.y),
+            self.k.note("legend swatch", swatch)
+            where = self.k.put(words, self.small, self.th.text, "topleft", (swatch.right + self.pad // 2, body.y),
                              max_w=max(body.right - swatch.right - self.pad, 1))
             x = where.right + self.gap
         top = body.y + round(self.small * LINE) + self.pad // 2
@@ -1051,7 +994,7 @@ class _Frame:
         col = plot.w / CLASSES
         bar_w = max(2, round(col * 0.34))
         pygame.draw.line(self.s, self.th.muted, plot.bottomleft, plot.bottomright)
-        self.note("x axis", Rect(plot.x, plot.bottom, plot.w, 1))
+        self.k.note("x axis", Rect(plot.x, plot.bottom, plot.w, 1))
         for k in range(CLASSES):
             cx = plot.x + col * (k + 0.5)
             x = cx - (2 * bar_w + 2) / 2
@@ -1062,13 +1005,13 @@ class _Frame:
                 h = round(plot.h * stage.per_digit[k])
                 bar = Rect(round(x + j * (bar_w + 2)), plot.bottom - h, bar_w, max(h, 1))
                 pygame.draw.rect(self.s, colour, bar)
-                self.note("bar", bar)
+                self.k.note("bar", bar)
             if n:  # how many of this digit's held-out drawings it read right, before -> after
                 counts = [round(stage.per_digit[k] * n) for stage in (b, a) if stage is not None]
-                self.put(" \u2192 ".join(map(str, counts)), num, self.th.text, "midbottom", (cx, plot.y - 1),
+                self.k.put(" \u2192 ".join(map(str, counts)), num, self.th.text, "midbottom", (cx, plot.y - 1),
                          bold=True, max_w=col - 2)
-            self.put(str(k), self.body, self.th.text, "midtop", (cx, plot.bottom + 2), bold=True)
-            self.put(f"of {n}" if n else "none", num, self.th.muted if n else self.th.faint, "midtop",
+            self.k.put(str(k), self.body, self.th.text, "midtop", (cx, plot.bottom + 2), bold=True)
+            self.k.put(f"of {n}" if n else "none", num, self.th.muted if n else self.th.faint, "midtop",
                      (cx, plot.bottom + 2 + label_h), max_w=col)
 
 
