@@ -23,7 +23,7 @@ import pygame
 import segno
 
 from app.class_server import ClassServer
-from app.drawn import Drawn
+from app.kit import Drawn, Painter, Sizes
 from app.theme import Theme
 from model.classroom import (
     DEFAULT_PORT,
@@ -249,7 +249,7 @@ class ClassPanel:
         self._confirm_delete = 0.0  # "Delete" asks once: a second click within 5 s deletes
         self._painted: pygame.Surface | None = None  # the last painting, and what it showed
         self._painted_key: tuple = ()
-        self._area = Rect(0, 0, 0, 0)
+        self.k = Painter(pygame.Surface((1, 1)), text, None)  # each painting has a painter of its own
 
     def click(self, pos: tuple[int, int]) -> bool:
         for name, rect in self.buttons.items():
@@ -294,9 +294,12 @@ class ClassPanel:
         area: Rect = lay.panel
         surface.fill(th.background, area)
         self.buttons, self.tiles, self.drawn = {}, [], []
-        self._area = area
         s = lay.scale
         pad = round(12 * s)
+        # Its type comes from the layout, like the plain view's; things outside a button belong to the panel.
+        sizes = Sizes(title=lay.type.title, body=lay.type.body, small=lay.type.small, gap=round(8 * s), pad=pad,
+                      radius=lay.radius)
+        self.k = Painter(surface, self.text, th, sizes, self.drawn, area=area)
         pygame.draw.rect(surface, th.panel, area, border_radius=lay.radius)
         inner = area.inflate(-2 * pad, -2 * pad)
         c = self.session.classroom
@@ -323,38 +326,22 @@ class ClassPanel:
         self.tally = self._talliers[0].tally()
         self.tally_before = self._talliers[1].tally() if self.session.before_adapting is not None else None
 
-    def _put_if(self, surface: pygame.Surface, text: str, size: int, colour, where: tuple[int, int], anchor: str,
-                max_w: float, bold: bool = False, card: Rect | None = None) -> Rect | None:
-        """Like _put, but nothing at all (None) if the text is wider than max_w even at the smallest type."""
-        if max_w < 1 or self.text.fit(text, size, colour, bold=bold, max_w=max_w).get_width() > max_w:
-            return None
-        return self._put(surface, text, size, colour, where, anchor, max_w=max_w, bold=bold, card=card)
-
-    def _put(self, surface: pygame.Surface, text: str, size: int, colour, where: tuple[int, int], anchor: str,
-             max_w: float = 0, bold: bool = False, card: Rect | None = None) -> Rect:
-        img = self.text.fit(text, size, colour, bold=bold, max_w=max_w)
-        rect = img.get_rect(**{anchor: where})
-        surface.blit(img, rect)
-        self.drawn.append((text, rect, card or self._area))
-        return rect
-
     def _join_card(self, surface: pygame.Surface, area: Rect, th: Theme, lay, s: float) -> int:
         """QR code, address, code and count across the top; returns its bottom."""
         sess, c = self.session, self.session.classroom
         side = max(min(int(area.h * 0.36), int(area.w * 0.3)), 60)
         if sess.error or not sess.listening:
             msg = sess.error or "The class server is not running: press W to open the class again"
-            self._put(surface, "Class", lay.type.title, th.text, area.topleft, "topleft", bold=True)
-            lines = _wrap(msg, self.text, lay.type.body, area.w)
+            self.k.put("Class", lay.type.title, th.text, "topleft", area.topleft, bold=True)
+            lines = self.k.lines(msg, lay.type.body, area.w, break_words=False)
             y = area.y + round(lay.type.title * 1.6)
             for line in lines:
-                r = self._put(surface, line, lay.type.body, th.warn, (area.x, y), "topleft")
+                r = self.k.put(line, lay.type.body, th.warn, "topleft", (area.x, y))
                 y = r.bottom + 2
             return y
         qr = self._qr_surface(sess.join_url(), side)
         qr_rect = qr.get_rect(topleft=area.topleft)
-        surface.blit(qr, qr_rect)
-        self.drawn.append(("qr", qr_rect, self._area))
+        self.k.blit(qr, qr_rect, "qr")
         x = qr_rect.right + round(24 * s)
         w = area.right - x
         # The words beside the code stand as tall as the code: sizes follow its side, up to the type scale.
@@ -362,13 +349,13 @@ class ClassPanel:
         small = min(lay.type.body, fonts.largest(side * 0.11, lay.type.body, bold=False))
         big = fonts.largest(side * 0.18, round(lay.type.prompt * 1.05))
         code_size = fonts.largest(side * 0.33, round(120 * s))
-        r = self._put(surface, "Join at", small, th.muted, (x, area.y), "topleft", max_w=w)
-        r = self._put(surface, sess.url.removeprefix("http://").rstrip("/"), big, th.text, (x, r.bottom), "topleft",
-                      max_w=w, bold=True)
-        r = self._put(surface, "code", small, th.muted, (x, r.bottom), "topleft", max_w=w)
-        r = self._put(surface, c.code, code_size, th.accent, (x, r.bottom), "topleft", max_w=w, bold=True)
+        r = self.k.put("Join at", small, th.muted, "topleft", (x, area.y), max_w=w)
+        r = self.k.put(sess.url.removeprefix("http://").rstrip("/"), big, th.text, "topleft", (x, r.bottom), max_w=w,
+                       bold=True)
+        r = self.k.put("code", small, th.muted, "topleft", (x, r.bottom), max_w=w)
+        r = self.k.put(c.code, code_size, th.accent, "topleft", (x, r.bottom), max_w=w, bold=True)
         joined = f"{c.joined} joined"
-        r = self._put(surface, joined, big, th.text, (x, r.bottom), "topleft", max_w=w, bold=True)
+        r = self.k.put(joined, big, th.text, "topleft", (x, r.bottom), max_w=w, bold=True)
         return max(qr_rect.bottom, r.bottom)
 
     def _qr_surface(self, url: str, side: int) -> pygame.Surface:
@@ -403,10 +390,11 @@ class ClassPanel:
             if name == "delete" and self.confirming_delete:
                 labels = ("Click again to delete", "Sure?")
             fill = th.button_on if on or (name == "delete" and self.confirming_delete) else th.button
-            pygame.draw.rect(surface, fill, rect, border_radius=lay.radius)
-            for label in labels:
-                if self._put_if(surface, label, size, th.text, rect.center, "center", rect.w - 8, card=rect):
-                    break
+            # The longest wording that fits even at the smallest type, else none.
+            room = rect.w - 8
+            label = next((t for t in labels if room >= 1 and self.k.img(t, size, th.text, max_w=room).get_width()
+                          <= room), "")
+            self.k.button(rect, label, size, fill, th.text, bold=False, max_w=room)
             self.buttons[name] = rect
         return area.y + h
 
@@ -427,7 +415,7 @@ class ClassPanel:
                 acc += f" (before adapting {self.tally_before.accuracy:.0%})"
             parts.append(acc)
         line1 = "  \u00b7  ".join(parts)
-        r = self._put(surface, line1, lay.type.label, th.text, (area.x, area.y), "topleft", max_w=area.w, bold=True)
+        r = self.k.put(line1, lay.type.label, th.text, "topleft", (area.x, area.y), max_w=area.w, bold=True)
         y = r.bottom + 2
         extra = []
         if t.confusions:
@@ -442,7 +430,7 @@ class ClassPanel:
         elif sess.adapt_error:
             extra.append(f"Adapting failed: {sess.adapt_error}")
         for line in extra:
-            r = self._put(surface, line, lay.type.body, th.muted, (area.x, y), "topleft", max_w=area.w)
+            r = self.k.put(line, lay.type.body, th.muted, "topleft", (area.x, y), max_w=area.w)
             y = r.bottom + 2
         return y
 
@@ -468,18 +456,18 @@ class ClassPanel:
             edge = max(round(tile * 0.06), 2)
             if e.misread:
                 pygame.draw.rect(surface, th.button_on, rect, width=max(round(5 * s), 3), border_radius=lay.radius)
-                self._put_if(surface, f"asked {e.label}", round(label_size * 0.7), th.text,
-                             (rect.x + edge, rect.y + edge), "topleft", tile - 2 * edge, card=rect)
+                self.k.put_if(f"asked {e.label}", round(label_size * 0.7), th.text, "topleft",
+                              (rect.x + edge, rect.y + edge), tile - 2 * edge, card=rect)
             else:
                 pygame.draw.rect(surface, th.border, rect, width=1, border_radius=lay.radius)
             words = "\u2717" if e.look.kind == "not-digit" else (
                 f"{e.look.top}" if e.look.kind == "sure" else f"{e.look.top}?")
-            answer = self._put_if(surface, words, label_size, colour, (rect.right - edge, rect.bottom - 1),
-                                  "bottomright", tile - 2 * edge, bold=True, card=rect)
+            answer = self.k.put_if(words, label_size, colour, "bottomright", (rect.right - edge, rect.bottom - 1),
+                                   tile - 2 * edge, bold=True, card=rect)
             name = e.nickname or f"#{e.student}"
             room = (answer.left if answer else rect.right - edge) - 3 - (rect.x + edge)
-            self._put_if(surface, name, round(label_size * 0.55), th.muted, (rect.x + edge, rect.bottom - edge),
-                         "bottomleft", room, card=rect)
+            self.k.put_if(name, round(label_size * 0.55), th.muted, "bottomleft",
+                          (rect.x + edge, rect.bottom - edge), room, card=rect)
             self.tiles.append((rect, e))
 
     def _thumb(self, e: Entry, side: int, th: Theme) -> pygame.Surface:
@@ -512,18 +500,6 @@ def _tile_size(w: int, h: int, n: int, gap: int, min_side: int) -> int:
         if side > 0 and rows * (side + gap) - gap <= h:
             best = max(best, side)
     return max(best, min(min_side, h, w), 1)
-
-
-def _wrap(text: str, cache, size: int, width: int) -> list[str]:
-    words, lines, line = text.split(), [], ""
-    for word in words:
-        trial = f"{line} {word}".strip()
-        if line and cache.render(trial, size, (0, 0, 0)).get_width() > width:
-            lines.append(line)
-            line = word
-        else:
-            line = trial
-    return [*lines, line] if line else lines
 
 
 def post_news() -> None:

@@ -2,7 +2,7 @@
 app allows: the real App on the dummy driver, driven by posted events, at nine sizes from the
 smallest (560x420) to 1920x1080, square and portrait included, in the desk and classroom looks.
 
-The views record what they draw as they draw it (app/drawn.py); tests/drawn.py checks that list.
+The views record what they draw as they draw it (app/kit.py); tests/drawn.py checks that list.
 """
 
 from __future__ import annotations
@@ -153,7 +153,7 @@ def test_a_long_path_in_a_message_is_broken_into_lines_that_fit() -> None:
     assert any(line.endswith("/") for line in lines), "a path breaks after a slash where it can"
 
 
-# What each view records that is not text (app/drawn.py): pictures, bars, marks and cards.
+# What each view records that is not text (app/kit.py): pictures, bars, marks and cards.
 NOT_TEXT = {"bar", "picture", "grid", "swatch", "legend swatch", "progress", "x axis", "y axis", "digit", "brush dot",
             "input picture", "headline", "no scores"}
 
