@@ -15,6 +15,7 @@ Tests and benchmarks post real pygame events and call `step()`, so they exercise
 from __future__ import annotations
 
 import contextlib
+import importlib
 import sys
 import time
 from collections import deque
@@ -25,15 +26,24 @@ import pygame
 from threadpoolctl import threadpool_limits
 
 from app import keys, store, window
-from app.class_view import CLASS_NEWS, ClassPanel, ClassSession, post_news
-from app.inside_view import InsidePanel
 from app.layout import Layout, compute_layout
-from app.learn_view import LearnPanel, LearnSidePanel, UseBundled, UseModel
-from app.panels import CLASS, INSIDE, LEARN, PLAIN, VIEWS, Panel
+from app.panels import (
+    PANELS,
+    PLAIN,
+    VIEWS,
+    Action,
+    Panel,
+    PutOnCanvas,
+    Saved,
+    Setup,
+    ShowView,
+    Toast,
+    UseBundled,
+    UseModel,
+)
 from app.recognition import ReadScheduler
 from app.theme import CLASSROOM, DESK, Theme, displayable
 from app.view import Scene, View
-from model.classroom import DEFAULT_PORT
 from model.config import BUNDLED_WEIGHTS
 from model.drawing import Drawing
 from model.inside import Inside
@@ -64,11 +74,6 @@ BUTTON_ACTIONS = {
 }
 HINT = ("H: help   \u00b7   N: look inside   \u00b7   0\u20139: label for training   \u00b7   P: classroom   \u00b7   "
         "Q: quit")
-HINTS = {  # the status line's hint in each view (the Learn view says its own: LearnPanel.hint)
-    PLAIN: HINT,
-    INSIDE: "N: plain view   \u00b7   G: gallery   \u00b7   click a unit to see it   \u00b7   H: help",
-    CLASS: "W: close the class (the server stops)   \u00b7   click a drawing to open it   \u00b7   N: look inside",
-}
 
 
 class App:
@@ -118,24 +123,17 @@ class App:
         self.fullscreen = classroom if fullscreen is None else fullscreen
         self.windowed_size = window.clamp(size or window.default_size())
         self.view = View()
-        # One panel per view mode beyond the plain one; the mode picks which is open.
-        self.panels: dict[str, Panel] = {
-            INSIDE: InsidePanel(self.view.text),
-            LEARN: LearnSidePanel(self.data_directory, self.view.text),
-        }
-        # The Class view: its server listens only while the view is open (the teacher's choice).
-        self.class_session = ClassSession(self.samples_file, recogniser, host,
-                                          DEFAULT_PORT if port is None else port, post_news)
-        self._class_labelled = 0
-        self.panels[CLASS] = ClassPanel(self.class_session, self.view.text, self.open_class_drawing, self._class_action)
+        # One panel per view mode beyond the plain one (app/panels.py's registry); the mode picks
+        # which is open.
+        setup = Setup(self.data_directory, self.samples_file, recogniser, self.view.text, host, port)
+        self.panels: dict[str, Panel] = {mode: _panel_class(where)(setup) for mode, where in PANELS.items()}
         self._bundled = recogniser if model_label is None else None  # for "back to the bundled model"
-        self.mode = PLAIN if view == CLASS else view
-        self.reader.explain(self.panel is not None and self.panel.explains)
+        self.mode = PLAIN
+        self.reader.explain(False)
         self.screen = self._set_mode()
         self.layout: Layout = self._compute_layout()
         self._show_model_label()
-        if view == CLASS:
-            self.show_view(CLASS)
+        self.show_view(view)
 
     @property
     def reading(self) -> Reading | None:
@@ -174,9 +172,8 @@ class App:
                     break
                 clock.tick(FPS)
         finally:
-            if self._learn_started():
-                self._learn().shutdown()  # however the loop ended, no training process stays behind
-            self.class_session.shutdown()  # the class server stops with the app
+            for panel in self.panels.values():
+                panel.shutdown()  # however the loop ended, no job or server stays behind
             blas.restore_original_limits()
             pygame.quit()
         return self.exit_code
@@ -187,13 +184,8 @@ class App:
             self.handle(event)
         if not self.running:
             return
-        if self._learn_started():
-            self._apply(self._learn().update())  # the training job's news; never waits
-        if self.class_session.job is not None and self.class_session.poll():
-            self._class_adapted()
-        if (c := self.class_session.classroom) is not None and c.labelled != self._class_labelled:
-            self.saved += c.labelled - self._class_labelled  # counted, not re-read: the file grows all lesson
-            self._class_labelled = c.labelled
+        for panel in self.panels.values():
+            self._apply(panel.update())  # a job's news, a phone's drawing; never waits
         self.update()
         self.draw()
         pygame.display.flip()
@@ -278,11 +270,9 @@ class App:
     def handle(self, event: pygame.event.Event) -> None:
         """Apply one pygame event to the app's state."""
         self._dirty = True
-        if self.mode == LEARN and not self.show_help and self._learn_event(event):
-            return
         kind = event.type
-        if kind == CLASS_NEWS:
-            return  # a phone sent something: the frame that follows shows it
+        if kind >= pygame.USEREVENT:
+            return  # a panel's news (a phone sent something): the frame that follows shows it
         if kind == pygame.QUIT:
             self.ask_quit("close the window again")
         elif kind == pygame.KEYDOWN:
@@ -314,16 +304,17 @@ class App:
             if found is not None and found[0] == "ask_quit":
                 self.ask_quit()
             return
-        if found is None:
+        # The open panel has the keys first (the Learn view's Enter, say); the key map the rest.
+        if self.panel is not None and (reply := self.panel.key(event, self.fullscreen)) is not None:
+            self._apply(reply)
             return
-        if self.mode == CLASS and event.key == pygame.K_ESCAPE:
-            self.show_view(PLAIN)  # in the Class view Esc closes the class, not the app
+        if found is None:
             return
         action, digit = found
         if action == "label" and digit is not None:
             self.label(digit)
         else:
-            getattr(self, action)()
+            self.do(action)
 
     def _press(self, event: pygame.event.Event) -> None:
         pos, button = tuple(event.pos), event.button
@@ -332,11 +323,11 @@ class App:
             self.show_help = False
             return
         if button == LEFT and (name := self._button_at(pos)):
-            getattr(self, BUTTON_ACTIONS[name])()
+            self.do(BUTTON_ACTIONS[name])
             return
         if self.panel is not None and self.layout.panel.collidepoint(pos):
             if button == LEFT:
-                self.panel.click(pos)
+                self._apply(self.panel.click(pos))
             return
         if button not in (LEFT, RIGHT) or not self.layout.canvas.collidepoint(pos):
             return
@@ -378,6 +369,33 @@ class App:
 
     # -- actions -----------------------------------------------------------------------------------
 
+    def do(self, action: str) -> None:
+        """A key map or toolbar action (app/keys.py): a panel's (opening its view, say), else the App's."""
+        for mode, panel in self.panels.items():
+            reply = panel.act(action, self.mode == mode)
+            if reply is not None:
+                self._apply(reply)
+                return
+        getattr(self, action)()
+
+    def _apply(self, actions: list[Action]) -> None:
+        """Carry out what a panel asked for (app/panels.py)."""
+        for a in actions:
+            if isinstance(a, Toast):
+                self.toast(a.text, a.kind)
+            elif isinstance(a, UseModel):
+                self.use_recogniser(a.recogniser, f"Model: {a.label}")
+            elif isinstance(a, UseBundled):
+                if self._bundled is None:
+                    self._bundled = Recogniser.from_file(BUNDLED_WEIGHTS)
+                self.use_recogniser(self._bundled, None)
+            elif isinstance(a, ShowView):
+                self.show_view(a.mode)
+            elif isinstance(a, PutOnCanvas):
+                self._put_on_canvas(a)
+            elif isinstance(a, Saved):
+                self.saved = a.count if a.count is not None else self.saved + a.added
+
     def ask_quit(self, again: str = "press Q again") -> None:
         """Quit, unless something would be lost: then say what, and quit on a second request soon after."""
         loses = self.would_lose()
@@ -392,8 +410,7 @@ class App:
         lost = []
         if not self.drawing.is_empty:
             lost.append("the drawing on the canvas is lost")
-        if self._learn_started() and self._learn().busy:
-            lost.append("the training is stopped")
+        lost += [words for panel in self.panels.values() if (words := panel.would_lose())]
         return " and ".join(lost).capitalize()
 
     def escape(self) -> None:
@@ -409,9 +426,8 @@ class App:
     def quit(self) -> None:
         """Stop at once (no question: `ask_quit` is what the keys and the window's close use)."""
         self.running = False
-        if self._learn_started():
-            self._learn().shutdown()  # a training job in the background: no process left behind
-        self.class_session.shutdown()
+        for panel in self.panels.values():
+            panel.shutdown()  # a training job in the background, the class server: none left behind
 
     def open_help(self) -> None:
         self.show_help = True
@@ -492,9 +508,9 @@ class App:
         self.toast(f"Saved as {digit} \u2014 {self.saved} {plural} (Ctrl+Z takes it back)", "good")
 
     def _saved_changed(self) -> None:
-        """The labelled drawings changed: the Learn view counts them again now, in step with the status line."""
-        if self._learn_started():
-            self._learn().drawings_changed()
+        """The labelled drawings changed: the panels count them again now, in step with the status line."""
+        for panel in self.panels.values():
+            panel.drawings_changed()
 
     def save_picture(self) -> None:
         """Write the canvas and the network's 28x28 input as PNGs into the data directory."""
@@ -521,135 +537,30 @@ class App:
             raise ValueError(f"unknown view {mode!r}: one of {', '.join(VIEWS)}")
         if mode == self.mode:
             return
-        if self.mode == CLASS:
-            self.class_session.close()  # leaving the Class view stops listening
-        if mode == CLASS and (error := self.class_session.open()):
-            self.toast(error, "warn")
+        if self.panel is not None:
+            self.panel.closed()
         self.mode = mode
         self.reader.explain(self.panel is not None and self.panel.explains)
         self._relayout(force=True)
+        if self.panel is not None:
+            self._apply(self.panel.opened())
 
-    def toggle_inside(self) -> None:
-        self.show_view(PLAIN if self.mode == INSIDE else INSIDE)
+    def toggle_view(self, mode: str) -> None:
+        """Open view `mode`, or back to the plain view if it is open."""
+        self.show_view(PLAIN if self.mode == mode else mode)
 
-    def inside_gallery(self) -> None:
-        """Gallery on or off; from another view, open the inside view on the gallery."""
-        panel = self._inside_panel()
-        if self.mode != INSIDE:
-            self.show_view(INSIDE)
-            panel.state.gallery = True
-        else:
-            panel.state.toggle_gallery()
-
-    def inside_previous(self) -> None:
-        if self.mode == INSIDE:
-            self._inside_panel().state.turn(-1)
-
-    def inside_next(self) -> None:
-        if self.mode == INSIDE:
-            self._inside_panel().state.turn(1)
-
-    def toggle_learn(self) -> None:
-        self.show_view(PLAIN if self.mode == LEARN else LEARN)
-        if self.mode == LEARN:
-            self._learn().refresh()  # MNIST may have arrived, the class may have labelled more
-
-    def toggle_class(self) -> None:
-        self.show_view(PLAIN if self.mode == CLASS else CLASS)
-
-    def open_class_drawing(self, entry) -> None:
-        """Put a drawing from the wall on the canvas (undoable), so the inside view can explain it."""
+    def _put_on_canvas(self, put: PutOnCanvas) -> None:
+        """Strokes a panel gave (a drawing from the Class view's wall) in place of the drawing, undoable."""
         self.drawing.end()
         self.drawing.clear()
         width = self.brush_px / self.layout.canvas.w
-        for stroke in entry.strokes:
+        for stroke in put.strokes:
             pts = [(float(x), float(y)) for x, y in stroke]
             self.drawing.begin(*pts[0], width)
             for p in pts[1:]:
                 self.drawing.extend(*p)
             self.drawing.end(*pts[-1])
-        who = entry.nickname or f"student {entry.student}"
-        asked = f" (asked for {entry.label})" if entry.label is not None else ""
-        self.toast(f"{who}'s drawing{asked} is on the canvas \u2014 N looks inside (the class pauses; W brings it "
-                   "back)")
-
-    def _class_action(self, name: str) -> None:
-        """A button in the Class view."""
-        s = self.class_session
-        c = s.classroom
-        if name in ("given", "free") and c is not None:
-            r = c.start_round(name)
-            self.toast(f"Round {r.number} started: the phones show the pad", "good")
-        elif name == "stop" and c is not None:
-            c.stop_round()
-            self.toast("Round stopped")
-        elif name == "adapt":
-            self.toast(s.adapt())
-        elif name == "use":
-            recogniser = s.use_adapted()
-            if recogniser is not None:
-                self.use_recogniser(recogniser, "Model: adapted to this class")
-                self.toast("Reading the wall again with the adapted model", "good")
-        elif name == "confirm-delete":
-            self.toast("Click \u201cDelete class drawings\u201d again within 5 s to delete them", "warn")
-        elif name == "delete":
-            try:
-                n = s.delete()
-            except OSError as e:
-                self.toast(store.save_error(self.samples_file, e), "warn")
-                return
-            self.saved = count_samples(self.samples_file)
-            self.toast(f"Deleted this class's {n} drawings from {self.data_directory}", "good")
-
-    def _class_adapted(self) -> None:
-        s = self.class_session
-        if s.adapted is not None:
-            self.toast("Adapted to the class: \u201cUse adapted model\u201d reads the wall again with it", "good")
-        elif s.adapt_error:
-            self.toast(f"Adapting failed: {s.adapt_error}", "warn")
-
-    def _learn_panel(self) -> LearnSidePanel:
-        panel = self.panels[LEARN]
-        assert isinstance(panel, LearnSidePanel)
-        return panel
-
-    def _learn(self) -> LearnPanel:
-        return self._learn_panel().learn
-
-    def _learn_started(self) -> bool:
-        return self._learn_panel().started
-
-    def _learn_event(self, event: pygame.event.Event) -> bool:
-        """Keys, and clicks in its panel, go to the Learn view first; True if it used the event."""
-        pos = getattr(event, "pos", None)
-        if event.type != pygame.KEYDOWN and not (
-            event.type == pygame.MOUSEBUTTONDOWN and pos is not None and self.layout.panel.collidepoint(pos)
-        ):
-            return False
-        if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE and self.fullscreen:
-            return False  # Esc leaves fullscreen first (App.escape); a second Esc cancels a training
-        learn = self._learn()
-        self._apply(learn.handle(event))
-        return learn.handled  # Esc it did not use closes the view (App.escape)
-
-    def _apply(self, action: UseModel | UseBundled | None) -> None:
-        """What the Learn view asked for: read with its new model, or with the bundled one again."""
-        if isinstance(action, UseModel):
-            self.use_recogniser(action.recogniser, f"Model: {action.label}")
-        elif isinstance(action, UseBundled):
-            if self._bundled is None:
-                self._bundled = Recogniser.from_file(BUNDLED_WEIGHTS)
-            self.use_recogniser(self._bundled, None)
-
-    def _class_panel(self) -> ClassPanel:
-        panel = self.panels[CLASS]
-        assert isinstance(panel, ClassPanel)
-        return panel
-
-    def _inside_panel(self) -> InsidePanel:
-        panel = self.panels[INSIDE]
-        assert isinstance(panel, InsidePanel)
-        return panel
+        self.toast(put.message)
 
     def use_recogniser(self, recogniser: Recogniser, label: str | None = None) -> None:
         """Read with another model from now on (the Learn view's freshly trained one, say).
@@ -660,7 +571,8 @@ class App:
         """
         self.recogniser = recogniser
         self.reader.use(recogniser)
-        self.class_session.use(recogniser)
+        for panel in self.panels.values():
+            panel.use(recogniser)
         self.model_label = label
         self._show_model_label()
         self._dirty = True
@@ -682,9 +594,9 @@ class App:
             self._toast = None
         if self.eraser_mode:
             return "Eraser on \u2014 drag over ink to remove it; E switches back to the pen", "info"
-        if self.mode == LEARN:
-            return self._learn().hint, "info"
-        return HINTS[self.mode], "info"
+        if self.panel is not None:
+            return self.panel.hint, "info"
+        return HINT, "info"
 
     # -- window ------------------------------------------------------------------------------------
 
@@ -744,10 +656,8 @@ class App:
 
     def _idle(self) -> bool:
         return (
-            # A job's progress is worth frames, and so is the estimate the measuring brings.
-            not (self._learn_started() and (self._learn().busy or self._learn().measuring))
-            and not (self.class_session.job is not None and self.class_session.job.running)
-            and not (self.mode == CLASS and self._class_panel().changed())
+            # A panel's job, or news to show, is worth frames.
+            not any(panel.busy(mode == self.mode) for mode, panel in self.panels.items())
             and not self.drawing.drawing
             and not self.drawing.erasing
             and self.reader.is_current(self.drawing)
@@ -769,6 +679,12 @@ class App:
             # Headless drivers have no system cursors: then the arrow it is.
             with contextlib.suppress(pygame.error):
                 pygame.mouse.set_cursor(want)
+
+
+def _panel_class(where: str) -> type:
+    """A panel's class from the registry's "module:class" (app/panels.py)."""
+    module, _, name = where.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def _wait_for_event(timeout_ms: int) -> pygame.event.Event:

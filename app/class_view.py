@@ -22,8 +22,10 @@ import numpy as np
 import pygame
 import segno
 
+from app import store
 from app.class_server import ClassServer
 from app.kit import Drawn, Painter, Sizes
+from app.panels import CLASS, PLAIN, Action, PutOnCanvas, QuietPanel, Saved, Setup, ShowView, Toast, UseModel, toggle
 from app.theme import Theme
 from model.classroom import (
     DEFAULT_PORT,
@@ -39,10 +41,13 @@ from model.classroom import (
     students_with_labels,
     tally,
 )
+from model.jsonl import count_samples
 from model.recognise import Recogniser
 
 Rect = pygame.Rect
-CLASS_NEWS = pygame.event.custom_type()  # posted by the server's thread: wake the loop, a drawing came
+# Posted by the server's thread: wakes the app's idle loop, a drawing came (the app takes any custom
+# event as news: the frame that follows shows it).
+CLASS_NEWS = pygame.event.custom_type()
 
 
 def reader(recogniser: Recogniser) -> Callable[[list[np.ndarray]], Look]:
@@ -224,16 +229,19 @@ BUTTON_LABELS = {  # the longest wording that fits is used: small windows get th
 }
 
 
-class ClassPanel:
-    """The Class view as a side panel (app/panels.py)."""
+class ClassPanel(QuietPanel):
+    """The Class view as a side panel (app/panels.py): its session (the class, the server, the
+    adapt job) and its painting."""
 
-    explains = False
+    hint = "W: close the class (the server stops)   \u00b7   click a drawing to open it   \u00b7   N: look inside"
 
-    def __init__(self, session: ClassSession, text, on_open: Callable[[Entry], None],
-                 on_action: Callable[[str], None]) -> None:
-        self.session = session
-        self.text = text
-        self.on_open, self.on_action = on_open, on_action
+    def __init__(self, setup: Setup) -> None:
+        # The server listens only while the view is open (the teacher's choice).
+        self.session = ClassSession(setup.samples_file, setup.recogniser, setup.host,
+                                    DEFAULT_PORT if setup.port is None else setup.port, post_news)
+        self.samples_file, self.data_directory = setup.samples_file, setup.data_directory
+        self.text = setup.text
+        self._labelled = 0  # the class's labelled drawings the app has been told of (Saved)
         self.buttons: dict[str, Rect] = {}
         self.tiles: list[tuple[Rect, Entry]] = []
         self.drawn: Drawn = []
@@ -249,22 +257,85 @@ class ClassPanel:
         self._confirm_delete = 0.0  # "Delete" asks once: a second click within 5 s deletes
         self._painted: pygame.Surface | None = None  # the last painting, and what it showed
         self._painted_key: tuple = ()
-        self.k = Painter(pygame.Surface((1, 1)), text, None)  # each painting has a painter of its own
+        self.k = Painter(pygame.Surface((1, 1)), self.text, None)  # each painting has a painter of its own
 
-    def click(self, pos: tuple[int, int]) -> bool:
+    # -- the app's calls (app/panels.py) ---------------------------------------------------------
+
+    def click(self, pos: tuple[int, int]) -> list[Action]:
         for name, rect in self.buttons.items():
             if rect.collidepoint(pos):
                 if name == "delete" and time.monotonic() > self._confirm_delete:
                     self._confirm_delete = time.monotonic() + 5
-                    self.on_action("confirm-delete")
-                    return True
-                self.on_action(name)
-                return True
+                    return [Toast("Click \u201cDelete class drawings\u201d again within 5 s to delete them", "warn")]
+                return self.press(name)
         for rect, entry in self.tiles:
             if rect.collidepoint(pos):
-                self.on_open(entry)
-                return True
-        return False
+                return [on_canvas(entry)]
+        return []
+
+    def key(self, event: pygame.event.Event, fullscreen: bool) -> list[Action] | None:
+        if event.key == pygame.K_ESCAPE:
+            return [ShowView(PLAIN)]  # in the Class view Esc closes the class, not the app
+        return None
+
+    def act(self, action: str, shown: bool) -> list[Action] | None:
+        return toggle(action, "toggle_class", CLASS, shown)
+
+    def press(self, name: str) -> list[Action]:
+        """A button of the view."""
+        s = self.session
+        c = s.classroom
+        if name in ("given", "free") and c is not None:
+            r = c.start_round(name)
+            return [Toast(f"Round {r.number} started: the phones show the pad", "good")]
+        if name == "stop" and c is not None:
+            c.stop_round()
+            return [Toast("Round stopped")]
+        if name == "adapt":
+            return [Toast(s.adapt())]
+        if name == "use":
+            recogniser = s.use_adapted()
+            if recogniser is not None:
+                return [UseModel(recogniser, "adapted to this class"),
+                        Toast("Reading the wall again with the adapted model", "good")]
+        if name == "delete":
+            try:
+                n = s.delete()
+            except OSError as e:
+                return [Toast(store.save_error(self.samples_file, e), "warn")]
+            return [Saved(count_samples(self.samples_file)),
+                    Toast(f"Deleted this class's {n} drawings from {self.data_directory}", "good")]
+        return []
+
+    def update(self) -> list[Action]:
+        """The adapt job's end, and the drawings the class labelled since the last frame."""
+        s, out = self.session, []
+        if s.job is not None and s.poll():
+            if s.adapted is not None:
+                out.append(Toast("Adapted to the class: \u201cUse adapted model\u201d reads the wall again with it",
+                                 "good"))
+            elif s.adapt_error:
+                out.append(Toast(f"Adapting failed: {s.adapt_error}", "warn"))
+        if (c := s.classroom) is not None and c.labelled != self._labelled:
+            out.append(Saved(added=c.labelled - self._labelled))  # counted, not re-read: the file grows all lesson
+            self._labelled = c.labelled
+        return out
+
+    def busy(self, shown: bool) -> bool:
+        return (self.session.job is not None and self.session.job.running) or (shown and self.changed())
+
+    def opened(self) -> list[Action]:
+        error = self.session.open()
+        return [Toast(error, "warn")] if error else []
+
+    def closed(self) -> None:
+        self.session.close()  # leaving the Class view stops listening
+
+    def use(self, recogniser: Recogniser) -> None:
+        self.session.use(recogniser)
+
+    def shutdown(self) -> None:
+        self.session.shutdown()  # the class server stops with the app
 
     @property
     def confirming_delete(self) -> bool:
@@ -500,6 +571,15 @@ def _tile_size(w: int, h: int, n: int, gap: int, min_side: int) -> int:
         if side > 0 and rows * (side + gap) - gap <= h:
             best = max(best, side)
     return max(best, min(min_side, h, w), 1)
+
+
+def on_canvas(entry: Entry) -> PutOnCanvas:
+    """A drawing from the wall, to go on the canvas (undoable), so the inside view can explain it."""
+    who = entry.nickname or f"student {entry.student}"
+    asked = f" (asked for {entry.label})" if entry.label is not None else ""
+    return PutOnCanvas([np.asarray(s, float) for s in entry.strokes],
+                       f"{who}'s drawing{asked} is on the canvas \u2014 N looks inside (the class pauses; W brings "
+                       "it back)")
 
 
 def post_news() -> None:

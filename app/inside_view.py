@@ -26,6 +26,7 @@ from pygame import Rect
 
 from app import marks
 from app.kit import Drawn, Painter, Sizes, grey_picture, rgb_picture
+from app.panels import INSIDE, Action, QuietPanel, Setup, ShowView, toggle
 from app.readout import CROSS, HATCHED, SOLID, Verdict, output_rows, percentages
 from app.readout import verdict as judge
 from app.theme import (
@@ -154,9 +155,9 @@ class InsideView:
         if verdict is None and inside is not None:
             f = inside.forward
             verdict = judge(Reading(f.image, f.probs, f.not_digit), thresholds)
-        f = _Frame(self, surface, rect, inside, units, theme, scale, state, pointer, verdict, thresholds)
         state._buttons, state._units, state._cards, state._output_rows = {}, [], {}, []
-        state._drawn = []
+        state._drawn = []  # before the frame: its painter records into this list
+        f = _Frame(self, surface, rect, inside, units, theme, scale, state, pointer, verdict, thresholds)
         f.paint()
         if pointer is not None and (unit := state.unit_at(pointer)) is not None:
             f.label_unit(unit, pointer)
@@ -909,14 +910,15 @@ def _grid_shape(n: int, w: int, h: int) -> tuple[int, int, int]:
     return cols, -(-n // cols), cell
 
 
-class InsidePanel:
+class InsidePanel(QuietPanel):
     """The inside view as one of the app's side panels (app/panels.py): the view, its state (page,
     selected unit; kept across view switches) and the click routing."""
 
     explains = True
+    hint = "N: plain view   \u00b7   G: gallery   \u00b7   click a unit to see it   \u00b7   H: help"
 
-    def __init__(self, text: TextCache | None = None) -> None:
-        self.view = InsideView(text)
+    def __init__(self, setup: Setup | None = None) -> None:
+        self.view = InsideView(setup.text if setup is not None else None)
         self.state = InsideState()
 
     def draw(self, surface: pygame.Surface, scene) -> None:
@@ -927,5 +929,21 @@ class InsidePanel:
             pointer=pointer, verdict=scene.answer, thresholds=scene.thresholds,
         )
 
-    def click(self, pos: tuple[int, int]) -> bool:
-        return self.state.click(pos)
+    def click(self, pos: tuple[int, int]) -> list[Action]:
+        self.state.click(pos)
+        return []
+
+    def act(self, action: str, shown: bool) -> list[Action] | None:
+        """N opens and closes it; G opens it on the gallery (or turns the gallery on and off); the
+        page keys turn the gallery's pages while it is open."""
+        if action == "inside_gallery":
+            if shown:
+                self.state.toggle_gallery()
+                return []
+            self.state.gallery = True
+            return [ShowView(INSIDE)]
+        if action in ("inside_previous", "inside_next"):
+            if shown:
+                self.state.turn(-1 if action == "inside_previous" else 1)
+            return []
+        return toggle(action, "toggle_inside", INSIDE, shown)

@@ -34,6 +34,7 @@ import pygame
 from pygame import Rect
 
 from app.kit import Drawn, Painter, Sizes, fits, grey_picture, wrap  # noqa: F401 (wrap: tests import it here)
+from app.panels import LEARN, Action, QuietPanel, Setup, UseBundled, UseModel, toggle
 from app.readout import CROSS
 from app.theme import CLASSROOM, LINE, SMALLEST_TYPE, Colour, Fonts, TextCache, Theme
 from model.atomic import atomic_write
@@ -77,20 +78,7 @@ SIZES = {"title": (26, 10), "body": (19, 9), "small": (16, 8), "gap": (16, 4), "
 # What the panel asks of the app
 
 
-@dataclass(frozen=True)
-class UseModel:
-    """Read with this model from now on; `label` says which one (for the status line)."""
-
-    recogniser: object  # model.recognise.Recogniser (imported lazily: loading is on the click)
-    label: str
-
-
-@dataclass(frozen=True)
-class UseBundled:
-    """Go back to the bundled model."""
-
-
-Action = UseModel | UseBundled | None
+Reply = UseModel | UseBundled | None  # what an event or a frame asks of the app (app/panels.py)
 
 
 @dataclass(frozen=True)
@@ -320,19 +308,25 @@ class LearnPanel:
 
     # -- the app's calls ---------------------------------------------------------------------------
 
-    def handle(self, event: pygame.event.Event) -> Action:
+    def handle(self, event: pygame.event.Event) -> Reply:
         """Apply one pygame event; `self.handled` says whether it was the panel's."""
         self.handled = False
         if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
-            for name, (rect, enabled) in self._buttons.items():
-                if rect.collidepoint(event.pos):
-                    self.handled = True
-                    return self.press(name) if enabled else None
-        elif event.type == pygame.KEYDOWN:
+            return self.click(event.pos)
+        if event.type == pygame.KEYDOWN:
             return self._key(event.key)
         return None
 
-    def _key(self, key: int) -> Action:
+    def click(self, pos: tuple[int, int]) -> Reply:
+        """A left click; `self.handled` says whether it hit a button."""
+        self.handled = False
+        for name, (rect, enabled) in self._buttons.items():
+            if rect.collidepoint(pos):
+                self.handled = True
+                return self.press(name) if enabled else None
+        return None
+
+    def _key(self, key: int) -> Reply:
         page = self.page
         name = None
         if key in (pygame.K_RETURN, pygame.K_KP_ENTER):
@@ -354,7 +348,7 @@ class LearnPanel:
         self.handled = True
         return self.press(name)
 
-    def update(self) -> Action:
+    def update(self) -> Reply:
         """Once a frame: take the job's news (never waits) and notice newly labelled drawings."""
         self._poll_probe()
         if self.job is not None:
@@ -392,7 +386,7 @@ class LearnPanel:
 
     # -- actions -----------------------------------------------------------------------------------
 
-    def press(self, name: str) -> Action:
+    def press(self, name: str) -> Reply:
         """What a button does (also used by the keys)."""
         if name.startswith("hidden:"):
             self.hidden = int(name.split(":")[1])
@@ -449,7 +443,7 @@ class LearnPanel:
             self.job.cancel()
         self.update()
 
-    def use(self) -> Action:
+    def use(self) -> Reply:
         """UseModel for the finished job's weights (None, with a message, if they cannot be read)."""
         from model.recognise import Recogniser
         from model.weights import WeightsError
@@ -1015,14 +1009,12 @@ class _Frame:
                      (cx, plot.bottom + 2 + label_h), max_w=col)
 
 
-class LearnSidePanel:
+class LearnSidePanel(QuietPanel):
     """The Learn view as one of the app's side panels (app/panels.py). The LearnPanel itself is made
     when the view first opens, since looking for MNIST may hash the download cache once."""
 
-    explains = False
-
-    def __init__(self, data_directory: Path, text: TextCache | None = None) -> None:
-        self._data_directory, self._text = data_directory, text
+    def __init__(self, setup: Setup) -> None:
+        self._data_directory, self._text = setup.data_directory, setup.text
         self._learn: LearnPanel | None = None
 
     @property
@@ -1035,10 +1027,51 @@ class LearnSidePanel:
             self._learn = LearnPanel(self._data_directory, BUNDLED_WEIGHTS, self._text)
         return self._learn
 
+    @property
+    def hint(self) -> str:
+        return self.learn.hint
+
     def draw(self, surface: pygame.Surface, scene) -> None:
         lay = scene.layout
         self.learn.draw(surface, lay.panel, scene.theme, lay.scale, None if scene.show_help else scene.pointer)
 
-    def click(self, pos: tuple[int, int]) -> bool:
-        return False  # the App hands the Learn view whole events (LearnPanel.handle): they carry actions
+    def click(self, pos: tuple[int, int]) -> list[Action]:
+        return _listed(self.learn.click(pos))
 
+    def key(self, event: pygame.event.Event, fullscreen: bool) -> list[Action] | None:
+        if event.key == pygame.K_ESCAPE and fullscreen:
+            return None  # Esc leaves fullscreen first (App.escape); a second Esc cancels a training
+        action = self.learn.handle(event)
+        return _listed(action) if self.learn.handled else None  # Esc it did not use closes the view (App.escape)
+
+    def act(self, action: str, shown: bool) -> list[Action] | None:
+        return toggle(action, "toggle_learn", LEARN, shown)
+
+    def update(self) -> list[Action]:
+        return _listed(self.learn.update()) if self.started else []  # the training job's news; never waits
+
+    def busy(self, shown: bool) -> bool:
+        # A job's progress is worth frames, and so is the estimate the measuring brings.
+        return self.started and (self.learn.busy or self.learn.measuring)
+
+    def would_lose(self) -> str:
+        return "the training is stopped" if self.started and self.learn.busy else ""
+
+    def opened(self) -> list[Action]:
+        if self.started:
+            self.learn.refresh()  # MNIST may have arrived, the class may have labelled more
+        else:
+            self.learn  # noqa: B018 - made now, which looks for both
+        return []
+
+    def drawings_changed(self) -> None:
+        if self.started:
+            self.learn.drawings_changed()  # every counter on screen says the same in the same frame
+
+    def shutdown(self) -> None:
+        if self.started:
+            self.learn.shutdown()  # however the app ended, no training process stays behind
+
+
+def _listed(action: Reply) -> list[Action]:
+    return [] if action is None else [action]

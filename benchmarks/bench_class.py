@@ -135,7 +135,7 @@ def main() -> None:
     app = App(Recogniser.from_file(BUNDLED_WEIGHTS), classroom=True, size=(w, h), fullscreen=False,
               host="127.0.0.1", port=0)
     app.show_view(CLASS)
-    session = app.class_session
+    session = app.panels[CLASS].session
     classroom = session.classroom
     classroom.start_round("given")
     panel = app.panels[CLASS]
