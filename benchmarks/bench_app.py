@@ -44,7 +44,8 @@ import pygame  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from app import demo  # noqa: E402
-from app.app import APP_BLAS_THREADS, App  # noqa: E402
+from app.app import App  # noqa: E402
+from app.loop import APP_BLAS_THREADS  # noqa: E402
 from app.panels import LEARN  # noqa: E402
 from model.config import BUNDLED_WEIGHTS as BUNDLED  # noqa: E402
 

@@ -123,7 +123,8 @@ def main() -> None:
 
     import pygame
 
-    from app.app import IDLE_WAIT_MS, App, _wait_for_event
+    from app.app import App
+    from app.loop import IDLE_WAIT_MS, _wait_for_event
     from app.panels import CLASS
     from model.config import BUNDLED_WEIGHTS
     from model.jsonl import read_jsonl
