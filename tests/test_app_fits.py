@@ -144,7 +144,7 @@ def test_nothing_in_the_learn_view_is_cut_or_overlaps_at_any_allowed_size(home: 
 
 
 def test_a_long_path_in_a_message_is_broken_into_lines_that_fit() -> None:
-    from app.learn_view import wrap
+    from app.kit import wrap
 
     text = "Use it next time: python main.py --weights /home/teacher/.local/share/digitpad/models/digitpad-16.npz"
     lines = wrap(text, 30, len)
