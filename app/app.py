@@ -111,7 +111,7 @@ class App(Loop, Desk, Windowed):
         # One panel per view mode beyond the plain one (app/panels.py's registry); the mode picks
         # which is open.
         setup = Setup(self.data_directory, self.samples_file, recogniser, self.view.text, host, port)
-        self.panels: dict[str, Panel] = {mode: _panel_class(where)(setup) for mode, where in PANELS.items()}
+        self.panels: dict[str, Panel] = {mode: panel_class(where)(setup) for mode, where in PANELS.items()}
         self._bundled = recogniser if model_label is None else None  # for "back to the bundled model"
         self.mode = PLAIN
         self.reader.explain(False)
@@ -264,9 +264,8 @@ class App(Loop, Desk, Windowed):
     def do(self, action: str) -> None:
         """A key map or toolbar action (app/keys.py): a panel's (opening its view, say), else the App's."""
         for mode, panel in self.panels.items():
-            reply = panel.act(action, self.mode == mode)
-            if reply is not None:
-                self._apply(reply)
+            if action in panel.actions:
+                self._apply(panel.act(action, self.mode == mode))
                 return
         getattr(self, action)()
 
@@ -390,7 +389,7 @@ class App(Loop, Desk, Windowed):
                 return name
         return None
 
-def _panel_class(where: str) -> type:
+def panel_class(where: str) -> type:
     """A panel's class from the registry's "module:class" (app/panels.py)."""
     module, _, name = where.partition(":")
     return getattr(importlib.import_module(module), name)

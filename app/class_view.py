@@ -56,6 +56,7 @@ class ClassPanel(QuietPanel):
     """The Class view as a side panel (app/panels.py): its session (the class, the server, the
     adapt job) and its painting."""
 
+    actions = ("toggle_class",)
     hint = "W: close the class (the server stops)   \u00b7   click a drawing to open it   \u00b7   N: look inside"
 
     def __init__(self, setup: Setup) -> None:
@@ -101,8 +102,8 @@ class ClassPanel(QuietPanel):
             return [ShowView(PLAIN)]  # in the Class view Esc closes the class, not the app
         return None
 
-    def act(self, action: str, shown: bool) -> list[Action] | None:
-        return toggle(action, "toggle_class", CLASS, shown)
+    def act(self, action: str, shown: bool) -> list[Action]:
+        return toggle(CLASS, shown)  # W
 
     def press(self, name: str) -> list[Action]:
         """A button of the view."""

@@ -281,6 +281,7 @@ class InsidePanel(QuietPanel):
     selected unit; kept across view switches) and the click routing."""
 
     explains = True
+    actions = ("toggle_inside", "inside_gallery", "inside_previous", "inside_next")
     hint = "N: plain view   \u00b7   G: gallery   \u00b7   click a unit to see it   \u00b7   H: help"
 
     def __init__(self, setup: Setup | None = None) -> None:
@@ -299,7 +300,7 @@ class InsidePanel(QuietPanel):
         self.state.click(pos)
         return []
 
-    def act(self, action: str, shown: bool) -> list[Action] | None:
+    def act(self, action: str, shown: bool) -> list[Action]:
         """N opens and closes it; G opens it on the gallery (or turns the gallery on and off); the
         page keys turn the gallery's pages while it is open."""
         if action == "inside_gallery":
@@ -312,4 +313,4 @@ class InsidePanel(QuietPanel):
             if shown:
                 self.state.turn(-1 if action == "inside_previous" else 1)
             return []
-        return toggle(action, "toggle_inside", INSIDE, shown)
+        return toggle(INSIDE, shown)  # N

@@ -129,6 +129,8 @@ class LearnSidePanel(QuietPanel):
     """The Learn view as one of the app's side panels (app/panels.py). The LearnPanel itself is made
     when the view first opens, since looking for MNIST may hash the download cache once."""
 
+    actions = ("toggle_learn",)
+
     def __init__(self, setup: Setup) -> None:
         self._data_directory, self._text = setup.data_directory, setup.text
         self._learn: LearnPanel | None = None
@@ -160,8 +162,8 @@ class LearnSidePanel(QuietPanel):
         action = self.learn.handle(event)
         return _listed(action) if self.learn.handled else None  # Esc it did not use closes the view (App.escape)
 
-    def act(self, action: str, shown: bool) -> list[Action] | None:
-        return toggle(action, "toggle_learn", LEARN, shown)
+    def act(self, action: str, shown: bool) -> list[Action]:
+        return toggle(LEARN, shown)  # T
 
     def update(self) -> list[Action]:
         return _listed(self.learn.update()) if self.started else []  # the training job's news; never waits

@@ -3,16 +3,16 @@
 `App` (app/app.py) knows a view only through the `Panel` contract below: events in, actions out.
 Each frame it calls `update()` on every panel (a job's news, a phone's drawing) and `draw()` on the
 open one, into `layout.panel`; it hands the open panel the keys (`key`) and the clicks that land
-in it (`click`), and hands every panel the key map's actions it does not know itself (`act`). What
-a panel asks for comes back as actions (`Toast`, `UseModel`, `ShowView`, ...), which App carries
-out. App holds no code for any one view.
+in it (`click`), and a panel the key map's actions it claims (`actions`, `act`). What a panel asks
+for comes back as actions (`Toast`, `UseModel`, `ShowView`, ...), which App carries out. App holds
+no code for any one view.
 
 To add a view ("quiz", say):
   1. a module, app/quiz_view.py, with a class that keeps the `Panel` contract and takes a `Setup`;
   2. one line in PANELS below: `"quiz": "app.quiz_view:QuizPanel"`.
 It is then a `--view` choice and `App.show_view("quiz")` opens it. A key that opens it is a
-Trigger in app/keys.py whose action name the panel's `act` answers ("toggle_quiz" ->
-`[ShowView("quiz")]`); the toolbar's buttons are app/layout.py's.
+Trigger in app/keys.py whose action the panel lists in `actions` and answers in `act`
+("toggle_quiz" -> `[ShowView("quiz")]`); the toolbar's buttons are app/layout.py's.
 
 Kept free of pygame, so app/startup.py can offer the names as `--view` choices before a window opens.
 """
@@ -113,6 +113,7 @@ class Setup:
 
 class Panel(Protocol):
     explains: bool  # whether it shows model/inside's explanation (the app then computes it per reading)
+    actions: tuple[str, ...]  # the key map's actions (app/keys.py) it answers in `act` ("toggle_learn")
 
     @property
     def hint(self) -> str:
@@ -127,9 +128,8 @@ class Panel(Protocol):
     def key(self, event: pygame.event.Event, fullscreen: bool) -> list[Action] | None:
         """A key while it is open, before the key map; None: not its key (the key map has it)."""
 
-    def act(self, action: str, shown: bool) -> list[Action] | None:
-        """A key map action (app/keys.py) the app does not know; None: not this panel's. `shown`:
-        whether the panel is open."""
+    def act(self, action: str, shown: bool) -> list[Action]:
+        """One of its `actions` (a key map or toolbar action); `shown`: whether the panel is open."""
 
     def update(self) -> list[Action]:
         """Once a frame, open or not: a background job's or a phone's news. Never waits."""
@@ -161,6 +161,7 @@ class QuietPanel:
     no news, nothing to lose."""
 
     explains = False
+    actions: tuple[str, ...] = ()
     hint = ""
 
     def click(self, pos: tuple[int, int]) -> list[Action]:
@@ -169,8 +170,8 @@ class QuietPanel:
     def key(self, event: pygame.event.Event, fullscreen: bool) -> list[Action] | None:
         return None
 
-    def act(self, action: str, shown: bool) -> list[Action] | None:
-        return None
+    def act(self, action: str, shown: bool) -> list[Action]:
+        return []
 
     def update(self) -> list[Action]:
         return []
@@ -197,8 +198,6 @@ class QuietPanel:
         pass
 
 
-def toggle(action: str, expected: str, mode: str, shown: bool) -> list[Action] | None:
-    """The usual `act` for a view's own key: `expected` (e.g. "toggle_learn") opens `mode`, or closes it."""
-    if action != expected:
-        return None
+def toggle(mode: str, shown: bool) -> list[Action]:
+    """The usual `act` for a view's own key ("toggle_learn"): open view `mode`, or close it."""
     return [ShowView(PLAIN if shown else mode)]

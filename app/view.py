@@ -14,8 +14,8 @@ import pygame
 import pygame.gfxdraw
 
 from app import marks
+from app.help_card import HelpCard
 from app.ink import InkLayer
-from app.keys import BINDINGS
 from app.kit import Drawn, Painter, Sizes, grey_picture
 from app.layout import Layout
 from app.panels import CLASS, INSIDE, LEARN, PLAIN, Panel
@@ -75,7 +75,7 @@ class View:
         self._preview: pygame.Surface | None = None
         self.preview_image: np.ndarray | None = None  # the 28x28 picture the preview shows, and its caption
         self.preview_caption = SEES
-        self._shade: pygame.Surface | None = None
+        self.help = HelpCard(self.text)
         self.help_rect: pygame.Rect | None = None  # where the help card was last drawn, if it was
         self.drawn: Drawn = []  # what the last frame drew where, in which card (app/kit.py)
         self.p = Painter(pygame.Surface((1, 1)), self.text, DESK)  # each frame draws with a painter of its own
@@ -102,7 +102,7 @@ class View:
         self._status(surface, scene)
         if panel is not None:
             panel.draw(surface, scene)
-        self.help_rect = self._help(surface, scene) if scene.show_help else None
+        self.help_rect = self.help.draw(surface, scene, self.drawn, self.p.sizes) if scene.show_help else None
 
     def canvas_pixels(self, drawing: Drawing, side: int, theme: Theme) -> np.ndarray:
         """The canvas with `drawing` on it, (side, side, 3) uint8: what 'save picture' writes."""
@@ -362,70 +362,6 @@ class View:
         self.p.blit(right_img, right_img.get_rect(midright=(r.right, r.centery)), right, card=r)
         room = r.w - right_img.get_width() - round(20 * lay.scale)
         self.p.put_large(scene.status, lay.type.body, colour, "midleft", (r.x, r.centery), max_w=room, card=r)
-
-    def _help(self, surface: pygame.Surface, scene: Scene) -> pygame.Rect:
-        """The help card over a shaded frame; returns where it went (always inside the window)."""
-        lay, th = scene.layout, scene.theme
-        w, h = surface.get_size()
-        if self._shade is None or self._shade.get_size() != (w, h):
-            self._shade = pygame.Surface((w, h), pygame.SRCALPHA)
-            self._shade.fill((0, 0, 0, 190))
-        surface.blit(self._shade, (0, 0))
-        # The help must never be cut off: lines wrap to the window's width, and the type shrinks
-        # until the card is no taller than the window.
-        size, mark = lay.type.body, len(self.drawn)
-        while True:
-            del self.drawn[mark:]  # only the card that is shown is remembered
-            card = self._help_card(scene, size, round(w * 0.94))
-            if card.get_height() <= h * 0.94 or size <= 8:
-                break
-            size -= 1
-        rect = card.get_rect(center=(w // 2, h // 2)).clamp(surface.get_rect())
-        surface.blit(card, rect)
-        pygame.draw.rect(surface, th.border, rect, width=1, border_radius=lay.radius)
-        self.drawn[mark:] = [(what, where.move(rect.topleft), rect) for what, where, _ in self.drawn[mark:]]
-        return rect
-
-    def _help_card(self, scene: Scene, size: int, max_w: int) -> pygame.Surface:
-        th = scene.theme
-        p = self.p  # measures; the card gets a painter of its own once it exists
-        pad, line = round(size * 1.4), round(size * 1.75)
-        key_font, font, foot_font = self.fonts.get(size, True), self.fonts.get(size), self.fonts.get(round(size * 0.85))
-        room = max_w - 2 * pad
-        rows = [(b.plain_keys, b.does) for b in BINDINGS]  # the same table the key handler reads
-        gap = round(size * 1.5)
-        # The keys take what they need up to two fifths of the room; the rest is the words' column.
-        keys_w = min(max(key_font.size(k)[0] for k, _ in rows), round(room * 0.4)) + gap
-        desc_w = min(max(font.size(d)[0] for _, d in rows), room - keys_w)
-        # Whole words: a key wider than its column stays whole, never broken in two.
-        cells = [(p.lines(k, size, keys_w - gap, bold=True, break_words=False),
-                  p.lines(d, size, desc_w, break_words=False)) for k, d in rows]
-        title_h = round(size * 1.5 * 1.6)
-        footer = [part for text in (f"Drawings are saved in {scene.data_dir}", "Press any key or click to close")
-                  for part in p.lines(text, round(size * 0.85), room, break_words=False)]
-        foot_w = max(foot_font.size(f)[0] for f in footer)
-        width = max(keys_w + desc_w, foot_w) + 2 * pad
-        body_h = sum(line * max(len(k), len(d)) for k, d in cells)
-        height = pad + title_h + body_h + round(size * 0.8) + len(footer) * round(size * 1.4) + pad
-        card = pygame.Surface((width, height))
-        card.fill(th.panel)
-        inside = card.get_rect()  # what is drawn on the card is remembered in its own coordinates
-        p = Painter(card, self.text, th, self.p.sizes, self.drawn)
-        y = pad
-        p.put_large("Keys and mouse", round(size * 1.5), th.text, "topleft", (pad, y), bold=True, max_w=room,
-                    card=inside)
-        y += title_h
-        for key_lines, desc_lines in cells:
-            for i, text in enumerate(key_lines):
-                p.put_large(text, size, th.accent, "topleft", (pad, y + i * line), bold=True, card=inside)
-            for i, text in enumerate(desc_lines):
-                p.put_large(text, size, th.text, "topleft", (pad + keys_w, y + i * line), card=inside)
-            y += line * max(len(key_lines), len(desc_lines))
-        y += round(size * 0.8)
-        for text in footer:
-            p.put_large(text, round(size * 0.85), th.muted, "topleft", (pad, y), card=inside)
-            y += round(size * 1.4)
-        return card
 
 
 SEES = "what the network sees"
