@@ -40,8 +40,9 @@ from app.panels import (
     UseModel,
 )
 from app.recognition import ReadScheduler
+from app.scene import Scene
 from app.theme import CLASSROOM, DESK, Theme, displayable
-from app.view import Scene, View
+from app.view import View
 from app.window import Windowed
 from model.config import BUNDLED_WEIGHTS
 from model.drawing import Drawing

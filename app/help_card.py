@@ -15,7 +15,7 @@ from app.kit import Drawn, Painter, Sizes
 from app.theme import TextCache
 
 if TYPE_CHECKING:
-    from app.view import Scene
+    from app.scene import Scene
 
 
 class HelpCard:

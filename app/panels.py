@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     import numpy as np
     import pygame
 
+    from app.scene import Scene
     from app.theme import TextCache
-    from app.view import Scene
     from model.recognise import Recogniser
 
 PLAIN, INSIDE, LEARN, CLASS = "plain", "inside", "learn", "class"

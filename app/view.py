@@ -6,9 +6,6 @@ state, so what is on screen is a pure function of the scene plus a few caches th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
-
 import numpy as np
 import pygame
 import pygame.gfxdraw
@@ -17,52 +14,17 @@ from app import marks
 from app.help_card import HelpCard
 from app.ink import InkLayer
 from app.kit import Drawn, Painter, Sizes, grey_picture
-from app.layout import Layout
 from app.panels import CLASS, INSIDE, LEARN, PLAIN, Panel
-from app.readout import CROSS, HATCHED, SOLID, Verdict, percentages, verdict
+from app.readout import CROSS, HATCHED, SOLID, Verdict, percentages
+from app.scene import Scene
 from app.theme import CLASSROOM_LEAST_SCALE, DESK, SMALLEST_TYPE, Colour, Fonts, TextCache, Theme
-from model.answer import Thresholds
 from model.config import CLASSES, FIELD
 from model.drawing import Drawing
-from model.inside import Inside, Units, raw_canvas
+from model.inside import raw_canvas
 from model.recognise import Reading
 
 # The header's reminder of the key that leaves (or opens) a view, per view mode (app/panels.py).
 HEADER_KEYS = {PLAIN: "N  look inside", INSIDE: "N  plain view", LEARN: "T  close", CLASS: "W  close"}
-
-
-@dataclass
-class Scene:
-    """Everything one frame shows."""
-
-    layout: Layout
-    theme: Theme
-    drawing: Drawing
-    reading: Reading | None
-    thresholds: Thresholds  # when a reading is sure, not sure, or not a digit (model/answer.py)
-    brush_px: int
-    eraser_mode: bool
-    erasing_now: bool
-    eraser_radius_px: float
-    pointer: tuple[int, int] | None
-    hover: str | None  # the button under the pointer
-    status: str
-    status_kind: str  # "info", "good" or "warn"
-    saved: int
-    show_help: bool
-    data_dir: str
-    inside: Inside | None = None  # the reading explained, while the inside view is open
-    units: Units | None = None  # the model's hidden units (pictures, gallery order)
-    panel_open: bool = False  # a side panel (the inside view, the Learn view) is open
-    mode: str = "plain"  # the view mode (app/panels.py): its toolbar button is lit
-    model_label: str = ""  # which model reads the drawing, in the header ("" : the bundled one)
-    classroom: bool = False  # the classroom look: its toolbar button is lit
-
-    @cached_property
-    def answer(self) -> Verdict | None:
-        """What the frame says about the reading (sure, not sure, not a digit): decided once per
-        frame, for the prediction card, the bars and the inside view alike."""
-        return None if self.reading is None else verdict(self.reading, self.thresholds)
 
 
 class View:
