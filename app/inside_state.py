@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.kit import Drawn
 from app.readout import CROSS
 from model.config import NOT_A_DIGIT
 from model.inside import DIVERGING
 
 if TYPE_CHECKING:
     from pygame import Rect
+
+    from app.kit import Drawn
 
 Colour = tuple[int, int, int]
 ORANGE: Colour = tuple(int(c) for c in DIVERGING[int(len(DIVERGING) * 0.80)])  # "pushes towards"
