@@ -2,14 +2,15 @@
 
 Data flows one way: events change the Drawing (model/drawing.py); once per frame the read
 scheduler (app/recognition.py) asks the network about the drawing if it changed (and explains the
-answer while the inside view is open); `draw` paints a Scene with the View, and the open side
-panel, if any (app/panels.py), beside the canvas. The window (app/window.py) and the key map
-(app/keys.py) live in their own modules; this one holds the actions and the loop.
+answer while a panel that shows the explanation is open); `draw` paints a Scene (app/scene.py) with
+the View, and the open side panel, if any, beside the canvas. The App knows its panels only
+through their contract (app/panels.py): it hands them events and carries out the actions they
+return. Its parts: the canvas work (app/desk.py), the loop and its guard (app/loop.py), the window
+(app/window.py); the key map is app/keys.py.
 
-`step()` handles whatever is queued and renders one frame; `run()` calls it in a loop, skips frames
-when nothing changed (an idle window uses no CPU) and guards each frame: an unexpected error is
-logged to the user data folder, the drawing is kept and saved there, and the app carries on.
-Tests and benchmarks post real pygame events and call `step()`, so they exercise what a user does.
+`step()` handles whatever is queued and renders one frame; `run()` calls it in a loop, skipping
+frames when nothing changed. Tests and benchmarks post real pygame events and call `step()`, so
+they exercise what a user does.
 """
 
 from __future__ import annotations
@@ -53,11 +54,6 @@ from model.recognise import Reading, Recogniser
 TOAST_SECONDS = 4.0
 QUIT_CONFIRM_S = 5.0  # a second Q (or window close) within this long quits for sure
 
-BUTTON_ACTIONS = {
-    "look": "toggle_classroom", "view": "toggle_inside", "learn": "toggle_learn", "class": "toggle_class",
-    "undo": "undo",
-    "eraser": "toggle_eraser", "clear": "clear",
-}
 HINT = ("H: help   \u00b7   N: look inside   \u00b7   0\u20139: label for training   \u00b7   P: classroom   \u00b7   "
         "Q: quit")
 
@@ -131,7 +127,7 @@ class App(Loop, Desk, Windowed):
 
     @property
     def inside(self) -> Inside | None:
-        """The current reading explained (only while the inside view is open)."""
+        """The current reading explained (only while a panel that explains is open)."""
         return self.reader.inside
 
     @property
@@ -252,7 +248,7 @@ class App(Loop, Desk, Windowed):
             self.show_help = False
             return
         if button == LEFT and (name := self._button_at(pos)):
-            self.do(BUTTON_ACTIONS[name])
+            self.do(keys.BUTTONS[name])
             return
         if self.panel is not None and self.layout.panel.collidepoint(pos):
             if button == LEFT:
