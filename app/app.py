@@ -29,7 +29,6 @@ from app.loop import Loop
 from app.panels import (
     PANELS,
     PLAIN,
-    VIEWS,
     Action,
     Panel,
     PutOnCanvas,
@@ -72,8 +71,8 @@ class App(Loop, Desk, Windowed):
         host: str = "0.0.0.0",
         port: int | None = None,
     ) -> None:
-        if view not in VIEWS:
-            raise ValueError(f"unknown view {view!r}: one of {', '.join(VIEWS)}")
+        if view != PLAIN and view not in PANELS:
+            raise ValueError(f"unknown view {view!r}: one of {', '.join((PLAIN, *PANELS))}")
         self.recogniser = recogniser
         self.model_label = model_label
         self.classroom = classroom
@@ -186,6 +185,8 @@ class App(Loop, Desk, Windowed):
             units=self.reader.units,
             panel_open=self.panel is not None,
             mode=self.mode,
+            mode_button=self.panel.button if self.panel is not None else "",
+            mode_keys=self.panel.header if self.panel is not None else "",
             model_label=self.model_label or "",
             classroom=self.classroom,
         )
@@ -324,8 +325,8 @@ class App(Loop, Desk, Windowed):
 
     def show_view(self, mode: str) -> None:
         """Switch to a view mode (app/panels.py); the drawing and each panel's state stay as they are."""
-        if mode not in VIEWS:
-            raise ValueError(f"unknown view {mode!r}: one of {', '.join(VIEWS)}")
+        if mode != PLAIN and mode not in PANELS:
+            raise ValueError(f"unknown view {mode!r}: one of {', '.join((PLAIN, *PANELS))}")
         if mode == self.mode:
             return
         if self.panel is not None:

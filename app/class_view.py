@@ -57,6 +57,7 @@ class ClassPanel(QuietPanel):
     adapt job) and its painting."""
 
     actions = ("toggle_class",)
+    button, header = "class", "W  close"
     hint = "W: close the class (the server stops)   \u00b7   click a drawing to open it   \u00b7   N: look inside"
 
     def __init__(self, setup: Setup) -> None:

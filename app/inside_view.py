@@ -282,6 +282,7 @@ class InsidePanel(QuietPanel):
 
     explains = True
     actions = ("toggle_inside", "inside_gallery", "inside_previous", "inside_next")
+    button, header = "view", "N  plain view"
     hint = "N: plain view   \u00b7   G: gallery   \u00b7   click a unit to see it   \u00b7   H: help"
 
     def __init__(self, setup: Setup | None = None) -> None:

@@ -130,6 +130,7 @@ class LearnSidePanel(QuietPanel):
     when the view first opens, since looking for MNIST may hash the download cache once."""
 
     actions = ("toggle_learn",)
+    button, header = "learn", "T  close"
 
     def __init__(self, setup: Setup) -> None:
         self._data_directory, self._text = setup.data_directory, setup.text

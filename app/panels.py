@@ -12,7 +12,8 @@ To add a view ("quiz", say):
   2. one line in PANELS below: `"quiz": "app.quiz_view:QuizPanel"`.
 It is then a `--view` choice and `App.show_view("quiz")` opens it. A key that opens it is a
 Trigger in app/keys.py whose action the panel lists in `actions` and answers in `act`
-("toggle_quiz" -> `[ShowView("quiz")]`); the toolbar's buttons are app/layout.py's.
+("toggle_quiz" -> `[ShowView("quiz")]`); a toolbar button is a name in app/layout.py's toolbar
+and in keys.BUTTONS, which the panel gives as its `button` (lit while it is open).
 
 Kept free of pygame, so app/startup.py can offer the names as `--view` choices before a window opens.
 """
@@ -114,6 +115,8 @@ class Setup:
 class Panel(Protocol):
     explains: bool  # whether it shows model/inside's explanation (the app then computes it per reading)
     actions: tuple[str, ...]  # the key map's actions (app/keys.py) it answers in `act` ("toggle_learn")
+    button: str  # its toolbar button (app/layout.py), lit while it is open ("" : none)
+    header: str  # the header's reminder of the key that leaves it ("T  close")
 
     @property
     def hint(self) -> str:
@@ -162,6 +165,8 @@ class QuietPanel:
 
     explains = False
     actions: tuple[str, ...] = ()
+    button = ""
+    header = ""
     hint = ""
 
     def click(self, pos: tuple[int, int]) -> list[Action]:

@@ -44,7 +44,9 @@ class Scene:
     inside: Inside | None = None  # the reading explained, while the inside view is open
     units: Units | None = None  # the model's hidden units (pictures, gallery order)
     panel_open: bool = False  # a side panel (the inside view, the Learn view) is open
-    mode: str = "plain"  # the view mode (app/panels.py): its toolbar button is lit
+    mode: str = "plain"  # the view mode (app/panels.py)
+    mode_button: str = ""  # the open view's toolbar button, lit ("" : none)
+    mode_keys: str = ""  # the header's reminder of the key that leaves the open view ("" : the plain view's)
     model_label: str = ""  # which model reads the drawing, in the header ("" : the bundled one)
     classroom: bool = False  # the classroom look: its toolbar button is lit
 

@@ -14,7 +14,7 @@ from app import marks
 from app.help_card import HelpCard
 from app.ink import InkLayer
 from app.kit import Drawn, Painter, Sizes, grey_picture
-from app.panels import CLASS, INSIDE, LEARN, PLAIN, Panel
+from app.panels import Panel
 from app.readout import CROSS, HATCHED, SOLID, Verdict, percentages
 from app.scene import Scene
 from app.theme import CLASSROOM_LEAST_SCALE, DESK, SMALLEST_TYPE, Colour, Fonts, TextCache, Theme
@@ -24,7 +24,7 @@ from model.inside import raw_canvas
 from model.recognise import Reading
 
 # The header's reminder of the key that leaves (or opens) a view, per view mode (app/panels.py).
-HEADER_KEYS = {PLAIN: "N  look inside", INSIDE: "N  plain view", LEARN: "T  close", CLASS: "W  close"}
+PLAIN_KEYS = "N  look inside"  # the header's reminder of the key that opens a view (a panel says its own)
 
 
 class View:
@@ -140,7 +140,7 @@ class View:
         ):
             size -= 1
         for name, rect in lay.buttons.items():
-            lit = {INSIDE: "view", LEARN: "learn", CLASS: "class"}.get(scene.mode)  # the open view's button
+            lit = scene.mode_button  # the open view's button
             on = (name == "eraser" and scene.eraser_mode) or name == lit or (name == "look" and scene.classroom)
             fill = (
                 th.button_on
@@ -164,7 +164,7 @@ class View:
         # Then the keys on the right and which model is reading (unless the layout put that in the
         # prediction card), in the first wording that fits.
         label = "" if lay.model_label.w else scene.model_label
-        keys = f"{HEADER_KEYS[scene.mode]}   \u00b7   H  help"
+        keys = f"{scene.mode_keys or PLAIN_KEYS}   \u00b7   H  help"
         sizes = (lay.type.body, lay.type.small)
         for hint, size in [(keys, sizes[0]), (keys, sizes[1]), ("H  help", sizes[1]), ("", sizes[1])]:
             right = self.text.render(hint, lay.type.small, th.muted)
