@@ -21,7 +21,7 @@ from app import store
 from app.class_session import ClassSession
 from app.kit import Drawn, Painter, Sizes
 from app.panels import CLASS, PLAIN, Action, PutOnCanvas, QuietPanel, Saved, Setup, ShowView, Toast, UseModel, toggle
-from app.theme import Theme
+from app.theme import SMALLEST_TYPE, Theme
 from model.classroom import (
     DEFAULT_PORT,
     GIVEN,
@@ -279,17 +279,22 @@ class ClassPanel(QuietPanel):
         h = round(size * 2.1)
         bw = (area.w - gap * (len(names) - 1)) // len(names)
         running = c.round.kind if c is not None and c.round is not None else None
+        room = bw - 8
+        wordings = {n: ("Click again to delete", "Sure?") if n == "delete" and self.confirming_delete
+                    else BUTTON_LABELS[n] for n in names}
+        # One type size for the whole row (labels of three sizes side by side look broken): the body
+        # size, or smaller until every button's shortest wording fits; each then says the longest
+        # wording that fits at that size. None fits even at the smallest type: shapes alone.
+        font = self.text.fonts.get
+        while size > SMALLEST_TYPE and any(font(size, False).size(w[-1])[0] > room for w in wordings.values()):
+            size -= 1
         for k, name in enumerate(names):
             rect = Rect(area.x + k * (bw + gap), area.y, bw, h)
             on = name == running
-            labels = BUTTON_LABELS[name]
-            if name == "delete" and self.confirming_delete:
-                labels = ("Click again to delete", "Sure?")
             fill = th.button_on if on or (name == "delete" and self.confirming_delete) else th.button
-            # The longest wording that fits even at the smallest type, else none.
-            room = rect.w - 8
-            label = next((t for t in labels if room >= 1 and self.k.img(t, size, th.text, max_w=room).get_width()
-                          <= room), "")
+            label = self.k.wording(wordings[name], size, room)
+            if room < 1 or font(size, False).size(label)[0] > room:
+                label = ""
             self.k.button(rect, label, size, fill, th.text, bold=False, max_w=room)
             self.buttons[name] = rect
         return area.y + h

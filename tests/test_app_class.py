@@ -310,3 +310,33 @@ def test_nothing_in_the_class_view_is_cut_or_overlaps_at_any_allowed_size(model_
     finally:
         a.quit()
         pygame.quit()
+
+
+@pytest.mark.parametrize("classroom_look", [False, True], ids=["desk", "classroom"])
+def test_the_class_buttons_share_one_type_size_at_every_allowed_size(model_file, home, classroom_look):
+    """Labels of three sizes side by side look broken (seen at 1920x1080: "Draw the digit given"
+    shrunk to its button while "Stop round" stayed big): one size for the row, each button then saying
+    the longest wording that fits at it."""
+    from app.class_view import BUTTON_LABELS
+
+    wordings = {w for ws in BUTTON_LABELS.values() for w in ws}
+    a = App(Recogniser.from_file(model_file), classroom=classroom_look, fullscreen=False, size=SIZES[0],
+            host="127.0.0.1", port=0)
+    try:
+        a.show_view(CLASS)
+        panel = a.panels[CLASS]
+        for size in SIZES:
+            a.resize(*size)
+            pygame.event.clear()
+            a.step()
+            labels = [(what, r) for what, r, _ in panel.drawn if what in wordings]
+            assert len(labels) == len(panel.buttons), f"{size}: {labels}"
+            # The type size each label was set at (its rendered width at that size, ink-trimmed as drawn).
+            def sizes_of(text, r):
+                return {t for t in range(4, 90) if panel.text.render(text, t, (255, 255, 255)).get_size() == r.size}
+
+            common = set.intersection(*(sizes_of(w, r) for w, r in labels))
+            assert common, f"{size}: labels of several sizes {labels}"
+    finally:
+        a.quit()
+        pygame.quit()
