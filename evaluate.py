@@ -158,6 +158,12 @@ def _ctrl_c_held() -> Iterator[None]:
     if not hasattr(signal, "pthread_sigmask"):  # Windows: the workers' initializer ignores it instead
         yield
         return
+    # multiprocessing starts its resource tracker with the first worker, and *unblocks* SIGINT when
+    # that is done (resource_tracker.ensure_running), so every worker after it would start without the
+    # block: a Ctrl-C then hits it while it imports (seen under load). Started first, it is left alone.
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()
     old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
