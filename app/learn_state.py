@@ -87,6 +87,7 @@ class LearnState:
         self.startup_s = STARTUP_S
         self.measured = False  # the two figures above were measured on this computer, now
         self.probe: Job | None = None  # the measuring job (ProbeSpec), while it runs
+        self.probe_outcome: object = None  # its last result or error
         self.mnist = False
         self.drawings = Drawings()
         self._drawings_stamp: tuple | None = None
@@ -159,6 +160,7 @@ class LearnState:
         if self.probe.running:
             return
         r = self.probe.view.result
+        self.probe_outcome = r if r is not None else self.probe.view.error  # (what the tests report)
         if isinstance(r, Measured):
             self.startup_s, self.seconds_per_unit = r.startup_seconds, r.seconds_per_unit
         self.measured = True  # measured, or (it failed) the figures above: an estimate either way

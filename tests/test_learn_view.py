@@ -329,7 +329,8 @@ def test_the_time_estimate_is_measured_on_this_computer_now_and_says_estimating_
         time.sleep(0.05)
     frame(panel, screen)
     words = " ".join(w for w, *_ in panel._drawn)
-    assert (panel.seconds_per_unit, panel.startup_s) != (SECONDS_PER_UNIT, STARTUP_S), "measured, not the constant"
+    assert (panel.seconds_per_unit, panel.startup_s) != (SECONDS_PER_UNIT, STARTUP_S), (
+        "measured, not the constant", panel.probe_outcome)
     est = panel.estimate()
     assert est is not None and f"about {duration(est)} here" in words
     assert panel.estimate(2048, 8) > panel.estimate(925, 8) > panel.estimate(16, 1) > panel.startup_s
