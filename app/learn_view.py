@@ -481,6 +481,8 @@ class LearnPanel:
             return ""
         if self.task == "finetune":
             after = v.held_out.get("after")
+            if after is not None and after.kept:
+                return "the bundled model (adapting would not help)"  # Finished.weights is the bundled file
             return f"the model adapted to your class, {pct(after.accuracy if after else None, 0)} on held-out drawings"
         return f"your {self.task_hidden}-neuron model, {pct(r.test_accuracy)}"
 
@@ -770,8 +772,8 @@ class _Frame:
         p, d = self.p, self.p.drawings
         body = self.card(rect, "Adapt to this class")
         x, w = body.x, body.w
-        y = self.lines(["fine-tune the bundled model on the digits your class drew and labelled "
-                        "(draw a digit, then press its number key)"],
+        y = self.lines(["adapt the bundled model's last layer to the digits your class drew and labelled "
+                        "(draw a digit, then press its number key); it is kept only if it reads better"],
                        self.small, self.th.muted, x, body.y, w)
         y += self.pad
         self.put(f"{d.total} labelled drawing{'s' if d.total != 1 else ''}", self.body, self.th.text, "topleft",
@@ -887,6 +889,8 @@ class _Frame:
                 (rb, n), (ra, _) = right_of(b), right_of(a)
                 text = (f"Done in {duration(r.seconds)}: of {n} held-out drawings, {rb} \u2192 {ra} read right "
                         f"({pct(b.accuracy, 0)} \u2192 {pct(a.accuracy, 0)})")
+                if a.kept:  # the figures are what adapting would have done; the model stays as it was
+                    text = f"{a.why[0].upper()}{a.why[1:]}. The bundled model is kept"
             else:
                 text = f"Done in {duration(r.seconds)}"
             if r.test_accuracy is not None:
@@ -895,7 +899,8 @@ class _Frame:
             text = f"Done in {duration(r.seconds)}: {pct(r.test_accuracy)} right on 10,000 test digits it never saw"
         else:
             text = f"Done in {duration(r.seconds)}"
-        self.put(text, self.body, self.th.good, "topleft", (x, y), bold=True, max_w=w)
+        kept = self.p.task == "finetune" and getattr(v.held_out.get("after"), "kept", False)
+        self.put(text, self.body, self.th.warn if kept else self.th.good, "topleft", (x, y), bold=True, max_w=w)
         return y + round(self.body * 1.6)
 
     # -- the pictures ------------------------------------------------------------------------------

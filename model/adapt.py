@@ -66,6 +66,7 @@ class Adapted:
 
     model: MLP
     adopted: bool
+    candidate: MLP  # the network adapted on all the drawings, kept or not (to show what it would read)
     right_before: int  # drawings read right by the bundled model...
     right_after: int  # ...and by networks adapted on the other folds (so on drawings they did not learn from)
     n: int  # drawings read in the folds
@@ -188,9 +189,9 @@ def adapt(
         or right_after > right_before
         or (config.gate == "loss" and right_after == right_before and loss_after < loss_before)
     )
-    final = fit_output_layer(model, h, y, hr, yr, config) if adopt else model
-    return Adapted(final, adopt, right_before, right_after, n, loss_before / n, loss_after / n,
-                   time.perf_counter() - started)
+    candidate = fit_output_layer(model, h, y, hr, yr, config)
+    return Adapted(candidate if adopt else model, adopt, candidate, right_before, right_after, n,
+                   loss_before / n, loss_after / n, time.perf_counter() - started)
 
 
 def replay_inputs(

@@ -115,7 +115,7 @@ def test_the_steps_bound_the_work(bundled, replay, monkeypatch):
     monkeypatch.setattr(adapt_module, "loss_and_dlogits", lambda *a, **k: calls.append(1) or real(*a, **k))
     config = with_config(AdaptConfig(), {"steps": "7", "gate": "always", "folds": "3"})
     adapt(model, meta, hand(3, seed=6), config, replay)
-    # (3 folds + the final fit) x 7 steps x (the drawings + the replayed rows)
+    # (3 folds + the fit on all the drawings) x 7 steps x (the drawings + the replayed rows)
     assert len(calls) == 4 * 7 * 2
 
 
