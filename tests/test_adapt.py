@@ -138,3 +138,30 @@ def test_bad_settings_and_labels_are_one_clear_error(bundled):
         AdaptConfig(gate="maybe")
     with pytest.raises(ValueError, match="labelled drawings of the digits"):
         adapt(model, meta, [])
+
+
+def test_evaluate_adapt_prints_every_writer_and_the_pooled_figures(tmp_path):
+    """evaluate.py --adapt for real: a stroke file of two writers, read through the script's own path."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from model.jsonl import append_sample
+    from model.split import writer_split
+
+    root = Path(__file__).resolve().parents[1]
+    path = tmp_path / "two-writers.jsonl"
+    names = [w for w in (f"lab/w{i}" for i in range(200)) if writer_split(w) == "test"][:2]
+    for w, seed in zip(names, (7, 8)):
+        for s in hand(3, seed=seed):
+            append_sample(path, s.label, s.strokes, writer=w)
+    r = subprocess.run([sys.executable, "evaluate.py", str(path), "--adapt", "1,2", "--draws", "2"], cwd=root,
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert out.count("\n" + names[0]) == 1  # at K=1 only: at K=2 20 drawings are left, fewer than MIN_LEFT
+    assert "K=1 pooled over 2 writers (40 drawings read per draw), mean over 2 draws" in out
+    assert "K=2: no writer has 2 drawings of each digit and 20 more" in out
+    bad = subprocess.run([sys.executable, "evaluate.py", str(path), "--adapt", "two"], cwd=root,
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "whole numbers of at least 1" in bad.stderr and "Traceback" not in bad.stderr
