@@ -78,6 +78,7 @@ class ClassSession:
         self.job = None  # the adapt job (model.jobs.Job)
         self.adapted: AdaptResult | None = None
         self.adapt_error: str | None = None
+        self.adapt_kept = ""  # why adapting kept the model (model/jobs.py keep_reason), "" otherwise
         self.before_adapting: float | None = None  # the wall's accuracy when the adapted model took over
         self.url = ""
         self.with_mnist: bool | None = None  # adapt with MNIST in the mix; None: if it is on this machine
@@ -158,7 +159,7 @@ class ClassSession:
         spec = FinetuneSpec(drawings=str(path), holdout_by="writer", holdout=0.3,
                             with_mnist=mnist_available() if self.with_mnist is None else self.with_mnist,
                             weights=self._weights_path())
-        self.adapted, self.adapt_error = None, None
+        self.adapted, self.adapt_error, self.adapt_kept = None, None, ""
         self.job = Job.start(spec)
         return f"Adapting to the class on {n} drawings (held out by student)\u2026"
 
@@ -180,6 +181,8 @@ class ClassSession:
             return False
         if view.error is not None:
             self.adapt_error = view.error.message
+        elif view.result is not None and getattr(view.held_out.get("after"), "kept", False):
+            self.adapt_kept = view.held_out["after"].why  # nothing to use: the model in use stays
         elif view.result is not None:
             held = view.held_out
             self.adapted = AdaptResult(
@@ -439,6 +442,8 @@ class ClassPanel:
             a = sess.adapted
             if a.before is not None and a.after is not None:
                 extra.append(f"Adapted: on students it did not learn from, {a.before:.0%} \u2192 {a.after:.0%}")
+        elif sess.adapt_kept:
+            extra.append(f"Model kept: {sess.adapt_kept} (students it did not learn from)")
         elif sess.adapt_error:
             extra.append(f"Adapting failed: {sess.adapt_error}")
         for line in extra:
