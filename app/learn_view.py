@@ -825,12 +825,12 @@ class _Frame:
         left_w = (rest.w - g) * (8 if self.classroom else 11) // 20
         chart = Rect(rest.x, rest.y, left_w, rest.h)
         side = Rect(chart.right + g, rest.y, rest.w - left_w - g, rest.h)
-        self.loss_chart(chart)
-        if p.task == "finetune":
-            top_h = (side.h - g) // 2
-            self.grid(Rect(side.x, side.y, side.w, top_h), "held-out drawings")
-            self.before_after(Rect(side.x, side.y + top_h + g, side.w, side.h - top_h - g))
+        if p.task == "finetune":  # one short fit of the last layer: no loss curve to watch
+            half = (rest.w - g) // 2
+            self.grid(Rect(rest.x, rest.y, half, rest.h), "held-out drawings")
+            self.before_after(Rect(rest.x + half + g, rest.y, rest.w - half - g, rest.h))
         else:
+            self.loss_chart(chart)
             self.grid(side, "validation digits")
 
     def header(self, area: Rect) -> int:

@@ -683,7 +683,7 @@ def _finetune(spec: FinetuneSpec, send, should_stop) -> None:
     hx, hy = render_samples(held_samples, style)
     grid = grid_indices(hy)
     send(Started("finetune", model.sizes, 1, len(tr), hx[grid].reshape(-1, FIELD, FIELD), hy[grid]))
-    send(Progress(0.0, float("nan"), None, model.predict(hx[grid])))
+    send(Progress(0.0, float("nan"), None, before[grid]))
     replay = replay_inputs(mnist[0] if mnist is not None else None, config.replay_per_class, meta,
                            config.replay_non_digits if has_other else 0, spec.seed)
     result = adapt(model, meta, [samples[i] for i in tr], config, replay, spec.seed)
@@ -701,7 +701,8 @@ def _finetune(spec: FinetuneSpec, send, should_stop) -> None:
         val["mnist"] = mnist[1]
     figures = {name: accuracy(tuned, vx, vy) for name, (vx, vy) in val.items()}
     loss = result.loss_after
-    send(Progress(1.0, loss, 0.0, tuned.predict(hx[grid])))
+    # The grid shows what the model in use from now on reads, as the figures above it count.
+    send(Progress(1.0, loss, 0.0, (before if kept else after)[grid]))
     send(EpochDone(1, loss, figures))
     if kept:  # the bundled model stays as it is: nothing new to write
         send(Finished(spec.weights, {}, None, time.perf_counter() - started))
