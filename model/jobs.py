@@ -66,7 +66,7 @@ class ScratchSpec:
 
 @dataclass(frozen=True)
 class FinetuneSpec:
-    """Adapt trained weights to a class's labelled drawings (the train.py --finetune path).
+    """Adapt trained weights to a class's labelled drawings (model/adapt.py: the last layer only).
 
     Part of the drawings (`holdout`, per digit) is kept aside and read before and after, so the view
     can show what adapting did on drawings it never trained on. Half: with a class's few dozen
@@ -75,7 +75,7 @@ class FinetuneSpec:
 
     drawings: str  # the .jsonl the app appends labelled drawings to
     weights: str = str(BUNDLED_WEIGHTS)
-    epochs: int | None = None  # None: the finetune recipe's
+    epochs: int | None = None  # not used since adapting became one short fit (model/adapt.py); kept for callers
     holdout: float = 0.5
     # "digit": hold out a share of each digit's drawings; "writer": a share of the writers (the class
     # view's students), so "after" is measured on people the model did not learn from.
