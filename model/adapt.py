@@ -41,17 +41,20 @@ class AdaptConfig:
 
     # Full-batch gradient steps on the output layer. They, not a clock, bound the time: one step
     # costs (drawings x copies + replay rows) x hidden x outputs multiply-adds, a few ms.
-    steps: int = 60
-    lr: float = 0.5  # per step, divided by the mean squared length of the hidden features (dimensionless)
+    steps: int = 150
+    lr: float = 1.0  # per step, divided by the mean squared length of the hidden features (dimensionless)
     momentum: float = 0.9
-    l2sp: float = 0.01  # pull toward the bundled output layer: l2sp / 2 * ||W - W_bundled||^2
+    l2sp: float = 0.001  # pull toward the bundled output layer: l2sp / 2 * ||W - W_bundled||^2
     copies: int = 4  # renderings of each drawing, with pen widths drawn around the style's
     replay_per_class: int = 100  # MNIST training digits of each class kept in the mix (replay_inputs)
     replay_non_digits: int = 10  # generated non-digits of each kind, for a "not a digit" output
     replay_weight: float = 1.0  # the replayed rows' share of the loss, against the drawings'
     folds: int = 2  # the drawings are dealt into this many folds to decide whether adapting helps
-    gate: str = "accuracy"  # "accuracy": adopt only if the folds read more drawings right;
-    # "loss": no fewer right and a lower loss on them; "always": adopt whatever the folds say
+    # "accuracy": adopt only if the folds read more drawings right; "loss": no fewer right and a lower
+    # loss on them; "always": adopt whatever the folds say. On the validation writers "always" gained
+    # most and no writer lost more than 0.1 point; "accuracy" almost never adopted (K drawings of each
+    # digit are mostly read right already). The Learn view decides on its held-out half instead.
+    gate: str = "always"
 
     def __post_init__(self) -> None:
         if self.gate not in GATES:
