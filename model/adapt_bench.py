@@ -140,12 +140,12 @@ def measure(samples: list[Sample], rec: Recogniser, run: Adapter, read: Reader, 
 def line(row: Row) -> str:
     b, a = row.acc(row.before), row.acc(row.after)
     gain = (a - b) * 100
-    return (f"{row.writer:<14} {int(np.mean(row.read)):5d}  {b.mean():7.2%}  {a.mean():7.2%}  {gain.mean():+6.2f}"
+    return (f"{row.writer:<20} {int(np.mean(row.read)):5d}  {b.mean():7.2%}  {a.mean():7.2%}  {gain.mean():+6.2f}"
             f"  {gain.min():+6.2f} .. {gain.max():+6.2f}  {sum(row.adopted):3d}/{len(row.adopted)}"
             f"  {np.median(row.seconds):6.2f}")
 
 
-HEADER = "writer          read   before    after   gain   gain over draws  adopted  seconds (median)"
+HEADER = "writer                read   before    after   gain   gain over draws  adopted  seconds (median)"
 
 
 def pooled(rows: list[Row], k: int) -> str:
