@@ -773,7 +773,7 @@ class _Frame:
         body = self.card(rect, "Adapt to this class")
         x, w = body.x, body.w
         y = self.lines(["adapt the bundled model's last layer to the digits your class drew and labelled "
-                        "(draw a digit, then press its number key); it is kept only if it reads better"],
+                        "(draw a digit, then press its number key): offered only if it reads the held-out half better"],
                        self.small, self.th.muted, x, body.y, w)
         y += self.pad
         self.put(f"{d.total} labelled drawing{'s' if d.total != 1 else ''}", self.body, self.th.text, "topleft",
