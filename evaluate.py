@@ -48,7 +48,7 @@ from typing import NamedTuple
 import numpy as np
 
 from model.adapt_bench import DRAWS
-from model.answer import CURVE, Thresholds, curve, kinds, split, tally
+from model.answer import CURVE, Kind, Thresholds, curve, kinds, split, tally
 from model.atomic import atomic_write, check_writable
 from model.cli import positive_int, seed_int
 from model.config import BUNDLED_WEIGHTS, CLASSES, FIELD, NOT_A_DIGIT
@@ -161,6 +161,12 @@ def _ctrl_c_held() -> Iterator[None]:
     if not hasattr(signal, "pthread_sigmask"):  # Windows: the workers' initializer ignores it instead
         yield
         return
+    # multiprocessing starts its resource tracker with the first worker, and *unblocks* SIGINT when
+    # that is done (resource_tracker.ensure_running), so every worker after it would start without the
+    # block: a Ctrl-C then hits it while it imports (seen under load). Started first, it is left alone.
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()
     old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
@@ -291,11 +297,11 @@ def style_report(rec: Recogniser, samples: list[Sample], seed: int, whose: str) 
             lines.append(f"{style:<13}         -               -            -      0")
             continue
         right = pred[m] == y[m]
-        wrong_sure = int((~right & (answered[m] == "sure")).sum())
+        wrong_sure = int((~right & (answered[m] == Kind.SURE)).sum())
         misread = Counter(pred[m][~right].tolist()).most_common(1)
         mostly = f"{misread[0][0]} ({misread[0][1] / (~right).sum():.0%} of errors)" if misread else "-"
         lines.append(f"{style:<13}  {right.mean():8.4f}  {percent(wrong_sure, n):>14}  "
-                     f"{percent(int((answered[m] == 'not-digit').sum()), n):>11}  {n:5d}  {mostly}")
+                     f"{percent(int((answered[m] == Kind.NOT_DIGIT).sum()), n):>11}  {n:5d}  {mostly}")
     return "\n".join(lines)
 
 
@@ -315,13 +321,13 @@ def non_digit_report(rec: Recogniser, per_kind: int, seed: int) -> str:
              "kind          not a digit  otherwise mostly  shown sure"]
     for kind in dict.fromkeys(names):
         m = names == kind
-        flagged = answered[m] == "not-digit"
+        flagged = answered[m] == Kind.NOT_DIGIT
         shown = Counter(pred[m][~flagged].tolist()).most_common(1)
         mostly = f"{shown[0][0]} ({shown[0][1] / m.sum():.0%})" if shown else "-"
-        lines.append(f"{kind:<13}  {flagged.mean():10.1%}  {mostly:>16}  {(answered[m] == 'sure').mean():10.1%}")
-    sure_by_kind = [float((answered[names == k] == "sure").mean()) for k in dict.fromkeys(names)]
+        lines.append(f"{kind:<13}  {flagged.mean():10.1%}  {mostly:>16}  {(answered[m] == Kind.SURE).mean():10.1%}")
+    sure_by_kind = [float((answered[names == k] == Kind.SURE).mean()) for k in dict.fromkeys(names)]
     lines.append(f"shown as a sure digit, mean over the {len(sure_by_kind)} kinds: {np.mean(sure_by_kind):.2%}")
-    flagged = int((answered == "not-digit").sum())
+    flagged = int((answered == Kind.NOT_DIGIT).sum())
     lines.append(f"answered 'not a digit': {flagged / len(made):.4f} ({flagged}/{len(made)})")
     return "\n".join(lines)
 
@@ -341,7 +347,7 @@ def letter_report(rec: Recogniser, letters: list[Sample], seed: int, whose: str)
     rates: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
     for char in sorted(set(chars), key=lambda c: (letter_kind(c), c)):
         m = chars == char
-        sure, flagged = answered[m] == "sure", answered[m] == "not-digit"
+        sure, flagged = answered[m] == Kind.SURE, answered[m] == Kind.NOT_DIGIT
         read_as = " ".join(f"{d}:{k}" for d, k in Counter(pred[m][sure].tolist()).most_common(3)) or "-"
         no_digit = is_no_digit(char)
         like = "" if no_digit else f" (like {LOOKALIKES[char]})"
@@ -360,7 +366,7 @@ def letter_report(rec: Recogniser, letters: list[Sample], seed: int, whose: str)
 
 
 # How the contact sheet marks each misread digit: the letter after its label, and its frame's colour.
-MARKS = {"sure": ("S", (230, 60, 60)), "unsure": ("?", (240, 180, 40)), "not-digit": ("X", (90, 150, 240))}
+MARKS = {Kind.SURE: ("S", (230, 60, 60)), Kind.UNSURE: ("?", (240, 180, 40)), Kind.NOT_DIGIT: ("X", (90, 150, 240))}
 
 
 def contact_sheet(path: Path, images: np.ndarray, y: np.ndarray, probs: np.ndarray, answered: np.ndarray,

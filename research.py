@@ -32,6 +32,7 @@ import numpy as np
 
 from model.atomic import atomic_write
 from model.cli import memory_available_now, positive_int
+from model.config import HIDDEN
 from model.data import DataError
 from model.mlp import ACTIVATIONS, INITS, LOSSES
 from model.scaling import (
@@ -51,16 +52,16 @@ INSTALL_HINT = "pip install -e '.[research]'"
 
 # Per sweep: the lists it varies unless the command line says otherwise, full and --quick.
 FULL = {
-    "width": {"widths": [16, 32, 64, 128, 256, 512, 925, 2048]},
+    "width": {"widths": [16, 32, 64, 128, 256, 512, HIDDEN, 2048]},
     "depth": {"depths": [1, 2, 3, 4], "widths": [256]},
     "lr": {"lr": [0.001, 0.003, 0.01, 0.03], "widths": [256]},
     "epochs": {"epochs": [1, 2, 4, 8, 15, 30]},
     "activation": {"activation": list(ACTIVATIONS)},
     "loss": {"loss": list(LOSSES)},
-    "frontier": {"widths": [16, 64, 256, 925, 2048], "epochs": [1, 2, 4, 8, 15]},
+    "frontier": {"widths": [16, 64, 256, HIDDEN, 2048], "epochs": [1, 2, 4, 8, 15]},
 }
 QUICK = {
-    "width": {"widths": [16, 64, 256, 925, 2048], "epochs": [5], "seeds": 3},
+    "width": {"widths": [16, 64, 256, HIDDEN, 2048], "epochs": [5], "seeds": 3},
     "depth": {"depths": [1, 2, 3], "widths": [64], "epochs": [4]},
     "lr": {"lr": [0.003, 0.01, 0.03], "widths": [64], "epochs": [4]},
     "epochs": {"epochs": [1, 2, 4, 8], "widths": [64]},
@@ -143,7 +144,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         return args
     defaults = (QUICK if args.quick else FULL)[args.sweep]
     base = RECIPES[args.recipe]
-    fallback = {"widths": [925], "depths": [1], "epochs": [base.epochs], "lr": [base.lr],
+    fallback = {"widths": [HIDDEN], "depths": [1], "epochs": [base.epochs], "lr": [base.lr],
                 "activation": [base.activation], "init": [base.init], "loss": [base.loss]}
     for name, value in fallback.items():
         if getattr(args, name) is None:
@@ -505,7 +506,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.sweep == "report":
             from model import report
 
-            return report.main(args, out, lambda configs: execute(args, configs, out), plot_available())
+            draw = None
+            if plot_available():  # matplotlib is an optional extra
+                from model.report_plots import draw_all as draw
+            return report.main(args, out, lambda configs: execute(args, configs, out), draw)
         return sweep(args, configurations(args), out)
     except (DataError, SweepError) as e:
         return fail(str(e))

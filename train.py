@@ -51,6 +51,7 @@ from model.jsonl import describe_skipped
 from model.letters import char_of, letters_of
 from model.mlp import ACTIVATIONS, INITS, LOSSES, MLP
 from model.nondigits import KINDS, SEEDS
+from model.pipeline import conclude, finetune_recipe, network_for, write
 from model.preprocess import Style, mnist_to_input
 from model.sample import Sample, StrokeDataError
 from model.split import SPLITS, split_samples
@@ -64,18 +65,16 @@ from model.trainer import (
     EpochReport,
     Recipe,
     confusion_table,
-    describe,
     logits_of,
-    outputs_for,
     train,
 )
-from model.weights import MAX_PARAMS, Meta, WeightsError, check, load, save
+from model.weights import MAX_PARAMS, Meta, WeightsError, load, save
 
 RUNS = REPO / "runs"  # ignored by git: where new models go unless --out says otherwise
 
 # One line of help per Recipe field; the flags themselves are generated from the dataclass.
 FIELD_HELP = {
-    "sizes": f"hidden layer sizes (input {INPUTS} is fixed; output {CLASSES}, plus one with --not-digits)",
+    "hidden": f"hidden layer sizes (input {INPUTS} is fixed; output {CLASSES}, plus one with --not-digits)",
     "activation": "hidden-layer activation",
     "init": "weight initialisation",
     "loss": "training loss",
@@ -112,7 +111,7 @@ def checked(name: str, kind: type):
         except ValueError:
             expected = "an integer" if kind is int else "a number"
             raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
-        if not ok((value, 1) if name == "sizes" else value):  # one hidden size, checked as a layer list
+        if not ok((value,) if name == "hidden" else value):  # one hidden size, checked as a list of them
             raise argparse.ArgumentTypeError(f"must be {what}, got {text}")
         return value
 
@@ -122,7 +121,7 @@ def checked(name: str, kind: type):
 
 def recipe_help(name: str) -> str:
     """'<what it is> (default X; quick Y, original Z)': the default recipe's value and where presets differ."""
-    show = (lambda v: " ".join(map(str, v[1:-1]))) if name == "sizes" else str
+    show = (lambda v: " ".join(map(str, v))) if name == "hidden" else str
     base = getattr(RECIPES["default"], name)
     others = [f"{r} {show(getattr(rec, name))}" for r, rec in RECIPES.items()
               if r != "default" and show(getattr(rec, name)) != show(base)]
@@ -144,8 +143,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     recipe = p.add_argument_group("recipe", "each overrides the chosen --recipe; train.py prints what it overrode")
     for f in fields(Recipe):
         name, flag, default = f.name, "--" + f.name.replace("_", "-"), getattr(RECIPES["default"], f.name)
-        if name == "sizes":
-            recipe.add_argument("--hidden", dest="sizes", type=checked(name, int), nargs="+", metavar="N",
+        if name == "hidden":
+            recipe.add_argument(flag, type=checked(name, int), nargs="+", metavar="N",
                                 default=None, help=recipe_help(name))
         elif isinstance(default, bool):
             recipe.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=recipe_help(name))
@@ -166,16 +165,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def make_recipe(args: argparse.Namespace) -> tuple[Recipe, dict]:
-    """The chosen recipe with the flags given on top, and {field: (recipe value, new value)} changed."""
+    """The chosen recipe with the flags given on top, and {field: (recipe value, new value)} changed.
+    Changes are named as the weights file records a recipe (Recipe.to_dict), so new hidden widths or
+    a new output for "not a digit" show as the layer sizes they make."""
     recipe = RECIPES[args.recipe]
     overrides = {f.name: getattr(args, f.name) for f in fields(Recipe) if getattr(args, f.name) is not None}
-    # The output layer follows --not-digits: ten digits, plus "not a digit" when it is trained.
-    hidden = overrides.get("sizes", recipe.sizes[1:-1])
-    outputs = outputs_for(overrides.get("not_digits", recipe.not_digits))
-    if "sizes" in overrides or outputs != recipe.sizes[-1]:
-        overrides["sizes"] = (INPUTS, *hidden, outputs)
-    changed = {k: (getattr(recipe, k), v) for k, v in overrides.items() if getattr(recipe, k) != v}
-    return replace(recipe, **overrides), changed
+    new = replace(recipe, **overrides)
+    old_fields, new_fields = recipe.to_dict(), new.to_dict()
+    changed = {k: (old_fields[k], v) for k, v in new_fields.items() if old_fields[k] != v}
+    return new, changed
 
 
 def fail(message: str, code: int = 2) -> int:
@@ -255,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         return fail(f"cannot write the output: {out} is a directory; give a file name, e.g. {out / 'model.npz'}")
     if out.exists() and not args.force and not args.augment_sheet:
         return fail(f"{out} exists; pass --force to overwrite it or choose another --out")
-    if args.finetune and args.sizes is not None:  # fine-tuning keeps the network it starts from
+    if args.finetune and args.hidden is not None:  # fine-tuning keeps the network it starts from
         return fail(f"--hidden cannot be used with --finetune: fine-tuning keeps the layer sizes of {args.finetune}; "
                     "train a new network (without --finetune) to change them")
     try:
@@ -295,14 +293,12 @@ def run(args: argparse.Namespace, recipe: Recipe, out: Path) -> int:
     if args.finetune:
         model, base = load(args.finetune)
         style = base.style
-        has_other = model.sizes[-1] > CLASSES
-        if has_other and not recipe.not_digits:
-            raise ValueError(f"{args.finetune} has a 'not a digit' output: fine-tuning it needs --not-digits above 0"
-                             " (non-digit drawings keep that output working)")
-        recipe = replace(recipe, sizes=tuple(model.sizes), activation=model.activation,
-                         not_digits=recipe.not_digits if has_other else 0)
+        try:
+            recipe = finetune_recipe(recipe, model)
+        except ValueError as e:
+            raise ValueError(f"{args.finetune}: {e}") from None
     else:
-        model = MLP(list(recipe.sizes), recipe.activation, recipe.init, seed=recipe.seed)
+        model = network_for(recipe)
         style = Style(deskew=args.deskew)
 
     # --- stroke data first: a bad file is reported before MNIST is even loaded ---
@@ -405,14 +401,9 @@ def run(args: argparse.Namespace, recipe: Recipe, out: Path) -> int:
     say(f"MNIST test accuracy: {test_acc:.4f} ({int((pred == y_test).sum())}/{len(y_test)})")
     say(confusion_table(y_test, pred))
 
-    # --- honest probabilities: temperature fitted on validation data only ---
-    vx = np.concatenate([v[0] for v in val.values()])
-    vy = np.concatenate([v[1] for v in val.values()])
-    meta = describe(
-        model, recipe, args.recipe, reports, (vx, vy), test_acc, started,
-        # Thresholds on the validation writers' digits; without any (fine-tuning on one's own
-        # drawings), on MNIST's validation digits.
-        answers_on=val.get("strokes", val["mnist"]), non_digits=non_digit_val,
+    # --- honest probabilities and the answers' thresholds, on validation data only (model/pipeline.py) ---
+    meta = conclude(
+        model, recipe, args.recipe, reports, val, started, test_acc, non_digits=non_digit_val,
         style=style, tta_pens=base.tta_pens, data=data_meta,
         finetuned_from=Path(args.finetune).name if args.finetune else None,
     )
@@ -426,13 +417,11 @@ def run(args: argparse.Namespace, recipe: Recipe, out: Path) -> int:
             f"there {a['wrong_and_sure']:.2%} wrong and sure, "
             f"{a['right_but_unsure']:.2%} of right answers not sure, {a['flagged']:.2%} of digits flagged"
             + (f", {a['non_digits_flagged']:.2%} of non-digits flagged" if "non_digits_flagged" in a else ""))
-    # The loader's own checks, before anything is written: main.py must never refuse what we save.
-    check(model, meta, out)
     if out.exists() and not args.force:  # it may have appeared while we trained
         out = out.with_name(f"{out.stem}-{dt.datetime.now():%Y%m%d-%H%M%S}{out.suffix}")
         say(f"{args.out} appeared during training; writing {out} instead")
     try:
-        save(out, model, meta)
+        write(out, model, meta)
     except OSError as e:
         return save_elsewhere(out, model, meta, e)
     say(f"wrote {out} ({os.path.getsize(out) / 1e6:.1f} MB) in {meta.train_seconds:.0f} s")

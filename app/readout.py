@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from model.answer import Thresholds, doubt
+from model.answer import Answer, Kind, Thresholds, doubt
 from model.config import CLASSES, DIGITS, NOT_A_DIGIT
 from model.recognise import Reading
 
@@ -46,25 +46,42 @@ CROSS = "\u2716"  # the "not a digit" mark (a heavy cross): the card's symbol, t
 
 @dataclass(frozen=True)
 class Verdict:
+    """model/answer.py's Answer as the views say it: the decision is the Answer's, held whole (not
+    copied field by field); this adds only the words and the marks."""
+
     headline: str  # shown large: "7", "4 or 9?" when not sure, "not a digit"
     caption: str  # shown under it
-    kind: str  # "sure", "unsure" or "not-digit" (model/answer.py)
-    top: int  # the most probable digit (also when the answer is "not a digit": then it did not win)
-    runner_up: int
+    answer: Answer  # sure / not sure / not a digit, the top digit and the runner-up, too small
     doubt: str = ""  # when not sure, what the top digit might be instead: "digit" or "not-digit"
     # How each output is marked: digits 0-9 and NOT_A_DIGIT (10) -> SOLID or HATCHED; others plain.
     marks: dict[int, str] = field(default_factory=dict)
-    too_small: bool = False
+
+    @property
+    def kind(self) -> Kind:
+        return self.answer.kind
+
+    @property
+    def top(self) -> int:
+        """The most probable digit (also when the answer is "not a digit": then it did not win)."""
+        return self.answer.top
+
+    @property
+    def runner_up(self) -> int:
+        return self.answer.runner_up
+
+    @property
+    def too_small(self) -> bool:
+        return self.answer.too_small
 
     @property
     def sure(self) -> bool:
-        return self.kind == "sure"
+        return self.answer.sure
 
     @property
     def scores(self) -> bool:
         """Whether the digits' bars and percentages are shown: not for "not a digit", where a bar
         would pretend some digit had a claim."""
-        return self.kind != "not-digit"
+        return self.answer.is_digit
 
 
 def verdict(reading: Reading, thresholds: Thresholds) -> Verdict:
@@ -73,17 +90,17 @@ def verdict(reading: Reading, thresholds: Thresholds) -> Verdict:
     a = reading.answer(thresholds)
     pct = percentages(reading.probs)
     top, second = a.top, a.runner_up
-    if a.kind == "not-digit":
+    if a.kind == Kind.NOT_DIGIT:
         why = "too small to read \u2014 draw bigger" if a.too_small else "this does not look like a digit"
-        return Verdict("not a digit", why, a.kind, top, second, marks={NOT_A_DIGIT: SOLID}, too_small=a.too_small)
+        return Verdict("not a digit", why, a, marks={NOT_A_DIGIT: SOLID})
     if a.sure:
-        return Verdict(str(top), f"{pct[top]}% sure", a.kind, top, second, marks={top: SOLID})
+        return Verdict(str(top), f"{pct[top]}% sure", a, marks={top: SOLID})
     # Not sure: of what instead, the runner-up digit or no digit at all (model/answer.py).
     if doubt(a, reading.probs) == NOT_A_DIGIT:
-        return Verdict(f"{top}?", "not sure \u2014 maybe not a digit", a.kind, top, second, "not-digit",
+        return Verdict(f"{top}?", "not sure \u2014 maybe not a digit", a, "not-digit",
                        {top: HATCHED, NOT_A_DIGIT: HATCHED})
     caption = f"not sure \u2014 {pct[top]}% vs {pct[second]}%"
-    return Verdict(f"{top} or {second}?", caption, a.kind, top, second, "digit", {top: HATCHED, second: HATCHED})
+    return Verdict(f"{top} or {second}?", caption, a, "digit", {top: HATCHED, second: HATCHED})
 
 
 @dataclass(frozen=True)
@@ -112,3 +129,8 @@ def output_rows(logits: np.ndarray, probs: np.ndarray, not_digit: float, v: Verd
     # network's numbers; only the shares a viewer would read as "how much it is a 3" go).
     return [OutputRow(labels[k], float(z[k]), float(shares[k]), pct[k], v.marks.get(k, ""), v.scores or k >= CLASSES)
             for k in range(len(z))]
+
+
+def pct(x: float | None, digits: int = 1) -> str:
+    """A share as a percentage ("97.5%"), or a dash when there is none."""
+    return "\u2013" if x is None or not np.isfinite(x) else f"{x * 100:.{digits}f}%"

@@ -27,10 +27,11 @@ from dataclasses import replace  # noqa: E402
 from model.augment import Augment, Augmenter  # noqa: E402
 from model.fast import matmul  # noqa: E402
 from model.mlp import MLP  # noqa: E402
+from model.pipeline import network_for  # noqa: E402
 from model.preprocess import mnist_to_input  # noqa: E402
 from model.trainer import CHUNK, RECIPES, Recipe, augment_workers, train  # noqa: E402
 
-N, SIZES = 60_000, [784, 925, 10]
+N, SIZES = 60_000, list(RECIPES["quick"].sizes)  # 784-925-10
 
 
 class Busy:
@@ -75,7 +76,7 @@ def images() -> tuple[np.ndarray, np.ndarray]:
 
 def epoch(x, y, recipe: Recipe) -> float:
     """Seconds for one epoch of the training loop train.py runs (validation not included)."""
-    model = MLP(list(recipe.sizes), seed=0)
+    model = network_for(replace(recipe, seed=0))
     return train(model, replace(recipe, epochs=1), x, y, val={}, progress=False)[0].seconds
 
 

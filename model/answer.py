@@ -17,6 +17,7 @@ weights, so a model says itself how far to trust it. Pure NumPy, no pygame.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from enum import Enum
 
 import numpy as np
 
@@ -28,7 +29,21 @@ NOT_DIGIT = 0.5  # ... and at or above this probability of the extra output, "no
 # 45 px on a laptop's canvas, a fifth of the smallest size evaluate.py draws digits at (--sizes).
 MIN_INK = 0.08
 
-KINDS = ("sure", "unsure", "not-digit")
+
+
+class Kind(str, Enum):
+    """The three answers. A str (as enum.StrEnum, which Python 3.10 lacks): Kind.SURE == "sure", so
+    reports, JSON and CSV files keep their words, and code that compares with the words still works."""
+
+    SURE = "sure"
+    UNSURE = "unsure"
+    NOT_DIGIT = "not-digit"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+KINDS = tuple(Kind)
 
 
 @dataclass(frozen=True)
@@ -66,9 +81,23 @@ def ink_extent(strokes: list[np.ndarray], side: float) -> float:
     return float((p.max(axis=0) - p.min(axis=0)).max() / side)
 
 
+class Ranked:
+    """The answer and the runner-up of anything holding class probabilities `probs`."""
+
+    probs: np.ndarray
+
+    @property
+    def top(self) -> int:
+        return int(self.probs.argmax())
+
+    @property
+    def runner_up(self) -> int:
+        return int(np.argsort(self.probs)[-2])
+
+
 @dataclass(frozen=True)
 class Answer:
-    kind: str  # one of KINDS
+    kind: Kind
     top: int  # the most probable digit (also when the answer is "not a digit")
     runner_up: int
     confidence: float  # P(top digit), counting the chance of no digit at all
@@ -77,11 +106,11 @@ class Answer:
 
     @property
     def sure(self) -> bool:
-        return self.kind == "sure"
+        return self.kind == Kind.SURE
 
     @property
     def is_digit(self) -> bool:
-        return self.kind != "not-digit"
+        return self.kind != Kind.NOT_DIGIT
 
 
 def answer(digits: np.ndarray, not_digit: float, extent: float | None, th: Thresholds) -> Answer:
@@ -92,18 +121,21 @@ def answer(digits: np.ndarray, not_digit: float, extent: float | None, th: Thres
     # The rule itself is `kinds`'s, applied to this one reading: one place decides.
     kind = kinds(np.asarray(digits)[None], np.array([not_digit]), None if extent is None else np.array([extent]), th)
     too_small = extent is not None and extent < th.min_ink
-    return Answer(str(kind[0]), top, runner_up, float(digits[top] * (1.0 - not_digit)), float(not_digit),
+    return Answer(kind[0], top, runner_up, float(digits[top] * (1.0 - not_digit)), float(not_digit),
                   bool(too_small))
 
 
 def kinds(digits: np.ndarray, not_digit: np.ndarray, extent: np.ndarray | None, th: Thresholds) -> np.ndarray:
     """Sure / unsure / not-digit for many readings at once: (n, 10) digit probabilities, (n,)
-    P(not a digit), (n,) ink extents or None (not judged) -> (n,) strings. Ink too small or enough
-    doubt that it is a digit at all: "not-digit"; else sure from `th.sure` of P(top digit)."""
+    P(not a digit), (n,) ink extents or None (not judged) -> (n,) Kinds. Ink too small or enough
+    doubt that it is a digit at all: not a digit; else sure from `th.sure` of P(top digit)."""
     conf = digits.max(axis=1) * (1.0 - not_digit)
     small = np.zeros(len(digits), bool) if extent is None else np.asarray(extent) < th.min_ink
-    out = np.where(conf >= th.sure, "sure", "unsure").astype(object)
-    out[small | (not_digit >= th.not_digit)] = "not-digit"
+    # An object array of Kinds: filled, not made by np.where or np.full, which turn them into plain strings.
+    out = np.empty(len(digits), dtype=object)
+    out.fill(Kind.UNSURE)
+    out[conf >= th.sure] = Kind.SURE
+    out[small | (not_digit >= th.not_digit)] = Kind.NOT_DIGIT
     return out
 
 
@@ -166,9 +198,9 @@ def tally(digits: np.ndarray, not_digit: np.ndarray, labels: np.ndarray, extent:
     n, r = len(labels), int(right.sum())
     return {
         "accuracy": (r, n),
-        "wrong_and_sure": (int((~right & (k == "sure")).sum()), n),
-        "right_but_unsure": (int((right & (k != "sure")).sum()), r),
-        "flagged": (int((k == "not-digit").sum()), n),
+        "wrong_and_sure": (int((~right & (k == Kind.SURE)).sum()), n),
+        "right_but_unsure": (int((right & (k != Kind.SURE)).sum()), r),
+        "flagged": (int((k == Kind.NOT_DIGIT).sum()), n),
     }
 
 
@@ -208,7 +240,7 @@ def doubt(a: Answer, digits: np.ndarray) -> int | None:
     """When the answer is "not sure", what the top digit might be instead: the runner-up digit, or
     NOT_A_DIGIT (10) when no digit at all is likelier than the runner-up (a network with that
     output: "4 or 7? 90% vs 1%" would then name the wrong doubt). None for the other answers."""
-    if a.kind != "unsure":
+    if a.kind != Kind.UNSURE:
         return None
     if a.not_digit > 0 and a.not_digit >= float(digits[a.runner_up]) * (1.0 - a.not_digit):
         return NOT_A_DIGIT

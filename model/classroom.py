@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from model.answer import Kind
 from model.atomic import atomic_write, sync_directory
 from model.config import CLASSES
 from model.sample import label_problem, strokes_problem
@@ -154,15 +155,15 @@ def new_code(rng: secrets.SystemRandom | None = None) -> str:
 class Look:
     """The network's answer for one drawing, as the app shows it (model/answer.py)."""
 
-    kind: str  # "sure", "unsure", "not-digit"
+    kind: Kind  # a plain "sure" (say) too: a Kind is its word
     top: int
     runner_up: int
     confidence: float
 
     def words(self) -> str:
-        if self.kind == "not-digit":
+        if self.kind == Kind.NOT_DIGIT:
             return "not a digit"
-        if self.kind == "sure":
+        if self.kind == Kind.SURE:
             return f"{self.top}"
         return f"{self.top}? (or {self.runner_up})"
 
@@ -199,7 +200,7 @@ class Entry:
 
     @property
     def misread(self) -> bool:
-        return self.label is not None and (self.look.kind == "not-digit" or self.look.top != self.label)
+        return self.label is not None and (self.look.kind == Kind.NOT_DIGIT or self.look.top != self.label)
 
 
 @dataclass(frozen=True)
@@ -237,7 +238,7 @@ class Tallier:
             return
         self.labelled += 1
         look = e.first_look if self.before else e.look
-        read = -1 if look.kind == "not-digit" else look.top  # read as "not a digit": -1
+        read = -1 if look.kind == Kind.NOT_DIGIT else look.top  # read as "not a digit": -1
         if read == e.label:
             self.correct += 1
         else:

@@ -3,6 +3,7 @@ bundled model lives. Everything else imports these names instead of repeating th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 FIELD = 28  # side of the network's square input image, as in MNIST
@@ -13,6 +14,16 @@ DIGITS = tuple(range(CLASSES))
 # label those drawings get in training. Networks with just the ten digit outputs still load.
 NOT_A_DIGIT = CLASSES
 OUTPUTS = (CLASSES, CLASSES + 1)  # output layer sizes Digitpad accepts
+# The bundled network's hidden width: the school report's pick, 784-925-10 (model/scaling.py weighs it
+# against other widths). Recipes, the Learn view's default and the sweeps take it from here.
+HIDDEN = 925
+
+
+
+def layer_sizes(hidden: Sequence[int], outputs: int = CLASSES) -> tuple[int, ...]:
+    """Every layer's width, input to output, of a network with these hidden widths."""
+    return (INPUTS, *(int(h) for h in hidden), outputs)
+
 
 REPO = Path(__file__).resolve().parent.parent
-BUNDLED_WEIGHTS = REPO / "weights" / "digitpad-925.npz"
+BUNDLED_WEIGHTS = REPO / "weights" / f"digitpad-{HIDDEN}.npz"

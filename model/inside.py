@@ -30,11 +30,10 @@ import numpy as np
 from PIL import Image, ImageDraw
 from scipy import ndimage
 
-from model.answer import Answer, doubt, split
+from model.answer import Answer, Kind, Ranked, doubt, split
 from model.config import FIELD, INPUTS, NOT_A_DIGIT
 from model.mlp import ACTIVATIONS, MLP, softmax
 from model.preprocess import BOX, Strokes, Style, as_strokes, strokes_to_input
-from model.recognise import Ranked
 
 PIECEWISE_LINEAR = ("relu", "leaky_relu")  # where input x gradient plus biases is exact
 SUPERSAMPLE = 4  # the way-in pictures are for looking at; 4x anti-aliasing is plenty
@@ -404,7 +403,7 @@ def explained(a: Answer, outputs: int, digits: np.ndarray | None = None) -> tupl
     a ten-output network (ink too small) that is the network's best digit, which the view says did
     not win. When not sure whether it is a digit at all (`digits`, the ten digit probabilities,
     given), the top digit against "not a digit"."""
-    if a.kind == "not-digit" and outputs > NOT_A_DIGIT:
+    if a.kind == Kind.NOT_DIGIT and outputs > NOT_A_DIGIT:
         return NOT_A_DIGIT, a.top
     if digits is not None and outputs > NOT_A_DIGIT and doubt(a, digits) == NOT_A_DIGIT:
         return a.top, NOT_A_DIGIT

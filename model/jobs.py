@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import platformdirs
 
-from model.config import BUNDLED_WEIGHTS, CLASSES, FIELD, INPUTS
+from model.config import BUNDLED_WEIGHTS, CLASSES, FIELD, HIDDEN
 
 MNIST_DOWNLOAD_BYTES = 11_594_722  # the four .gz files MNIST's mirrors serve, for the download's progress
 GRID_PER_DIGIT = 3  # validation digits per class shown in the view's grid (30 in all)
@@ -49,10 +49,11 @@ NICE = 10  # how much lower the child's priority is than the app's (POSIX nicene
 
 @dataclass(frozen=True)
 class ScratchSpec:
-    """Train a new 784-hidden-10 network on MNIST. The defaults are train.py's quick recipe (the bundled
-    model's size, 8 epochs): about a minute on 2 cores, >= 98% on MNIST."""
+    """Train a new network on MNIST. The defaults are what `train.py --recipe quick --not-digits 100`
+    trains: the quick recipe (the bundled model's size, 8 epochs; about a minute on 2 cores, >= 98% on
+    MNIST) with the bundled model's 11th output, "not a digit" (see `scratch_recipe`)."""
 
-    hidden: int = 925
+    hidden: int = HIDDEN
     epochs: int | None = None  # None: the recipe's
     limit: int | None = None  # MNIST training images to use (None: all 55,000)
     recipe: str = "quick"
@@ -94,7 +95,7 @@ class ProbeSpec:
     chosen network for one short epoch the way a scratch job does. The Learn view's estimates
     come from this, not from a constant measured on another machine on another day."""
 
-    hidden: int = 925
+    hidden: int = HIDDEN
     images: int = 3000
     data: str | None = None
 
@@ -532,48 +533,54 @@ class _Reporter:
             raise _Stop() from None
 
 
+def scratch_recipe(spec: ScratchSpec):
+    """The Recipe a scratch job trains: the spec's named recipe (train.py's --recipe) with its
+    hidden width, non-digits, seed and epochs on top, as train.py's flags of those names would."""
+    from model.trainer import RECIPES
+
+    if spec.hidden < 1 or (spec.epochs is not None and spec.epochs < 1):
+        raise ValueError("hidden size and epochs must be at least 1")
+    recipe = RECIPES[spec.recipe]
+    return replace(recipe, hidden=(spec.hidden,), not_digits=spec.not_digits, seed=spec.seed,
+                   epochs=spec.epochs or recipe.epochs)
+
+
 def _scratch(spec: ScratchSpec, send, should_stop) -> None:
-    from model.mlp import MLP
+    from model.pipeline import network_for
     from model.preprocess import Style
-    from model.trainer import RECIPES, outputs_for
     from model.weights import Meta
 
     started = time.perf_counter()
-    if spec.hidden < 1 or (spec.epochs is not None and spec.epochs < 1):
-        raise ValueError("hidden size and epochs must be at least 1")
+    recipe = scratch_recipe(spec)
     out = _out_path(spec.out, f"scratch-{spec.hidden}")
     (x, y), (vx, vy), (tx, ty) = _load_mnist(spec.data, spec.limit, Style())
     if should_stop():
         raise _Stop()
-    recipe = replace(RECIPES[spec.recipe], sizes=(INPUTS, spec.hidden, outputs_for(spec.not_digits)),
-                     not_digits=spec.not_digits, seed=spec.seed)
-    recipe = replace(recipe, epochs=spec.epochs or recipe.epochs)
     x, y, said = _with_non_digits(x, y, recipe, Style())
-    model = MLP(list(recipe.sizes), recipe.activation, recipe.init, seed=recipe.seed)
+    model = network_for(recipe)
     grid = grid_indices(vy)
     send(Started("scratch", model.sizes, recipe.epochs, len(x), vx[grid].reshape(-1, FIELD, FIELD), vy[grid],
                  *said))
     reporter = _Reporter(model, recipe, send, should_stop, vx[grid])
     reports = reporter.run(x, y, {"mnist": (vx, vy)})
-    _finish(model, recipe, Meta(), (vx, vy), (tx, ty), reports, out, started, send,
+    _finish(model, recipe, spec.recipe, Meta(), {"mnist": (vx, vy)}, (tx, ty), reports, out, started, send,
             {"mnist": {"train": len(x), "validation": len(vx), "test": len(tx)}})
 
 
 def _probe(spec: ProbeSpec, send, should_stop) -> None:
-    from model.mlp import MLP
+    from model.pipeline import network_for
     from model.preprocess import Style
-    from model.trainer import RECIPES, train
+    from model.trainer import train
 
     started = time.perf_counter()
     (x, y), _, _ = _load_mnist(spec.data, spec.images, Style())
-    recipe = replace(RECIPES[ScratchSpec.recipe], sizes=(INPUTS, spec.hidden, CLASSES + 1), epochs=1,
-                     not_digits=ScratchSpec.not_digits)
+    recipe = scratch_recipe(ScratchSpec(hidden=spec.hidden, epochs=1))
     _with_non_digits(x[:0], y[:0], recipe, Style())  # made at every job's start: part of its start-up
     # The start-up as a job has it: the process's own start (interpreter, imports) and reading the data.
     startup = _since_spawn() or time.perf_counter() - started
     if should_stop():
         raise _Stop()
-    model = MLP(list(recipe.sizes), recipe.activation, recipe.init, seed=recipe.seed)
+    model = network_for(recipe)
     t = time.perf_counter()
     train(model, recipe, x, y, {}, progress=False, should_stop=should_stop)  # the digits only: as fast
     send(Measured(startup, (time.perf_counter() - t) / (spec.hidden * len(x))))
@@ -647,6 +654,7 @@ def _finetune(spec: FinetuneSpec, send, should_stop) -> None:
     adapted one reads the held-out drawings better (keep_reason)."""
     from model.adapt import AdaptConfig, adapt, replay_inputs
     from model.coverage import render_samples
+    from model.pipeline import finetune_recipe
     from model.recognise import Recogniser
     from model.strokes import read_jsonl
     from model.trainer import RECIPES, EpochReport, accuracy
@@ -672,8 +680,7 @@ def _finetune(spec: FinetuneSpec, send, should_stop) -> None:
 
     config = AdaptConfig()
     has_other = model.sizes[-1] > CLASSES
-    recipe = replace(RECIPES["finetune"], sizes=tuple(model.sizes), activation=model.activation, seed=spec.seed,
-                     epochs=1, not_digits=RECIPES["finetune"].not_digits if has_other else 0)
+    recipe = replace(finetune_recipe(RECIPES["finetune"], model), seed=spec.seed, epochs=1)
     held_samples = [samples[i] for i in held]
     # "Before" and "after" read the held-out drawings exactly as the app will: same rendering, same
     # pen widths, same temperature.
@@ -710,8 +717,8 @@ def _finetune(spec: FinetuneSpec, send, should_stop) -> None:
     reports = [EpochReport(1, loss, 0.0, result.seconds, figures)]
     data_meta = {"drawings": {"file": Path(spec.drawings).name, "train": len(tr), "held_out": len(held)},
                  "adapt": asdict(config)}
-    _finish(tuned, recipe, tuned_meta, val.get("mnist", (hx, hy)), mnist[2] if mnist is not None else None,
-            reports, out, started, send, data_meta)
+    _finish(tuned, recipe, "finetune", tuned_meta, val, mnist[2] if mnist is not None else None, reports, out,
+            started, send, data_meta)
 
 
 def _validation_non_digits(recipe, style) -> np.ndarray | None:
@@ -771,30 +778,31 @@ def _with_non_digits(x: np.ndarray, y: np.ndarray, recipe, style) -> tuple[np.nd
     return np.concatenate([x, xn]), np.concatenate([y, yn]), (said, not letters)
 
 
-def _finish(model, recipe, base, val, test, reports, out: Path, started: float, send, data_meta: dict) -> None:
-    """Fit the temperature on validation data, score the test set once, write the weights atomically.
+def _finish(model, recipe, name: str, base, val: dict, test, reports, out: Path, started: float, send,
+            data_meta: dict) -> None:
+    """Fit the temperature and choose the answer thresholds on validation data, score the test set
+    once, write the weights atomically: train.py's ending, through the same pipeline (model/pipeline.py).
 
-    `base`: the Meta of the weights it started from (a fresh Meta() for a new network): its style,
-    pen widths and origin carry over.
+    `name`: the recipe's name, as train.py's --recipe; `base`: the Meta of the weights it started from
+    (a fresh Meta() for a new network): its style, pen widths and origin carry over.
     """
+    from model.config import NOT_A_DIGIT
+    from model.pipeline import conclude, write
+    from model.trainer import logits_of
 
-    from model.trainer import describe, logits_of
-    from model.weights import check, save
-
-    # The answer thresholds are chosen on these validation digits (and validation non-digits when
-    # the network has that output), as train.py does, rather than left at the defaults.
     non_digits = _validation_non_digits(recipe, base.style)
+    if non_digits is not None:  # as in train.py, the temperature is fitted on them too
+        val = {**val, "non-digits": (non_digits, np.full(len(non_digits), NOT_A_DIGIT))}
     test_acc = None
     if test is not None:
         tx, ty = test
         test_acc = float((logits_of(model, tx).argmax(axis=1) == ty).mean())
-    meta = describe(
-        model, recipe, "learn view", reports, val, test_acc, started, answers_on=val, non_digits=non_digits,
+    meta = conclude(
+        model, recipe, name, reports, val, started, test_acc, non_digits=non_digits,
         style=base.style, tta_pens=base.tta_pens, finetuned_from=base.finetuned_from, data=data_meta,
     )
-    check(model, meta, out)  # the loader's own checks: the app must never refuse what we write
     try:
-        save(out, model, meta)
+        write(out, model, meta)
     except OSError as e:  # checked before the work, so only a disk filled or a folder removed since
         raise ValueError(f"could not write the new model in {out.parent}: {(e.strerror or str(e)).lower()}") from None
     send(Finished(str(out), dict(meta.validation_accuracy), test_acc, meta.train_seconds))

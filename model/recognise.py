@@ -1,34 +1,25 @@
-"""From a drawing to class probabilities: the one code path shared by the app and evaluate.py.
+"""From a drawing to class probabilities and the answer: the one read path of the app, the inside
+view and evaluate.py.
 
 Keeping it in one place is what makes evaluation honest: a drawing replayed from a data set goes
 through exactly the preprocessing, rendering style, temperature and averaging the live app uses.
+`Recogniser.read` renders the drawing, runs the network once (`model.inside.read`: the same pass
+the inside view explains, kept on the reading as `forward`) and judges the answer once, with the
+model's own thresholds (`judged`), so no view has to judge it again.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
-from model.answer import Answer, Thresholds, answer, ink_extent, split
+from model import inside
+from model.answer import Answer, Ranked, Thresholds, answer, ink_extent
 from model.mlp import MLP
-from model.preprocess import Strokes, strokes_to_input
+from model.preprocess import Strokes
 from model.weights import Meta, load
-
-
-class Ranked:
-    """The answer and the runner-up of anything holding class probabilities `probs`."""
-
-    probs: np.ndarray
-
-    @property
-    def top(self) -> int:
-        return int(self.probs.argmax())
-
-    @property
-    def runner_up(self) -> int:
-        return int(np.argsort(self.probs)[-2])
 
 
 @dataclass
@@ -37,9 +28,15 @@ class Reading(Ranked):
     probs: np.ndarray  # 10 digit probabilities summing to 1 (what the bars show)
     not_digit: float = 0.0  # probability that this is no digit at all (networks with that output)
     extent: float | None = None  # the ink's size as a fraction of the canvas side, when known
+    # Sure, not sure or not a digit, judged once when `Recogniser.read` made the reading, with the
+    # model's thresholds (None for a reading made by hand: `answer` judges it then).
+    judged: Answer | None = None
+    # The network's pass this reading came from: hidden activations and logits, what the inside view
+    # explains (and the raw canvas's answer, when read with raw=True).
+    forward: inside.Forward | None = None
 
     def answer(self, thresholds: Thresholds) -> Answer:
-        """Sure, not sure or not a digit (model/answer.py)."""
+        """Sure, not sure or not a digit (model/answer.py) at these thresholds."""
         return answer(self.probs, self.not_digit, self.extent, thresholds)
 
 
@@ -58,17 +55,19 @@ class Recogniser:
         """The recogniser for a weights file; every problem is one `WeightsError` line."""
         return cls(*load(path))
 
-    def read(self, strokes: Strokes, side: float | None = None) -> Reading:
-        """Probabilities for a drawing (strokes in any units, y down); ValueError if empty.
+    def read(self, strokes: Strokes, side: float | None = None, raw: bool = False) -> Reading:
+        """Probabilities and the answer for a drawing (strokes in any units, y down); ValueError if empty.
 
         `side`: the canvas side in the strokes' units. Given, the reading knows how large the ink is
-        on the canvas, which is how a dot or a tick is told from a small digit."""
-        images = [strokes_to_input(strokes, replace(self.style, pen=p)) for p in self.pens]
-        x = np.stack(images).reshape(len(images), -1)
-        probs = self.model.predict_proba(x, self.temperature).mean(axis=0)
-        digits, other = split(probs / probs.sum())
+        on the canvas, which is how a dot or a tick is told from a small digit; with `raw` too, the
+        same network call also answers the raw canvas shrunk to 28x28 (`forward.raw_probs`)."""
+        f = inside.read(self.model, strokes, self.style, self.temperature, self.pens,
+                        raw_side=side if raw else None)
         extent = None if side is None else ink_extent(strokes, side)
-        return Reading(image=images[0], probs=digits, not_digit=float(other), extent=extent)
+        return Reading(image=f.image, probs=f.probs, not_digit=f.not_digit, extent=extent,
+                       judged=answer(f.probs, f.not_digit, extent, self.thresholds), forward=f)
 
     def answer(self, reading: Reading) -> Answer:
-        return reading.answer(self.thresholds)
+        """The answer of a reading this recogniser made (judged as it read it); a reading made by hand
+        is judged now, at this model's thresholds."""
+        return reading.judged if reading.judged is not None else reading.answer(self.thresholds)

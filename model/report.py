@@ -24,6 +24,7 @@ import numpy as np
 from scipy import stats
 
 from model.atomic import atomic_write
+from model.config import HIDDEN
 from model.scaling import REPORT_PICK, compare, pareto_front, sizes_for, spread, training_flops
 from model.sweep import grid
 
@@ -35,10 +36,10 @@ RECIPE = "original"  # the report's recipe: batch 50, lr 0.01 on summed gradient
 # The two variants. Quick: a lesson's worth of CPU (10,000 training images, 3 seeds, small nets);
 # full: the report's 55,000 images, 5 seeds, its sizes and 15 epochs everywhere.
 VARIANTS = {
-    "quick": {"limit": 10_000, "seeds": 3, "size_widths": [16, 64, 256, 512, 925, 2048], "epochs": 15,
+    "quick": {"limit": 10_000, "seeds": 3, "size_widths": [16, 64, 256, 512, HIDDEN, 2048], "epochs": 15,
               "depth_width": 128, "depth_epochs": 5, "lr_widths": [32, 512], "lr_epochs": 5, "loss_width": 256},
-    "full": {"limit": None, "seeds": 5, "size_widths": [16, 32, 64, 128, 256, 512, 925, 2048], "epochs": 15,
-             "depth_width": 256, "depth_epochs": 15, "lr_widths": [64, 925], "lr_epochs": 15, "loss_width": 925},
+    "full": {"limit": None, "seeds": 5, "size_widths": [16, 32, 64, 128, 256, 512, HIDDEN, 2048], "epochs": 15,
+             "depth_width": 256, "depth_epochs": 15, "lr_widths": [64, HIDDEN], "lr_epochs": 15, "loss_width": HIDDEN},
 }
 LRS = [0.003, 0.01, 0.03, 0.1, 0.3]
 REPORT_LR = {"sigmoid": 0.1, "relu": 0.01}  # the report's "maximum stable learning rate"
@@ -438,8 +439,11 @@ def write_findings(out: Path, findings: list[Finding], header: str) -> None:
     atomic_write(out / "findings.json", lambda f: f.write(data.encode("utf-8")))
 
 
-def main(args, out: Path, execute: Callable[[list[dict]], tuple[list[dict], int]], can_plot: bool) -> int:
-    """research.py report: run every grid (one task list, so the cluster sees all of it), judge, write."""
+def main(args, out: Path, execute: Callable[[list[dict]], tuple[list[dict], int]],
+         draw: Callable[..., list[Path]] | None) -> int:
+    """research.py report: run every grid (one task list, so the cluster sees all of it), judge, write.
+    `draw`: model/report_plots.py's draw_all, or None without matplotlib (passed in, not imported
+    here: the plots read this module's findings, so importing them here would close a circle)."""
     variant = "quick" if args.quick else "full"
     grids = plan(variant, args.seeds, args.limit, args.widths)
     flat, seen = [], set()
@@ -464,10 +468,8 @@ def main(args, out: Path, execute: Callable[[list[dict]], tuple[list[dict], int]
               f"images, {seeds} seeds per point, {len(flat)} runs ({fresh} trained now) in {seconds:.0f} s. "
               f"Verdicts at p < {ALPHA}; 'cannot be told apart' means the difference is within seed-to-seed noise "
               f"at {seeds} seeds.")
-    if can_plot:
-        from model.report_plots import draw_all
-
-        for path in draw_all(out, rows, findings, variant, seeds, images, v["epochs"]):
+    if draw is not None:
+        for path in draw(out, rows, findings, variant, seeds, images, v["epochs"]):
             print(f"wrote {path}")
     write_findings(out, findings, header)
     for f in findings:

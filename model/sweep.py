@@ -29,9 +29,10 @@ import numpy as np
 from model.atomic import atomic_write
 from model.data import mnist_parts
 from model.mlp import MLP, log_softmax
+from model.pipeline import network_for
 from model.preprocess import mnist_to_input
-from model.scaling import config_key, parameters, sizes_for, training_flops
-from model.trainer import RECIPES, Diverged, logits_of, train
+from model.scaling import config_key, parameters, training_flops
+from model.trainer import RECIPES, Diverged, Recipe, logits_of, train
 
 # Keys of a configuration that are not Recipe fields: which recipe it starts from, how many training
 # images, and whether to record validation and test figures after every epoch (a learning curve).
@@ -55,7 +56,7 @@ def grid(recipe_name: str, limit: int | None, seeds: int, widths: list[int], dep
     runs = []
     for width, depth, *values, seed in itertools.product(widths, depths, *lists.values(), range(seeds)):
         # MNIST alone, ten outputs: a sweep measures the network's size, not the data's coverage.
-        recipe = replace(base, sizes=sizes_for([width] * depth), seed=seed, styles=False, not_digits=0,
+        recipe = replace(base, hidden=(width,) * depth, seed=seed, styles=False, not_digits=0,
                          **dict(zip(lists, values)))
         config = {"recipe_name": recipe_name, "limit": limit, **recipe.to_dict()}
         if curve:
@@ -104,9 +105,10 @@ def run_one(config: dict, data: Data) -> dict:
     an epoch does not depend on how many epochs follow) epoch k of a 15-epoch run is exactly a
     k-epoch run, so one run answers for every epoch count up to its own.
     """
-    recipe = replace(RECIPES[config["recipe_name"]], **{k: v for k, v in config.items() if k not in NOT_RECIPE})
-    recipe = replace(recipe, sizes=tuple(recipe.sizes))
-    model = MLP(list(recipe.sizes), recipe.activation, recipe.init, seed=recipe.seed)
+    # The named preset, with what the configuration says on top (grid writes every field).
+    fields = {k: v for k, v in config.items() if k not in NOT_RECIPE}
+    recipe = Recipe.from_dict({**RECIPES[config["recipe_name"]].to_dict(), **fields})
+    model = network_for(recipe)
     started = time.perf_counter()
     result = {"status": "ok", "train_loss": float("nan"), "val_loss": float("nan"),
               "val_accuracy": float("nan"), "test_accuracy": float("nan")}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import os
 import time
@@ -14,19 +13,19 @@ from scipy.optimize import minimize_scalar
 from threadpoolctl import threadpool_info
 from tqdm import tqdm
 
-from model.answer import Thresholds, choose, honesty, split
 from model.augment import Augment, Augmenter
-from model.config import CLASSES, INPUTS
-from model.coverage import VARIANTS
+from model.config import CLASSES, HIDDEN, INPUTS, layer_sizes
 from model.fast import SkipBlankSGD
 from model.fast import logits as fast_logits
 from model.mlp import ACTIVATIONS, INITS, LOSSES, MLP, log_softmax, softmax
-from model.weights import Meta
 
 
 @dataclass(frozen=True)
 class Recipe:
-    sizes: tuple[int, ...] = (INPUTS, 925, CLASSES)  # the bundled model adds an 11th output: "not a digit"
+    """Everything that decides a training run. The layer sizes are derived, never stored: 784 inputs,
+    the `hidden` widths, and ten outputs plus "not a digit" exactly when non-digits are trained."""
+
+    hidden: tuple[int, ...] = (HIDDEN,)  # hidden layer widths, input side first
     activation: str = "relu"
     init: str = "he"
     loss: str = "xent"
@@ -51,20 +50,43 @@ class Recipe:
     seed: int = 0
 
     def __post_init__(self) -> None:
+        if not isinstance(self.hidden, tuple):  # a list from JSON or argparse: frozen means hashable
+            object.__setattr__(self, "hidden", tuple(self.hidden))
         for name, (ok, what) in RULES.items():
             value = getattr(self, name)
             if not ok(value):
                 raise ValueError(f"recipe {name} must be {what}, got {value!r}")
-        if self.sizes[-1] != self.outputs:
-            raise ValueError(f"recipe sizes must end in {self.outputs} outputs with not_digits {self.not_digits}"
-                             f" (an 11th output only when there are non-digits to train it), got {self.sizes}")
 
     @property
     def outputs(self) -> int:
         return outputs_for(self.not_digits)
 
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        """Every layer's width, input to output: what MLP and the weights file take."""
+        return layer_sizes(self.hidden, self.outputs)
+
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The recipe as weights files and the sweep cache store it: `sizes` (the whole network, as
+        it was written before the hidden widths were a field of their own) in place of `hidden`."""
+        fields = asdict(self)
+        del fields["hidden"]
+        return {"sizes": self.sizes, **fields}
+
+    @classmethod
+    def from_dict(cls, fields: dict) -> Recipe:
+        """The recipe `to_dict` wrote. ValueError when its sizes do not fit it: another input size,
+        or an output count that does not follow its non-digits."""
+        fields = dict(fields)
+        sizes = fields.pop("sizes", None)
+        if sizes is None:
+            return cls(**fields)
+        recipe = cls(hidden=tuple(sizes[1:-1]), **fields)
+        if tuple(sizes) != recipe.sizes:
+            raise ValueError(f"recipe sizes must be {INPUTS} inputs, hidden layers and {recipe.outputs} outputs with "
+                             f"not_digits {recipe.not_digits} (an 11th output only when there are non-digits to "
+                             f"train it), got {tuple(sizes)}")
+        return recipe
 
 
 def outputs_for(not_digits: int) -> int:
@@ -82,7 +104,7 @@ def _finite(v: float) -> bool:
 # What each Recipe field may hold, as (test, words for the error). train.py's argument parser uses
 # the same table, so a bad value is an argparse error there and a ValueError anywhere else.
 RULES: dict[str, tuple[Callable[[object], bool], str]] = {
-    "sizes": (lambda v: len(v) >= 2 and all(type(n) is int and n >= 1 for n in v), "two or more layer sizes >= 1"),
+    "hidden": (lambda v: all(type(n) is int and n >= 1 for n in v), "hidden layer sizes >= 1"),
     "activation": (lambda v: v in ACTIVATIONS, f"one of {', '.join(ACTIVATIONS)}"),
     "init": (lambda v: v in INITS, f"one of {', '.join(INITS)}"),
     "loss": (lambda v: v in LOSSES, f"one of {', '.join(LOSSES)}"),
@@ -110,7 +132,7 @@ RECIPES = {
     # (validation writers and MNIST's validation split) among 2/1, 4/1, 4/1 for 150 epochs and 4/2;
     # 200 epochs among 100 and 200; seed 0 among seeds 0-3 once slashed zeros joined the styles
     # (README: The bundled model).
-    "default": Recipe(sizes=(INPUTS, 925, CLASSES + 1), epochs=100, stroke_copies=4, mnist_copies=2, styles=True,
+    "default": Recipe(epochs=100, stroke_copies=4, mnist_copies=2, styles=True,
                       not_digits=200, letters=400, seed=0),
     # The school project this started from: 98.51% on MNIST.
     "original": Recipe(
@@ -120,7 +142,7 @@ RECIPES = {
     "quick": Recipe(epochs=8, batch=100, lr=0.1, augment=False, stroke_copies=1),
     # Adapting a trained model to a class's handwriting, starting from its weights (their output
     # count wins: non-digits are mixed in only for a network that has the extra output).
-    "finetune": Recipe(sizes=(INPUTS, 925, CLASSES + 1), epochs=4, batch=100, lr=0.01, stroke_copies=4, not_digits=100),
+    "finetune": Recipe(epochs=4, batch=100, lr=0.01, stroke_copies=4, not_digits=100),
 }
 
 
@@ -341,61 +363,4 @@ def calibration(logits: np.ndarray, y: np.ndarray, temperature: float) -> tuple[
     return (
         expected_calibration_error(softmax(logits), y),
         expected_calibration_error(softmax(logits / temperature), y),
-    )
-
-
-def choose_answers(model: MLP, temperature: float, digits: tuple[np.ndarray, np.ndarray],
-                   non_digits: np.ndarray | None = None) -> tuple[Thresholds, dict]:
-    """When to say sure / not sure / not a digit, chosen on validation writers' digits (`digits`:
-    inputs and labels), with what the thresholds give there (and on validation non-digits)."""
-    x, y = digits
-    d, other = split(softmax(logits_of(model, x) / temperature))
-    other_n = None
-    if non_digits is not None and len(non_digits) and model.sizes[-1] > CLASSES:
-        _, other_n = split(softmax(logits_of(model, non_digits) / temperature))
-    th = choose(d, other, y, non_digits=other_n)
-    figures = {"on": f"{len(y)} validation digits", **honesty(d, other, y, None, th)}
-    if other_n is not None:
-        figures["non_digits_flagged"] = float((other_n >= th.not_digit).mean())
-        figures["non_digits_on"] = f"{len(non_digits)} validation non-digits (the network's kinds)"
-    return th, figures
-
-
-def describe(
-    model: MLP,
-    recipe: Recipe,
-    name: str,
-    reports: list[EpochReport],
-    val: tuple[np.ndarray, np.ndarray],
-    test_accuracy: float | None,
-    started: float,
-    answers_on: tuple[np.ndarray, np.ndarray] | None = None,
-    non_digits: np.ndarray | None = None,
-    **fields: object,
-) -> Meta:
-    """The metadata of a network just trained, with its temperature fitted on validation data only
-    (train.py and the Learn view both end this way). `started` is the perf_counter at the start;
-    `answers_on`: validation writers' digits to choose the answer thresholds on (with `non_digits`,
-    validation non-digits to report on); `fields` are the rest of Meta's fields (style, pen
-    widths, data, origin)."""
-    vx, vy = val
-    val_logits = logits_of(model, vx)  # once: the fit and both calibration errors use it
-    temperature = fit_temperature(val_logits, vy)
-    before, after = calibration(val_logits, vy, temperature)
-    if answers_on is not None and len(answers_on[1]):
-        th, figures = choose_answers(model, temperature, answers_on, non_digits)
-        fields = {"sure_threshold": th.sure, "not_digit_threshold": th.not_digit, "min_ink": th.min_ink,
-                  "answers": figures, **fields}
-    return Meta(
-        # The tables the recipe's switches stand for, so that a changed default shows against a file.
-        recipe={**recipe.to_dict(), "name": name, "augment_params": Augment().to_dict(),
-                "style_variants": dict(VARIANTS)},
-        seed=recipe.seed,
-        temperature=temperature,
-        calibration_error={"before": before, "after": after},
-        validation_accuracy=reports[-1].val if reports else {},
-        test_accuracy=test_accuracy,
-        train_seconds=round(time.perf_counter() - started, 1),
-        date=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        **fields,
     )

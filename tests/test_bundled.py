@@ -40,9 +40,10 @@ def test_bundled_weights_are_the_925_model_with_full_metadata():
     assert meta.recipe["name"] == "default" and meta.temperature > 0
     assert {"style", "tta_pens"} <= set(meta.to_dict()["input"]) and meta.tta_pens == (meta.style.pen,)
     # train.py's defaults are the recipe the bundled weights were trained with, augmentation included.
-    stored = {k: v for k, v in meta.recipe.items() if k in Recipe.__dataclass_fields__}
+    # (Stored as Recipe.to_dict writes it: the layer sizes in place of the hidden widths.)
+    stored = {k: v for k, v in meta.recipe.items() if k in {*Recipe.__dataclass_fields__, "sizes"} - {"hidden"}}
     fields = {k: tuple(v) if isinstance(v, list) else v for k, v in stored.items()}
-    assert Recipe(**fields) == RECIPES["default"]
+    assert Recipe.from_dict(fields) == RECIPES["default"] and tuple(fields["sizes"]) == (784, 925, 11)
     assert meta.recipe["augment_params"] == Augment().to_dict()
     assert meta.recipe["style_variants"] == VARIANTS  # the styles and how many variants of each
     # Its answer thresholds were chosen on validation writers, and say what they gave there.

@@ -26,11 +26,11 @@ def test_help_shows_every_recipe_field_with_its_default():
     # One block per option: from a line starting with "  --" to the next one.
     blocks = [" ".join(b.split()) for b in ("\n" + r.stdout.split("options:", 1)[1]).split("\n  -")]
     for f in fields(Recipe):
-        flag = "--hidden" if f.name == "sizes" else "--" + f.name.replace("_", "-")
+        flag = "--" + f.name.replace("_", "-")  # the hidden widths' field is --hidden too
         line = next((b for b in blocks if b.startswith(flag[1:] + " ") or b.startswith(flag[1:] + ",")), None)
         assert line is not None, flag
         default = getattr(RECIPES["default"], f.name)
-        shown = "925" if f.name == "sizes" else str(default)
+        shown = "925" if f.name == "hidden" else str(default)
         assert f"(default {shown}" in line, line
     assert "--no-augment" in r.stdout and "--no-grad-sum" in r.stdout
     assert "{" + ",".join(ACTIVATIONS) + "}" in r.stdout
@@ -40,7 +40,7 @@ def test_every_field_is_settable_and_typed():
     args = train.parse_args(["--recipe", "quick", "--grad-sum", "--stroke-copies", "3", "--dropout", "0.25",
                              "--hidden", "64", "32", "--init", INITS[-1], "--loss", LOSSES[-1], "--no-augment"])
     recipe, changed = train.make_recipe(args)
-    assert recipe == Recipe(sizes=(784, 64, 32, 10), init=INITS[-1], loss=LOSSES[-1], epochs=8, lr=0.1,
+    assert recipe == Recipe(hidden=(64, 32), init=INITS[-1], loss=LOSSES[-1], epochs=8, lr=0.1,
                             grad_sum=True, augment=False, stroke_copies=3, dropout=0.25)
     assert set(changed) == {"sizes", "init", "loss", "grad_sum", "stroke_copies", "dropout"}  # augment: as quick
     assert changed["stroke_copies"] == (1, 3)
@@ -80,4 +80,4 @@ def test_training_prints_overrides_and_how_to_use_the_result(tmp_path, monkeypat
 
 @pytest.mark.parametrize("name", sorted(RECIPES))
 def test_recipes_are_valid(name):
-    assert Recipe(**RECIPES[name].to_dict()) == RECIPES[name]
+    assert Recipe.from_dict(RECIPES[name].to_dict()) == RECIPES[name]

@@ -16,7 +16,7 @@ from model.trainer import CHUNK, Cancelled, Chunks, Diverged, Recipe, train
 from tests.fakedata import digits, write_fake_mnist
 
 ROOT = Path(__file__).resolve().parents[1]
-SMALL = Recipe(sizes=(784, 16, 10), epochs=2, batch=50, lr=0.1, augment=False)
+SMALL = Recipe(hidden=(16,), epochs=2, batch=50, lr=0.1, augment=False)
 
 
 def data(n=1000):
