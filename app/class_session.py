@@ -64,6 +64,7 @@ class ClassSession:
         self.job = None  # the adapt job (model.jobs.Job)
         self.adapted: AdaptResult | None = None
         self.adapt_error: str | None = None
+        self.adapt_kept = ""  # why adapting kept the model (model/jobs.py keep_reason), "" otherwise
         self.before_adapting: float | None = None  # the wall's accuracy when the adapted model took over
         self.url = ""
         self.with_mnist: bool | None = None  # adapt with MNIST in the mix; None: if it is on this machine
@@ -144,7 +145,7 @@ class ClassSession:
         spec = FinetuneSpec(drawings=str(path), holdout_by="writer", holdout=0.3,
                             with_mnist=mnist_available() if self.with_mnist is None else self.with_mnist,
                             weights=self._weights_path())
-        self.adapted, self.adapt_error = None, None
+        self.adapted, self.adapt_error, self.adapt_kept = None, None, ""
         self.job = Job.start(spec)
         return f"Adapting to the class on {n} drawings (held out by student)\u2026"
 
@@ -166,6 +167,8 @@ class ClassSession:
             return False
         if view.error is not None:
             self.adapt_error = view.error.message
+        elif view.result is not None and getattr(view.held_out.get("after"), "kept", False):
+            self.adapt_kept = view.held_out["after"].why  # nothing to use: the model in use stays
         elif view.result is not None:
             held = view.held_out
             self.adapted = AdaptResult(

@@ -139,6 +139,8 @@ class ClassPanel(QuietPanel):
             if s.adapted is not None:
                 out.append(Toast("Adapted to the class: \u201cUse adapted model\u201d reads the wall again with it",
                                  "good"))
+            elif s.adapt_kept:
+                out.append(Toast(f"Model kept: {s.adapt_kept}", "warn"))
             elif s.adapt_error:
                 out.append(Toast(f"Adapting failed: {s.adapt_error}", "warn"))
         if (c := s.classroom) is not None and c.labelled != self._labelled:
@@ -178,7 +180,8 @@ class ClassPanel(QuietPanel):
         lay = scene.layout
         sess, c = self.session, self.session.classroom
         key = (c.version if c is not None else -1, lay.size, id(scene.theme), self.confirming_delete,
-               sess.adapt_progress, sess.adapted is not None, sess.adapt_error, sess.error, sess.listening, sess.url)
+               sess.adapt_progress, sess.adapted is not None, sess.adapt_error, sess.adapt_kept, sess.error,
+               sess.listening, sess.url)
         if key != self._painted_key or self._painted is None or self._painted.get_size() != surface.get_size():
             self._painted = pygame.Surface(surface.get_size())
             self._paint(self._painted, scene)
@@ -328,6 +331,8 @@ class ClassPanel(QuietPanel):
             a = sess.adapted
             if a.before is not None and a.after is not None:
                 extra.append(f"Adapted: on students it did not learn from, {a.before:.0%} \u2192 {a.after:.0%}")
+        elif sess.adapt_kept:
+            extra.append(f"Model kept: {sess.adapt_kept} (students it did not learn from)")
         elif sess.adapt_error:
             extra.append(f"Adapting failed: {sess.adapt_error}")
         for line in extra:

@@ -193,8 +193,8 @@ class Frame(TrainingPages):
         p, d = self.p, self.p.drawings
         body = self.k.card(rect, "Adapt to this class")
         x, w = body.x, body.w
-        y = self.lines(["fine-tune the bundled model on the digits your class drew and labelled "
-                        "(draw a digit, then press its number key)"],
+        y = self.lines(["adapt the bundled model's last layer to the digits your class drew and labelled "
+                        "(draw a digit, then press its number key): offered only if it reads the held-out half better"],
                        self.small, self.th.muted, x, body.y, w)
         y += self.pad
         self.k.put(f"{d.total} labelled drawing{'s' if d.total != 1 else ''}", self.body, self.th.text, "topleft",

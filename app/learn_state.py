@@ -328,6 +328,8 @@ class LearnState:
             return ""
         if self.task == "finetune":
             after = v.held_out.get("after")
+            if after is not None and after.kept:
+                return "the bundled model (adapting would not help)"  # Finished.weights is the bundled file
             return f"the model adapted to your class, {pct(after.accuracy if after else None, 0)} on held-out drawings"
         return f"your {self.task_hidden}-neuron model, {pct(r.test_accuracy)}"
 

@@ -30,14 +30,13 @@ class TrainingPages:
         chart = Rect(rest.x, rest.y, left_w, rest.h)
         side = Rect(chart.right + g, rest.y, rest.w - left_w - g, rest.h)
         v = p.job.view
-        key = "drawings" if p.task == "finetune" else "mnist"
-        epochs = v.started.epochs if v.started else max(p.epochs, 1)
-        LossChart(epochs).draw(self.k, chart, v.losses, {e.epoch: e.val_accuracy.get(key) for e in v.epochs})
-        if p.task == "finetune":
-            top_h = (side.h - g) // 2
-            self.grid(Rect(side.x, side.y, side.w, top_h), "held-out drawings")
-            self.before_after(Rect(side.x, side.y + top_h + g, side.w, side.h - top_h - g))
+        if p.task == "finetune":  # one short fit of the last layer: no loss curve to watch
+            half = (rest.w - g) // 2
+            self.grid(Rect(rest.x, rest.y, half, rest.h), "held-out drawings")
+            self.before_after(Rect(rest.x + half + g, rest.y, rest.w - half - g, rest.h))
         else:
+            epochs = v.started.epochs if v.started else max(p.epochs, 1)
+            LossChart(epochs).draw(self.k, chart, v.losses, {e.epoch: e.val_accuracy.get("mnist") for e in v.epochs})
             self.grid(side, "validation digits")
 
     def header(self, area: Rect) -> int:
@@ -96,6 +95,8 @@ class TrainingPages:
                 (rb, n), (ra, _) = right_of(b), right_of(a)
                 text = (f"Done in {duration(r.seconds)}: of {n} held-out drawings, {rb} \u2192 {ra} read right "
                         f"({pct(b.accuracy, 0)} \u2192 {pct(a.accuracy, 0)})")
+                if a.kept:  # the figures are what adapting would have done; the model stays as it was
+                    text = f"{a.why[0].upper()}{a.why[1:]}. The bundled model is kept"
             else:
                 text = f"Done in {duration(r.seconds)}"
             if r.test_accuracy is not None:
@@ -104,7 +105,8 @@ class TrainingPages:
             text = f"Done in {duration(r.seconds)}: {pct(r.test_accuracy)} right on 10,000 test digits it never saw"
         else:
             text = f"Done in {duration(r.seconds)}"
-        self.k.put(text, self.body, self.th.good, "topleft", (x, y), bold=True, max_w=w)
+        kept = self.p.task == "finetune" and getattr(v.held_out.get("after"), "kept", False)
+        self.k.put(text, self.body, self.th.warn if kept else self.th.good, "topleft", (x, y), bold=True, max_w=w)
         return y + round(self.body * 1.6)
 
     def grid(self, rect: Rect, what: str) -> None:
