@@ -6,6 +6,7 @@
     python evaluate.py --mnist --split val       # MNIST's validation slice: to choose between models
     python evaluate.py ../shared/datasets/unipen1a/unipen1a-digits.jsonl.gz --styles --non-digits
     python evaluate.py --non-digits 50
+    python evaluate.py ../shared/datasets/unipen1a/unipen1a-digits.jsonl.gz --adapt 1,2,5
 
 Each stroke sample is replayed as a user would draw it: scaled to a realistic size on a canvas,
 placed somewhere on it, its points rounded to whole pixels as mouse events are, fed into the app's
@@ -18,7 +19,8 @@ in the weights, how many drawings are wrong yet shown sure, how many right answe
 sure", how many real digits are answered "not a digit", and the first two over a range of
 thresholds. `--styles` scores the handwriting styles of model/styles.py, made from the same
 writers' strokes; `--non-digits` scores drawings that are no digit (model/nondigits.py), also on
-their own, without a stroke file.
+their own, without a stroke file. `--adapt K` measures adapting the model to each held-out writer
+from K drawings of each digit (model/adapt_bench.py).
 
 The last line of a digit report is always `accuracy: 0.9731 (3404/3498)`.
 """
@@ -45,6 +47,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from model.adapt_bench import DRAWS
 from model.answer import CURVE, Kind, Thresholds, curve, kinds, split, tally
 from model.atomic import atomic_write, check_writable
 from model.cli import positive_int, seed_int
@@ -158,6 +161,12 @@ def _ctrl_c_held() -> Iterator[None]:
     if not hasattr(signal, "pthread_sigmask"):  # Windows: the workers' initializer ignores it instead
         yield
         return
+    # multiprocessing starts its resource tracker with the first worker, and *unblocks* SIGINT when
+    # that is done (resource_tracker.ensure_running), so every worker after it would start without the
+    # block: a Ctrl-C then hits it while it imports (seen under load). Started first, it is left alone.
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()
     old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
@@ -398,6 +407,35 @@ def write_sheet(path: str, images: np.ndarray, y: np.ndarray, probs: np.ndarray,
         return "none (not written)"
 
 
+def adapt_ks(text: str) -> list[int]:
+    """--adapt's argument: drawings of each digit to adapt on, one number or several (1,2,5)."""
+    try:
+        ks = [int(k) for k in text.split(",")]
+    except ValueError:
+        ks = []
+    if not ks or min(ks) < 1:
+        raise argparse.ArgumentTypeError(f"must be whole numbers of at least 1 separated by commas, got {text!r}")
+    return ks
+
+
+def adapt_report(rec: Recogniser, samples: list[Sample], ks: list[int], draws: int, whose: str) -> None:
+    """--adapt: model/adapt.py's adaptation, writer by writer, read through this script's read_all."""
+    from model.adapt import AdaptConfig
+    from model.adapt_bench import MIN_LEFT, adapter, load_mnist_train, report
+
+    mnist = load_mnist_train(None, rec.meta)
+    config = AdaptConfig()
+    print(f"adapting to each of the {whose} ({config}); replay: "
+          + ("MNIST training digits" if mnist is not None else "no MNIST on this computer, generated non-digits only")
+          + f"; writers with at least K drawings of each digit and {MIN_LEFT} more")
+
+    def read(r: Recogniser, part: list[Sample], seed: int) -> np.ndarray:
+        return read_all(r, part, Condition("standard"), seed, workers=1).probs.argmax(axis=1)
+
+    report(samples, rec, adapter(rec.model, rec.meta, config, mnist), read, ks, draws,
+           say=lambda line: print(line, flush=True))
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("file", nargs="?", help="stroke data set: .jsonl, .jsonl.gz or a UNIPEN .tar.gz")
@@ -420,7 +458,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         " works without FILE too")
     p.add_argument("--sheet", metavar="PNG", help="write a contact sheet of the misread digits")
     p.add_argument("--seed", type=seed_int, default=0, help="seed for where drawings are placed on the canvas")
+    p.add_argument("--adapt", type=adapt_ks, metavar="K[,K...]",
+                   help="instead of the report: adapt the model to each writer from K drawings of each digit and"
+                        " read the writer's other drawings before and after (model/adapt_bench.py), e.g. 1,2,5")
+    p.add_argument("--draws", type=positive_int("a whole number of draws"), default=DRAWS,
+                   help=f"with --adapt: random draws of the K drawings per writer (default {DRAWS})")
     args = p.parse_args(argv)
+    if args.adapt and args.file is None:
+        p.error("--adapt needs a stroke data set FILE with writer ids (the UNIPEN digits)")
     if args.file is not None and args.mnist is not None:
         p.error("give a stroke data set FILE or --mnist [DIR], not both")
     if args.file is None and args.mnist is None and args.non_digits is None:
@@ -480,6 +525,12 @@ def _main(argv: list[str] | None) -> int:
     writers = any(s.writer for s in samples)
     if args.split != "all" and writers:
         samples = split_samples(samples, args.split)
+    if args.adapt:
+        if not writers:
+            print(f"evaluate.py: {args.file}: --adapt needs writer ids, and this file has none", file=sys.stderr)
+            return 2
+        adapt_report(rec, [s for s in samples if not char_of(s)], args.adapt, args.draws, f"{args.split} writers")
+        return 0
     letters = letters_of(samples)
     if letters:  # a UNIPEN 1b-1d release: letters and symbols, scored as non-digits
         whose = "all writers" if args.split == "all" else f"the {args.split} writers"

@@ -122,7 +122,9 @@ def phone_screenshot(app, target: Path, strokes: list) -> None:
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    session = app.class_session
+    from app.panels import CLASS
+
+    session = app.panels[CLASS].session
     errors: list[BaseException] = []
 
     def phone() -> None:
@@ -178,7 +180,7 @@ def main() -> None:
     app = App(Recogniser.from_file(args.weights), classroom=True, size=(1920, 1080), fullscreen=False,
               host="127.0.0.1", port=0)
     app.show_view(CLASS)
-    session = app.class_session
+    session = app.panels[CLASS].session
     base = session.url.rstrip("/")
     rng = np.random.default_rng(1)
     args.out.mkdir(parents=True, exist_ok=True)

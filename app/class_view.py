@@ -1,8 +1,8 @@
 """The Class view: the whole class draws from their phones, the projector shows every drawing.
 
-`ClassSession` is the view's state, without pygame: the Classroom (model/classroom.py), the web
-server (app/class_server.py), which starts when the view opens and stops when it closes, and the
-"adapt to this class" job (model/jobs.py, the Learn view's machinery). `ClassPanel` paints it into
+`ClassSession` (app/class_session.py) is the view's state, without pygame: the Classroom, the web
+server, which starts when the view opens and stops when it closes, and the "adapt to this class"
+job. `ClassPanel` paints it into
 the side panel: a QR code, the address and join code big enough for the back row, the round's
 buttons, the class's accuracy and confusions, and the wall of drawings. Clicking a drawing puts it
 on the canvas, where the inside view can explain it.
@@ -11,204 +11,32 @@ on the canvas, where the inside view can explain it.
 from __future__ import annotations
 
 import contextlib
-import tempfile
-import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pygame
 import segno
 
-from app.class_server import ClassServer
-from app.drawn import Drawn
-from app.theme import Theme
+from app import store
+from app.class_session import ClassSession
+from app.kit import Drawn, Painter, Sizes
+from app.panels import CLASS, PLAIN, Action, PutOnCanvas, QuietPanel, Saved, Setup, ShowView, Toast, UseModel, toggle
+from app.theme import SMALLEST_TYPE, Theme
 from model.classroom import (
     DEFAULT_PORT,
     GIVEN,
-    SIDE,
     Classroom,
     Entry,
-    Look,
     Tallier,
-    delete_class,
-    export_labelled,
-    save_entry,
-    students_with_labels,
     tally,
 )
+from model.jsonl import count_samples
 from model.recognise import Recogniser
 
 Rect = pygame.Rect
-CLASS_NEWS = pygame.event.custom_type()  # posted by the server's thread: wake the loop, a drawing came
-
-
-def reader(recogniser: Recogniser) -> Callable[[list[np.ndarray]], Look]:
-    """Read pad strokes (0..1) the way the app reads its canvas: Recogniser.read, then its answer."""
-
-    def read(strokes: list[np.ndarray]) -> Look:
-        r = recogniser.read([s * SIDE for s in strokes], side=SIDE)
-        a = recogniser.answer(r)
-        return Look(a.kind, a.top, a.runner_up, a.confidence)
-
-    return read
-
-
-@dataclass
-class AdaptResult:
-    before: float | None  # held-out students' accuracy before / after (model/jobs.py HeldOut)
-    after: float | None
-    weights: str
-
-
-class ClassSession:
-    """The Class view's state. `open()` starts listening, `close()` stops; the class itself persists."""
-
-    def __init__(self, samples_file: Path, recogniser: Recogniser, host: str = "0.0.0.0",
-                 port: int = DEFAULT_PORT, notify: Callable[[], None] | None = None) -> None:
-        self.samples_file = samples_file
-        self.host, self.port = host, port
-        self.notify = notify
-        self.classroom: Classroom | None = None
-        self._recogniser = recogniser
-        self.server: ClassServer | None = None
-        self.error: str | None = None  # why the server cannot listen, one line
-        self.job = None  # the adapt job (model.jobs.Job)
-        self.adapted: AdaptResult | None = None
-        self.adapt_error: str | None = None
-        self.before_adapting: float | None = None  # the wall's accuracy when the adapted model took over
-        self.url = ""
-        self.with_mnist: bool | None = None  # adapt with MNIST in the mix; None: if it is on this machine
-
-    def use(self, recogniser: Recogniser) -> None:
-        """The app reads with another model: new drawings are read with it too."""
-        self._recogniser = recogniser
-        if self.classroom is not None:
-            self.classroom.read = reader(recogniser)
-
-    def open(self) -> str | None:
-        """Start the class (once) and its server; returns the one-line reason if it cannot listen."""
-        if self.classroom is None:
-            self.classroom = Classroom(reader(self._recogniser), save=self._save)
-            self.classroom.notify = self.notify
-        if self.server is None or not self.server.running:
-            self.server = ClassServer(self.classroom, self.host, self.port)
-            self.error = self.server.start()
-            if self.error:
-                self.server = None
-            else:
-                self.port = self.server.port
-                self.url = self.server.url()
-                if self.url.startswith("http://127.") and self.host not in ("127.0.0.1", "localhost"):
-                    return ("No network found: phones cannot reach this computer. Join the school Wi-Fi "
-                            "(or a hotspot), then press W twice")
-        return self.error
-
-    def close(self) -> None:
-        if self.server is not None:
-            self.server.stop()
-            self.server = None
-
-    def shutdown(self) -> None:
-        self.close()
-        if self.job is not None and self.job.running:
-            self.job.cancel()
-
-    @property
-    def listening(self) -> bool:
-        return self.server is not None and self.server.running
-
-    def _save(self, entry: Entry, session: str) -> None:
-        save_entry(self.samples_file, entry, session)
-
-    def join_url(self) -> str:
-        """The address with the code after '#': a phone that scans the QR code has it filled in."""
-        return f"{self.url}#{self.classroom.code}" if self.classroom and self.url else self.url
-
-    # -- the teacher's buttons ------------------------------------------------------------------
-
-    def delete(self) -> int:
-        """Delete this class's drawings from the data set and the wall, in one step; returns how many."""
-        c = self.classroom
-        if c is None:
-            return 0
-        with c.disk:  # no drawing is being written meanwhile
-            removed = delete_class(self.samples_file, c.session)
-            c.forget()
-        return removed
-
-    def adapt(self) -> str:
-        """Start fine-tuning on the class's labelled drawings, held out by student; returns a message."""
-        from model.jobs import FinetuneSpec, Job, mnist_available
-
-        c = self.classroom
-        if c is None:
-            return "Open the class first"
-        if self.job is not None and self.job.running:
-            return "Already adapting"
-        entries = c.wall()
-        if students_with_labels(entries) < 3:
-            return "Adapting needs labelled drawings from at least 3 students: run a \u201cdraw the digit\u201d round"
-        folder = Path(tempfile.gettempdir()) / "digitpad-class"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"class-{c.session}.jsonl"
-        n = export_labelled(entries, c.session, path)
-        spec = FinetuneSpec(drawings=str(path), holdout_by="writer", holdout=0.3,
-                            with_mnist=mnist_available() if self.with_mnist is None else self.with_mnist,
-                            weights=self._weights_path())
-        self.adapted, self.adapt_error = None, None
-        self.job = Job.start(spec)
-        return f"Adapting to the class on {n} drawings (held out by student)\u2026"
-
-    def _weights_path(self) -> str:
-        """The model the app reads with now, written out for the job to start from."""
-        from model.weights import save
-
-        path = Path(tempfile.gettempdir()) / "digitpad-class" / f"start-{self.classroom.session}.npz"
-        save(path, self._recogniser.model, self._recogniser.meta)
-        return str(path)
-
-    def poll(self) -> bool:
-        """The adapt job's news (never waits); True when it has just finished."""
-        if self.job is None or not self.job.running:
-            return False
-        self.job.poll()
-        view = self.job.view
-        if not view.done:
-            return False
-        if view.error is not None:
-            self.adapt_error = view.error.message
-        elif view.result is not None:
-            held = view.held_out
-            self.adapted = AdaptResult(
-                held["before"].accuracy if "before" in held else None,
-                held["after"].accuracy if "after" in held else None,
-                view.result.weights,
-            )
-        return True
-
-    @property
-    def adapt_progress(self) -> str:
-        if self.job is None or not self.job.running:
-            return ""
-        v = self.job.view
-        if v.started is None:
-            return "Adapting: preparing the drawings\u2026"
-        done = v.losses[-1][0] if v.losses else 0.0
-        return f"Adapting: epoch {min(done, v.started.epochs):.1f} of {v.started.epochs}"
-
-    def use_adapted(self) -> Recogniser | None:
-        """Read with the adapted model from now on, and read the whole wall again with it (in the background)."""
-        if self.adapted is None or self.classroom is None:
-            return None
-        recogniser = Recogniser.from_file(self.adapted.weights)
-        self.before_adapting = tally(self.classroom.latest).accuracy
-        self._recogniser = recogniser
-        threading.Thread(target=self.classroom.reread, args=(reader(recogniser),), daemon=True,
-                         name="digitpad-class-reread").start()
-        return recogniser
+# Posted by the server's thread: wakes the app's idle loop, a drawing came (the app takes any custom
+# event as news: the frame that follows shows it).
+CLASS_NEWS = pygame.event.custom_type()
 
 
 # -- painting -----------------------------------------------------------------------------------
@@ -224,16 +52,21 @@ BUTTON_LABELS = {  # the longest wording that fits is used: small windows get th
 }
 
 
-class ClassPanel:
-    """The Class view as a side panel (app/panels.py)."""
+class ClassPanel(QuietPanel):
+    """The Class view as a side panel (app/panels.py): its session (the class, the server, the
+    adapt job) and its painting."""
 
-    explains = False
+    actions = ("toggle_class",)
+    button, header = "class", "W  close"
+    hint = "W: close the class (the server stops)   \u00b7   click a drawing to open it   \u00b7   N: look inside"
 
-    def __init__(self, session: ClassSession, text, on_open: Callable[[Entry], None],
-                 on_action: Callable[[str], None]) -> None:
-        self.session = session
-        self.text = text
-        self.on_open, self.on_action = on_open, on_action
+    def __init__(self, setup: Setup) -> None:
+        # The server listens only while the view is open (the teacher's choice).
+        self.session = ClassSession(setup.samples_file, setup.recogniser, setup.host,
+                                    DEFAULT_PORT if setup.port is None else setup.port, post_news)
+        self.samples_file, self.data_directory = setup.samples_file, setup.data_directory
+        self.text = setup.text
+        self._labelled = 0  # the class's labelled drawings the app has been told of (Saved)
         self.buttons: dict[str, Rect] = {}
         self.tiles: list[tuple[Rect, Entry]] = []
         self.drawn: Drawn = []
@@ -249,22 +82,87 @@ class ClassPanel:
         self._confirm_delete = 0.0  # "Delete" asks once: a second click within 5 s deletes
         self._painted: pygame.Surface | None = None  # the last painting, and what it showed
         self._painted_key: tuple = ()
-        self._area = Rect(0, 0, 0, 0)
+        self.k = Painter(pygame.Surface((1, 1)), self.text, None)  # each painting has a painter of its own
 
-    def click(self, pos: tuple[int, int]) -> bool:
+    # -- the app's calls (app/panels.py) ---------------------------------------------------------
+
+    def click(self, pos: tuple[int, int]) -> list[Action]:
         for name, rect in self.buttons.items():
             if rect.collidepoint(pos):
                 if name == "delete" and time.monotonic() > self._confirm_delete:
                     self._confirm_delete = time.monotonic() + 5
-                    self.on_action("confirm-delete")
-                    return True
-                self.on_action(name)
-                return True
+                    return [Toast("Click \u201cDelete class drawings\u201d again within 5 s to delete them", "warn")]
+                return self.press(name)
         for rect, entry in self.tiles:
             if rect.collidepoint(pos):
-                self.on_open(entry)
-                return True
-        return False
+                return [on_canvas(entry)]
+        return []
+
+    def key(self, event: pygame.event.Event, fullscreen: bool) -> list[Action] | None:
+        if event.key == pygame.K_ESCAPE:
+            return [ShowView(PLAIN)]  # in the Class view Esc closes the class, not the app
+        return None
+
+    def act(self, action: str, shown: bool) -> list[Action]:
+        return toggle(CLASS, shown)  # W
+
+    def press(self, name: str) -> list[Action]:
+        """A button of the view."""
+        s = self.session
+        c = s.classroom
+        if name in ("given", "free") and c is not None:
+            r = c.start_round(name)
+            return [Toast(f"Round {r.number} started: the phones show the pad", "good")]
+        if name == "stop" and c is not None:
+            c.stop_round()
+            return [Toast("Round stopped")]
+        if name == "adapt":
+            return [Toast(s.adapt())]
+        if name == "use":
+            recogniser = s.use_adapted()
+            if recogniser is not None:
+                return [UseModel(recogniser, "adapted to this class"),
+                        Toast("Reading the wall again with the adapted model", "good")]
+        if name == "delete":
+            try:
+                n = s.delete()
+            except OSError as e:
+                return [Toast(store.save_error(self.samples_file, e), "warn")]
+            return [Saved(count_samples(self.samples_file)),
+                    Toast(f"Deleted this class's {n} drawings from {self.data_directory}", "good")]
+        return []
+
+    def update(self) -> list[Action]:
+        """The adapt job's end, and the drawings the class labelled since the last frame."""
+        s, out = self.session, []
+        if s.job is not None and s.poll():
+            if s.adapted is not None:
+                out.append(Toast("Adapted to the class: \u201cUse adapted model\u201d reads the wall again with it",
+                                 "good"))
+            elif s.adapt_kept:
+                out.append(Toast(f"Model kept: {s.adapt_kept}", "warn"))
+            elif s.adapt_error:
+                out.append(Toast(f"Adapting failed: {s.adapt_error}", "warn"))
+        if (c := s.classroom) is not None and c.labelled != self._labelled:
+            out.append(Saved(added=c.labelled - self._labelled))  # counted, not re-read: the file grows all lesson
+            self._labelled = c.labelled
+        return out
+
+    def busy(self, shown: bool) -> bool:
+        return (self.session.job is not None and self.session.job.running) or (shown and self.changed())
+
+    def opened(self) -> list[Action]:
+        error = self.session.open()
+        return [Toast(error, "warn")] if error else []
+
+    def closed(self) -> None:
+        self.session.close()  # leaving the Class view stops listening
+
+    def use(self, recogniser: Recogniser) -> None:
+        self.session.use(recogniser)
+
+    def shutdown(self) -> None:
+        self.session.shutdown()  # the class server stops with the app
 
     @property
     def confirming_delete(self) -> bool:
@@ -282,7 +180,8 @@ class ClassPanel:
         lay = scene.layout
         sess, c = self.session, self.session.classroom
         key = (c.version if c is not None else -1, lay.size, id(scene.theme), self.confirming_delete,
-               sess.adapt_progress, sess.adapted is not None, sess.adapt_error, sess.error, sess.listening, sess.url)
+               sess.adapt_progress, sess.adapted is not None, sess.adapt_error, sess.adapt_kept, sess.error,
+               sess.listening, sess.url)
         if key != self._painted_key or self._painted is None or self._painted.get_size() != surface.get_size():
             self._painted = pygame.Surface(surface.get_size())
             self._paint(self._painted, scene)
@@ -294,9 +193,12 @@ class ClassPanel:
         area: Rect = lay.panel
         surface.fill(th.background, area)
         self.buttons, self.tiles, self.drawn = {}, [], []
-        self._area = area
         s = lay.scale
         pad = round(12 * s)
+        # Its type comes from the layout, like the plain view's; things outside a button belong to the panel.
+        sizes = Sizes(title=lay.type.title, body=lay.type.body, small=lay.type.small, gap=round(8 * s), pad=pad,
+                      radius=lay.radius)
+        self.k = Painter(surface, self.text, th, sizes, self.drawn, area=area)
         pygame.draw.rect(surface, th.panel, area, border_radius=lay.radius)
         inner = area.inflate(-2 * pad, -2 * pad)
         c = self.session.classroom
@@ -323,38 +225,22 @@ class ClassPanel:
         self.tally = self._talliers[0].tally()
         self.tally_before = self._talliers[1].tally() if self.session.before_adapting is not None else None
 
-    def _put_if(self, surface: pygame.Surface, text: str, size: int, colour, where: tuple[int, int], anchor: str,
-                max_w: float, bold: bool = False, card: Rect | None = None) -> Rect | None:
-        """Like _put, but nothing at all (None) if the text is wider than max_w even at the smallest type."""
-        if max_w < 1 or self.text.fit(text, size, colour, bold=bold, max_w=max_w).get_width() > max_w:
-            return None
-        return self._put(surface, text, size, colour, where, anchor, max_w=max_w, bold=bold, card=card)
-
-    def _put(self, surface: pygame.Surface, text: str, size: int, colour, where: tuple[int, int], anchor: str,
-             max_w: float = 0, bold: bool = False, card: Rect | None = None) -> Rect:
-        img = self.text.fit(text, size, colour, bold=bold, max_w=max_w)
-        rect = img.get_rect(**{anchor: where})
-        surface.blit(img, rect)
-        self.drawn.append((text, rect, card or self._area))
-        return rect
-
     def _join_card(self, surface: pygame.Surface, area: Rect, th: Theme, lay, s: float) -> int:
         """QR code, address, code and count across the top; returns its bottom."""
         sess, c = self.session, self.session.classroom
         side = max(min(int(area.h * 0.36), int(area.w * 0.3)), 60)
         if sess.error or not sess.listening:
             msg = sess.error or "The class server is not running: press W to open the class again"
-            self._put(surface, "Class", lay.type.title, th.text, area.topleft, "topleft", bold=True)
-            lines = _wrap(msg, self.text, lay.type.body, area.w)
+            self.k.put("Class", lay.type.title, th.text, "topleft", area.topleft, bold=True)
+            lines = self.k.lines(msg, lay.type.body, area.w, break_words=False)
             y = area.y + round(lay.type.title * 1.6)
             for line in lines:
-                r = self._put(surface, line, lay.type.body, th.warn, (area.x, y), "topleft")
+                r = self.k.put(line, lay.type.body, th.warn, "topleft", (area.x, y))
                 y = r.bottom + 2
             return y
         qr = self._qr_surface(sess.join_url(), side)
         qr_rect = qr.get_rect(topleft=area.topleft)
-        surface.blit(qr, qr_rect)
-        self.drawn.append(("qr", qr_rect, self._area))
+        self.k.blit(qr, qr_rect, "qr")
         x = qr_rect.right + round(24 * s)
         w = area.right - x
         # The words beside the code stand as tall as the code: sizes follow its side, up to the type scale.
@@ -362,13 +248,13 @@ class ClassPanel:
         small = min(lay.type.body, fonts.largest(side * 0.11, lay.type.body, bold=False))
         big = fonts.largest(side * 0.18, round(lay.type.prompt * 1.05))
         code_size = fonts.largest(side * 0.33, round(120 * s))
-        r = self._put(surface, "Join at", small, th.muted, (x, area.y), "topleft", max_w=w)
-        r = self._put(surface, sess.url.removeprefix("http://").rstrip("/"), big, th.text, (x, r.bottom), "topleft",
-                      max_w=w, bold=True)
-        r = self._put(surface, "code", small, th.muted, (x, r.bottom), "topleft", max_w=w)
-        r = self._put(surface, c.code, code_size, th.accent, (x, r.bottom), "topleft", max_w=w, bold=True)
+        r = self.k.put("Join at", small, th.muted, "topleft", (x, area.y), max_w=w)
+        r = self.k.put(sess.url.removeprefix("http://").rstrip("/"), big, th.text, "topleft", (x, r.bottom), max_w=w,
+                       bold=True)
+        r = self.k.put("code", small, th.muted, "topleft", (x, r.bottom), max_w=w)
+        r = self.k.put(c.code, code_size, th.accent, "topleft", (x, r.bottom), max_w=w, bold=True)
         joined = f"{c.joined} joined"
-        r = self._put(surface, joined, big, th.text, (x, r.bottom), "topleft", max_w=w, bold=True)
+        r = self.k.put(joined, big, th.text, "topleft", (x, r.bottom), max_w=w, bold=True)
         return max(qr_rect.bottom, r.bottom)
 
     def _qr_surface(self, url: str, side: int) -> pygame.Surface:
@@ -396,17 +282,23 @@ class ClassPanel:
         h = round(size * 2.1)
         bw = (area.w - gap * (len(names) - 1)) // len(names)
         running = c.round.kind if c is not None and c.round is not None else None
+        room = bw - 8
+        wordings = {n: ("Click again to delete", "Sure?") if n == "delete" and self.confirming_delete
+                    else BUTTON_LABELS[n] for n in names}
+        # One type size for the whole row (labels of three sizes side by side look broken): the body
+        # size, or smaller until every button's shortest wording fits; each then says the longest
+        # wording that fits at that size. None fits even at the smallest type: shapes alone.
+        font = self.text.fonts.get
+        while size > SMALLEST_TYPE and any(font(size, False).size(w[-1])[0] > room for w in wordings.values()):
+            size -= 1
         for k, name in enumerate(names):
             rect = Rect(area.x + k * (bw + gap), area.y, bw, h)
             on = name == running
-            labels = BUTTON_LABELS[name]
-            if name == "delete" and self.confirming_delete:
-                labels = ("Click again to delete", "Sure?")
             fill = th.button_on if on or (name == "delete" and self.confirming_delete) else th.button
-            pygame.draw.rect(surface, fill, rect, border_radius=lay.radius)
-            for label in labels:
-                if self._put_if(surface, label, size, th.text, rect.center, "center", rect.w - 8, card=rect):
-                    break
+            label = self.k.wording(wordings[name], size, room)
+            if room < 1 or font(size, False).size(label)[0] > room:
+                label = ""
+            self.k.button(rect, label, size, fill, th.text, bold=False, max_w=room)
             self.buttons[name] = rect
         return area.y + h
 
@@ -427,7 +319,7 @@ class ClassPanel:
                 acc += f" (before adapting {self.tally_before.accuracy:.0%})"
             parts.append(acc)
         line1 = "  \u00b7  ".join(parts)
-        r = self._put(surface, line1, lay.type.label, th.text, (area.x, area.y), "topleft", max_w=area.w, bold=True)
+        r = self.k.put(line1, lay.type.label, th.text, "topleft", (area.x, area.y), max_w=area.w, bold=True)
         y = r.bottom + 2
         extra = []
         if t.confusions:
@@ -439,10 +331,12 @@ class ClassPanel:
             a = sess.adapted
             if a.before is not None and a.after is not None:
                 extra.append(f"Adapted: on students it did not learn from, {a.before:.0%} \u2192 {a.after:.0%}")
+        elif sess.adapt_kept:
+            extra.append(f"Model kept: {sess.adapt_kept} (students it did not learn from)")
         elif sess.adapt_error:
             extra.append(f"Adapting failed: {sess.adapt_error}")
         for line in extra:
-            r = self._put(surface, line, lay.type.body, th.muted, (area.x, y), "topleft", max_w=area.w)
+            r = self.k.put(line, lay.type.body, th.muted, "topleft", (area.x, y), max_w=area.w)
             y = r.bottom + 2
         return y
 
@@ -468,18 +362,18 @@ class ClassPanel:
             edge = max(round(tile * 0.06), 2)
             if e.misread:
                 pygame.draw.rect(surface, th.button_on, rect, width=max(round(5 * s), 3), border_radius=lay.radius)
-                self._put_if(surface, f"asked {e.label}", round(label_size * 0.7), th.text,
-                             (rect.x + edge, rect.y + edge), "topleft", tile - 2 * edge, card=rect)
+                self.k.put_if(f"asked {e.label}", round(label_size * 0.7), th.text, "topleft",
+                              (rect.x + edge, rect.y + edge), tile - 2 * edge, card=rect)
             else:
                 pygame.draw.rect(surface, th.border, rect, width=1, border_radius=lay.radius)
             words = "\u2717" if e.look.kind == "not-digit" else (
                 f"{e.look.top}" if e.look.kind == "sure" else f"{e.look.top}?")
-            answer = self._put_if(surface, words, label_size, colour, (rect.right - edge, rect.bottom - 1),
-                                  "bottomright", tile - 2 * edge, bold=True, card=rect)
+            answer = self.k.put_if(words, label_size, colour, "bottomright", (rect.right - edge, rect.bottom - 1),
+                                   tile - 2 * edge, bold=True, card=rect)
             name = e.nickname or f"#{e.student}"
             room = (answer.left if answer else rect.right - edge) - 3 - (rect.x + edge)
-            self._put_if(surface, name, round(label_size * 0.55), th.muted, (rect.x + edge, rect.bottom - edge),
-                         "bottomleft", room, card=rect)
+            self.k.put_if(name, round(label_size * 0.55), th.muted, "bottomleft",
+                          (rect.x + edge, rect.bottom - edge), room, card=rect)
             self.tiles.append((rect, e))
 
     def _thumb(self, e: Entry, side: int, th: Theme) -> pygame.Surface:
@@ -514,16 +408,13 @@ def _tile_size(w: int, h: int, n: int, gap: int, min_side: int) -> int:
     return max(best, min(min_side, h, w), 1)
 
 
-def _wrap(text: str, cache, size: int, width: int) -> list[str]:
-    words, lines, line = text.split(), [], ""
-    for word in words:
-        trial = f"{line} {word}".strip()
-        if line and cache.render(trial, size, (0, 0, 0)).get_width() > width:
-            lines.append(line)
-            line = word
-        else:
-            line = trial
-    return [*lines, line] if line else lines
+def on_canvas(entry: Entry) -> PutOnCanvas:
+    """A drawing from the wall, to go on the canvas (undoable), so the inside view can explain it."""
+    who = entry.nickname or f"student {entry.student}"
+    asked = f" (asked for {entry.label})" if entry.label is not None else ""
+    return PutOnCanvas([np.asarray(s, float) for s in entry.strokes],
+                       f"{who}'s drawing{asked} is on the canvas \u2014 N looks inside (the class pauses; W brings "
+                       "it back)")
 
 
 def post_news() -> None:

@@ -126,6 +126,13 @@ BINDINGS: tuple[Binding, ...] = (
     ),
 )
 
+# The toolbar's buttons (app/layout.py) fire the same actions as their keys.
+BUTTONS = {
+    "look": "toggle_classroom", "view": "toggle_inside", "learn": "toggle_learn", "class": "toggle_class",
+    "undo": "undo",
+    "eraser": "toggle_eraser", "clear": "clear",
+}
+
 
 def action_for(key: int, char: str, mods: int) -> tuple[str, int | None] | None:
     """The (action, digit or None) a key press fires, or None if it is not bound.

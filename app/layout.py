@@ -18,12 +18,11 @@ from dataclasses import dataclass, field
 
 from pygame import Rect
 
-from app.theme import LINE, SMALLEST_TYPE
+from app.theme import CLASSROOM_BOOST, LINE, SMALLEST_TYPE
 from model.config import CLASSES, DIGITS, FIELD
 
 CAPTION_EMS = 12  # "what the network sees" is 11.4 ems wide in DejaVu Sans, more when small
 PCT_EMS = 3.25  # "100%" in the bold face is 3.0 to 3.25 ems wide (the most at the smallest sizes)
-CLASSROOM_BOOST = 1.3  # type and spacing grow this much more in classroom mode: read from the back row
 
 
 @dataclass(frozen=True)

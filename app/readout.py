@@ -129,3 +129,8 @@ def output_rows(logits: np.ndarray, probs: np.ndarray, not_digit: float, v: Verd
     # network's numbers; only the shares a viewer would read as "how much it is a 3" go).
     return [OutputRow(labels[k], float(z[k]), float(shares[k]), pct[k], v.marks.get(k, ""), v.scores or k >= CLASSES)
             for k in range(len(z))]
+
+
+def pct(x: float | None, digits: int = 1) -> str:
+    """A share as a percentage ("97.5%"), or a dash when there is none."""
+    return "\u2013" if x is None or not np.isfinite(x) else f"{x * 100:.{digits}f}%"

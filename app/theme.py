@@ -19,6 +19,7 @@ CLASSROOM_TEXT_LINE = 0.025
 CLASSROOM_PICTURE = 0.055
 CLASSROOM_TILE = 0.05
 CLASSROOM_UNIT = 0.0095
+CLASSROOM_BOOST = 1.3  # type and spacing grow this much more in classroom mode: read from the back row
 CLASSROOM_LEAST_SCALE = 1.15  # the layout scale of a 720 px high classroom window: smaller ones cannot hold them
 
 
@@ -33,8 +34,6 @@ def classroom_minimums(height: float) -> dict[str, int]:
 def classroom_minimums_at(scale: float) -> dict[str, int]:
     """The same for a panel drawn at layout scale `scale` (a landscape window's scale is its height
     over 800, times the classroom boost: panels know their scale, not the window)."""
-    from app.layout import CLASSROOM_BOOST
-
     return classroom_minimums(scale / CLASSROOM_BOOST * 800)
 
 

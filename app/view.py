@@ -6,63 +6,25 @@ state, so what is on screen is a pure function of the scene plus a few caches th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
-
 import numpy as np
 import pygame
 import pygame.gfxdraw
 
 from app import marks
-from app.drawn import Drawn
+from app.help_card import HelpCard
 from app.ink import InkLayer
-from app.keys import BINDINGS
-from app.layout import Layout
-from app.panels import CLASS, INSIDE, LEARN, PLAIN, Panel
-from app.readout import CROSS, HATCHED, SOLID, Verdict, percentages, verdict
-from app.theme import CLASSROOM_LEAST_SCALE, SMALLEST_TYPE, Colour, Fonts, TextCache, Theme
-from model.answer import Thresholds
+from app.kit import Drawn, Painter, Sizes, grey_picture
+from app.panels import Panel
+from app.readout import CROSS, HATCHED, SOLID, Verdict, percentages
+from app.scene import Scene
+from app.theme import CLASSROOM_LEAST_SCALE, DESK, SMALLEST_TYPE, Colour, Fonts, TextCache, Theme
 from model.config import CLASSES, FIELD
 from model.drawing import Drawing
-from model.inside import Inside, Units, raw_canvas
+from model.inside import raw_canvas
 from model.recognise import Reading
 
 # The header's reminder of the key that leaves (or opens) a view, per view mode (app/panels.py).
-HEADER_KEYS = {PLAIN: "N  look inside", INSIDE: "N  plain view", LEARN: "T  close", CLASS: "W  close"}
-
-
-@dataclass
-class Scene:
-    """Everything one frame shows."""
-
-    layout: Layout
-    theme: Theme
-    drawing: Drawing
-    reading: Reading | None
-    thresholds: Thresholds  # when a reading is sure, not sure, or not a digit (model/answer.py)
-    brush_px: int
-    eraser_mode: bool
-    erasing_now: bool
-    eraser_radius_px: float
-    pointer: tuple[int, int] | None
-    hover: str | None  # the button under the pointer
-    status: str
-    status_kind: str  # "info", "good" or "warn"
-    saved: int
-    show_help: bool
-    data_dir: str
-    inside: Inside | None = None  # the reading explained, while the inside view is open
-    units: Units | None = None  # the model's hidden units (pictures, gallery order)
-    panel_open: bool = False  # a side panel (the inside view, the Learn view) is open
-    mode: str = "plain"  # the view mode (app/panels.py): its toolbar button is lit
-    model_label: str = ""  # which model reads the drawing, in the header ("" : the bundled one)
-    classroom: bool = False  # the classroom look: its toolbar button is lit
-
-    @cached_property
-    def answer(self) -> Verdict | None:
-        """What the frame says about the reading (sure, not sure, not a digit): decided once per
-        frame, for the prediction card, the bars and the inside view alike."""
-        return None if self.reading is None else verdict(self.reading, self.thresholds)
+PLAIN_KEYS = "N  look inside"  # the header's reminder of the key that opens a view (a panel says its own)
 
 
 class View:
@@ -71,12 +33,14 @@ class View:
         self.text = TextCache(self.fonts)
         self.ink = InkLayer()
         self._preview_key: tuple | None = None
+        self._preview_for: Reading | None = None  # the reading the preview below shows
         self._preview: pygame.Surface | None = None
         self.preview_image: np.ndarray | None = None  # the 28x28 picture the preview shows, and its caption
         self.preview_caption = SEES
-        self._shade: pygame.Surface | None = None
+        self.help = HelpCard(self.text)
         self.help_rect: pygame.Rect | None = None  # where the help card was last drawn, if it was
-        self.drawn: Drawn = []  # what the last frame drew where, in which card (app/drawn.py)
+        self.drawn: Drawn = []  # what the last frame drew where, in which card (app/kit.py)
+        self.p = Painter(pygame.Surface((1, 1)), self.text, DESK)  # each frame draws with a painter of its own
 
     # -- the frame ---------------------------------------------------------------------------------
 
@@ -85,6 +49,9 @@ class View:
         lay, th = scene.layout, scene.theme
         surface.fill(th.background)
         self.drawn = []
+        # The plain view's type comes from the layout; the kit records what goes where in self.drawn.
+        sizes = Sizes(title=lay.type.title, body=lay.type.body, small=lay.type.small, gap=0, pad=0, radius=lay.radius)
+        self.p = Painter(surface, self.text, th, sizes, self.drawn)
         self._canvas(surface, scene)
         self._toolbar(surface, scene)
         if lay.header.h:
@@ -97,7 +64,7 @@ class View:
         self._status(surface, scene)
         if panel is not None:
             panel.draw(surface, scene)
-        self.help_rect = self._help(surface, scene) if scene.show_help else None
+        self.help_rect = self.help.draw(surface, scene, self.drawn, self.p.sizes) if scene.show_help else None
 
     def canvas_pixels(self, drawing: Drawing, side: int, theme: Theme) -> np.ndarray:
         """The canvas with `drawing` on it, (side, side, 3) uint8: what 'save picture' writes."""
@@ -112,21 +79,11 @@ class View:
         surface.blit(ink, rect)
         pygame.draw.rect(surface, th.border, rect.inflate(2, 2), width=max(1, round(lay.scale)))
         if scene.drawing.is_empty:
-            self._text(
-                surface, "Draw a digit", lay.type.prompt, th.muted, rect.center, "center", max_w=rect.w * 0.9,
-                card=rect,
-            )
+            self.p.put_large("Draw a digit", lay.type.prompt, th.muted, "center", rect.center, max_w=rect.w * 0.9,
+                             card=rect)
             hint = "right button or E erases" if rect.w > 260 else ""
-            self._text(
-                surface,
-                hint,
-                lay.type.small,
-                th.faint,
-                (rect.centerx, rect.centery + lay.type.prompt),
-                "midtop",
-                max_w=rect.w * 0.9,
-                card=rect,
-            )
+            self.p.put_large(hint, lay.type.small, th.faint, "midtop", (rect.centerx, rect.centery + lay.type.prompt),
+                             max_w=rect.w * 0.9, card=rect)
         p = scene.pointer
         if p is None or not rect.collidepoint(p) or scene.show_help:
             return
@@ -154,13 +111,13 @@ class View:
         # The longest wording that fits (the toolbar is narrow with the inside view open).
         words = (f"Brush {scene.brush_px} px", f"{scene.brush_px} px") if not scene.eraser_mode else ("Eraser on", "")
         label = next((t for t in words if self.text.render(t, lay.type.body, colour).get_width() <= text.w), "")
-        self._text(surface, label, lay.type.body, colour, text.midleft, "midleft", card=lay.toolbar)
+        self.p.put_large(label, lay.type.body, colour, "midleft", text.midleft, card=lay.toolbar)
         # The keys that change it, if there is room for them: a reminder, not essential.
         hint = "[ ]" if not scene.eraser_mode else "E: pen"
         used = self.text.render(label, lay.type.body, colour).get_width() + lay.type.body * 3 // 4
         hint_img = self.text.render(hint, lay.type.body, th.faint)
         if used + hint_img.get_width() <= text.w:
-            self._blit(surface, hint_img, hint_img.get_rect(midleft=(text.x + used, text.centery)), hint, lay.toolbar)
+            self.p.blit(hint_img, hint_img.get_rect(midleft=(text.x + used, text.centery)), hint, card=lay.toolbar)
         # Each button's label, then its key for a toolbar too narrow for words (a small window with a panel).
         names = {"look": ("Big", "P"), "view": ("Inside", "N"), "learn": ("Learn", "T"), "class": ("Class", "W"),
                  "undo": ("Undo", "Z"), "eraser": ("Eraser", "E"), "clear": ("Clear", "C")}
@@ -183,7 +140,7 @@ class View:
         ):
             size -= 1
         for name, rect in lay.buttons.items():
-            lit = {INSIDE: "view", LEARN: "learn", CLASS: "class"}.get(scene.mode)  # the open view's button
+            lit = scene.mode_button  # the open view's button
             on = (name == "eraser" and scene.eraser_mode) or name == lit or (name == "look" and scene.classroom)
             fill = (
                 th.button_on
@@ -192,23 +149,22 @@ class View:
                 if scene.hover == name and enabled[name]
                 else th.button
             )
-            pygame.draw.rect(surface, fill, rect, border_radius=lay.radius)
             colour = th.text if enabled[name] else th.faint
             # A button is a card of its own (inside the toolbar), its label in it.
             # The word at the toolbar's one size, or the key where even the smallest type will not fit it.
             label = next((t for t in names[name] if self.text.render(t, size, colour).get_width() <= rect.w - 6),
                          names[name][-1])
-            self._text(surface, label, size, colour, rect.center, "center", max_w=rect.w - 6, card=rect)
+            self.p.button(rect, label, size, fill, colour, bold=False, max_w=rect.w - 6, large=True)
 
     def _header(self, surface: pygame.Surface, scene: Scene) -> None:
         lay, th = scene.layout, scene.theme
         r = lay.header
-        self._text(surface, "Digitpad", lay.type.title, th.text, (r.x, r.centery), "midleft", bold=True, card=r)
+        self.p.put_large("Digitpad", lay.type.title, th.text, "midleft", (r.x, r.centery), bold=True, card=r)
         x = r.x + self.text.render("Digitpad", lay.type.title, th.text, True).get_width() + lay.type.body
         # Then the keys on the right and which model is reading (unless the layout put that in the
         # prediction card), in the first wording that fits.
         label = "" if lay.model_label.w else scene.model_label
-        keys = f"{HEADER_KEYS[scene.mode]}   \u00b7   H  help"
+        keys = f"{scene.mode_keys or PLAIN_KEYS}   \u00b7   H  help"
         sizes = (lay.type.body, lay.type.small)
         for hint, size in [(keys, sizes[0]), (keys, sizes[1]), ("H  help", sizes[1]), ("", sizes[1])]:
             right = self.text.render(hint, lay.type.small, th.muted)
@@ -216,9 +172,9 @@ class View:
             if right.get_width() <= r.right - x and self.text.render(label, size, th.muted).get_width() <= room:
                 break
         if hint:
-            self._blit(surface, right, right.get_rect(midright=(r.right, r.centery)), hint, r)
+            self.p.blit(right, right.get_rect(midright=(r.right, r.centery)), hint, card=r)
         if label:
-            self._text(surface, label, size, th.muted, (x, r.centery), "midleft", max_w=max(room, 1), card=r)
+            self.p.put_large(label, size, th.muted, "midleft", (x, r.centery), max_w=max(room, 1), card=r)
 
     def _prediction(self, surface: pygame.Surface, scene: Scene) -> None:
         lay, th, rect = scene.layout, scene.theme, scene.layout.prediction
@@ -235,13 +191,12 @@ class View:
             # only if even that line is too narrow.
             name = scene.model_label.removeprefix("Model: ")
             name = self.text.shorten(name, lay.type.small, title.w)
-            self._text(surface, name, lay.type.small, th.muted, title.topleft, "topleft", max_w=title.w, card=inner)
+            self.p.put_large(name, lay.type.small, th.muted, "topleft", title.topleft, max_w=title.w, card=inner)
         else:
-            self._text(surface, "Prediction", lay.type.small, th.muted, title.topleft, "topleft", card=inner)
+            self.p.put_large("Prediction", lay.type.small, th.muted, "topleft", title.topleft, card=inner)
         body = lay.prediction_body
         if scene.reading is None:
-            self._text(surface, "no digit yet", lay.type.body, th.faint, body.center, "center", max_w=body.w,
-                       card=inner)
+            self.p.put_large("no digit yet", lay.type.body, th.faint, "center", body.center, max_w=body.w, card=inner)
             return
         v = scene.answer
         if v.sure:
@@ -267,7 +222,7 @@ class View:
         lines += captions
         y = body.centery - (sum(img.get_height() for img in lines) + gap * (len(lines) - 1)) // 2
         for img, what in zip(lines, ["headline"] * (len(lines) - len(captions)) + ["caption"] * len(captions)):
-            self._blit(surface, img, img.get_rect(midtop=(body.centerx, y)), what, inner)
+            self.p.blit(img, img.get_rect(midtop=(body.centerx, y)), what, card=inner)
             y += img.get_height() + gap
 
     def _not_a_digit(self, big: int, caption_size: int, width: int, colour: Colour) -> list[pygame.Surface]:
@@ -281,7 +236,7 @@ class View:
 
     def _fit(self, text: str, size: int, colour: Colour, max_w: float, bold: bool = False) -> pygame.Surface:
         """Text rendered at `size`, or smaller (not below SMALLEST_TYPE) until it is no wider than max_w."""
-        return self.text.fit(text, max(size, SMALLEST_TYPE), colour, bold, max_w)
+        return self.p.img(text, max(size, SMALLEST_TYPE), colour, bold, max_w)
 
     def _wrapped(self, text: str, size: int, colour: Colour, max_w: int) -> list[pygame.Surface]:
         """`text` on one line at `size` (or a little smaller); if that is wider than max_w, broken at
@@ -297,19 +252,20 @@ class View:
 
     def _input_preview(self, surface: pygame.Surface, scene: Scene) -> None:
         lay, th, rect = scene.layout, scene.theme, scene.layout.preview
-        key = (id(scene.reading), rect.size, th.grid)
-        if key != self._preview_key:
+        # Made again for another reading: told by the object, not its id(), since a new reading often
+        # reuses the old one's address (the preview then showed the drawing before: seen in screenshots).
+        key = (rect.size, th.grid)
+        if scene.reading is not self._preview_for or key != self._preview_key:
             self.preview_image, self.preview_caption = preview(scene.reading, scene.answer, scene.drawing,
                                                                lay.canvas.w)
             self._preview = _magnify(self.preview_image, rect.w, th.grid)
-            self._preview_key = key
+            self._preview_for, self._preview_key = scene.reading, key
         assert self._preview is not None
         surface.blit(self._preview, rect)
         pygame.draw.rect(surface, th.border, rect.inflate(2, 2), width=1)
         cap = lay.preview_caption
         self.drawn.append(("input picture", rect.inflate(2, 2), rect.inflate(2, 2)))
-        self._text(surface, self.preview_caption, lay.type.small, th.muted, cap.center, "center", max_w=cap.w,
-                   card=cap)
+        self.p.put_large(self.preview_caption, lay.type.small, th.muted, "center", cap.center, max_w=cap.w, card=cap)
 
     def _bars(self, surface: pygame.Surface, scene: Scene) -> None:
         lay, th = scene.layout, scene.theme
@@ -323,32 +279,22 @@ class View:
         for slot in lay.bar_slots:
             d = slot.digit
             bold = d in highlight
-            self._text(
-                surface, str(d), lay.label_size, highlight.get(d, th_text), slot.label_at, slot.label_anchor, bold=bold,
-                card=lay.bars,
-            )
+            self.p.put_large(str(d), lay.label_size, highlight.get(d, th_text), slot.label_anchor, slot.label_at,
+                             bold=bold, card=lay.bars)
             radius = min(slot.track.w, slot.track.h) // 2
             pygame.draw.rect(surface, th.track, slot.track, border_radius=radius)
             if pct is not None or reading is None:  # "not a digit": the note lies over the empty tracks
                 self.drawn.append((f"bar {d}", pygame.Rect(slot.track), lay.bars))
             if reading is None or pct is None:
                 if not slot.vertical and reading is None:  # nothing drawn yet; "not a digit" shows no numbers
-                    self._text(surface, "\u2013", lay.pct_size, th.faint, slot.pct_at, slot.pct_anchor, card=lay.bars)
+                    self.p.put_large("\u2013", lay.pct_size, th.faint, slot.pct_anchor, slot.pct_at, card=lay.bars)
                 continue
             fill = slot.fill(float(reading.probs[d]))
             if min(fill.size) >= 2:
                 radius = min(fill.w, fill.h) // 2
                 marks.bar(surface, fill, highlight.get(d, th.bar), v.marks.get(d, SOLID), th.track, radius)
-            self._text(
-                surface,
-                f"{pct[d]}%",
-                lay.pct_size,
-                highlight.get(d, th.muted),
-                slot.pct_at,
-                slot.pct_anchor,
-                bold=bold,
-                card=lay.bars,
-            )
+            self.p.put_large(f"{pct[d]}%", lay.pct_size, highlight.get(d, th.muted), slot.pct_anchor, slot.pct_at,
+                             bold=bold, card=lay.bars)
         if v is not None and not v.scores:
             self._no_scores(surface, scene)
 
@@ -368,111 +314,16 @@ class View:
         box = img.get_rect(center=tracks.center).inflate(2 * pad, pad)
         pygame.draw.rect(surface, th.panel, box, border_radius=lay.radius)
         pygame.draw.rect(surface, th.border, box, width=1, border_radius=lay.radius)
-        self._blit(surface, img, img.get_rect(center=box.center), "no scores", box)  # the box: a card in the bars
+        self.p.blit(img, img.get_rect(center=box.center), "no scores", card=box)  # the box: a card in the bars
 
     def _status(self, surface: pygame.Surface, scene: Scene) -> None:
         lay, th, r = scene.layout, scene.theme, scene.layout.status
         colour = {"good": th.good, "warn": th.warn}.get(scene.status_kind, th.muted)
         right = f"{scene.saved} saved for training" if scene.saved != 1 else "1 saved for training"
         right_img = self.text.render(right, lay.type.small, th.muted)
-        self._blit(surface, right_img, right_img.get_rect(midright=(r.right, r.centery)), right, r)
+        self.p.blit(right_img, right_img.get_rect(midright=(r.right, r.centery)), right, card=r)
         room = r.w - right_img.get_width() - round(20 * lay.scale)
-        self._text(surface, scene.status, lay.type.body, colour, (r.x, r.centery), "midleft", max_w=room, card=r)
-
-    def _help(self, surface: pygame.Surface, scene: Scene) -> pygame.Rect:
-        """The help card over a shaded frame; returns where it went (always inside the window)."""
-        lay, th = scene.layout, scene.theme
-        w, h = surface.get_size()
-        if self._shade is None or self._shade.get_size() != (w, h):
-            self._shade = pygame.Surface((w, h), pygame.SRCALPHA)
-            self._shade.fill((0, 0, 0, 190))
-        surface.blit(self._shade, (0, 0))
-        # The help must never be cut off: lines wrap to the window's width, and the type shrinks
-        # until the card is no taller than the window.
-        size, mark = lay.type.body, len(self.drawn)
-        while True:
-            del self.drawn[mark:]  # only the card that is shown is remembered
-            card = self._help_card(scene, size, round(w * 0.94))
-            if card.get_height() <= h * 0.94 or size <= 8:
-                break
-            size -= 1
-        rect = card.get_rect(center=(w // 2, h // 2)).clamp(surface.get_rect())
-        surface.blit(card, rect)
-        pygame.draw.rect(surface, th.border, rect, width=1, border_radius=lay.radius)
-        self.drawn[mark:] = [(what, where.move(rect.topleft), rect) for what, where, _ in self.drawn[mark:]]
-        return rect
-
-    def _help_card(self, scene: Scene, size: int, max_w: int) -> pygame.Surface:
-        th = scene.theme
-        pad, line = round(size * 1.4), round(size * 1.75)
-        key_font, font, foot_font = self.fonts.get(size, True), self.fonts.get(size), self.fonts.get(round(size * 0.85))
-        room = max_w - 2 * pad
-        rows = [(b.plain_keys, b.does) for b in BINDINGS]  # the same table the key handler reads
-        gap = round(size * 1.5)
-        # The keys take what they need up to two fifths of the room; the rest is the words' column.
-        keys_w = min(max(key_font.size(k)[0] for k, _ in rows), round(room * 0.4)) + gap
-        desc_w = min(max(font.size(d)[0] for _, d in rows), room - keys_w)
-        cells = [(_wrap(key_font, k, keys_w - gap), _wrap(font, d, desc_w)) for k, d in rows]
-        title_h = round(size * 1.5 * 1.6)
-        footer = [part for text in (f"Drawings are saved in {scene.data_dir}", "Press any key or click to close")
-                  for part in _wrap(foot_font, text, room)]
-        foot_w = max(foot_font.size(f)[0] for f in footer)
-        width = max(keys_w + desc_w, foot_w) + 2 * pad
-        body_h = sum(line * max(len(k), len(d)) for k, d in cells)
-        height = pad + title_h + body_h + round(size * 0.8) + len(footer) * round(size * 1.4) + pad
-        card = pygame.Surface((width, height))
-        card.fill(th.panel)
-        inside = card.get_rect()  # what is drawn on the card is remembered in its own coordinates
-        y = pad
-        self._text(card, "Keys and mouse", round(size * 1.5), th.text, (pad, y), "topleft", bold=True,
-                   max_w=room, card=inside)
-        y += title_h
-        for key_lines, desc_lines in cells:
-            for i, text in enumerate(key_lines):
-                self._text(card, text, size, th.accent, (pad, y + i * line), "topleft", bold=True, card=inside)
-            for i, text in enumerate(desc_lines):
-                self._text(card, text, size, th.text, (pad + keys_w, y + i * line), "topleft", card=inside)
-            y += line * max(len(key_lines), len(desc_lines))
-        y += round(size * 0.8)
-        for text in footer:
-            self._text(card, text, round(size * 0.85), th.muted, (pad, y), "topleft", card=inside)
-            y += round(size * 1.4)
-        return card
-
-    # -- text --------------------------------------------------------------------------------------
-
-    def _text(
-        self,
-        surface: pygame.Surface,
-        text: str,
-        size: int,
-        colour: Colour,
-        pos: tuple[float, float],
-        anchor: str,
-        bold: bool = False,
-        max_w: float | None = None,
-        card: pygame.Rect | None = None,
-    ) -> pygame.Rect | None:
-        """Blit text anchored at pos; if wider than max_w, a smaller size is used (down to 60%, never
-        below SMALLEST_TYPE). Returns where it went, remembered with `card` (the card it is in)."""
-        if not text:
-            return None
-        img = self.text.render(text, size, colour, bold)
-        if max_w is not None and img.get_width() > max_w > 0:
-            floor = max(SMALLEST_TYPE, round(size * 0.6))
-            while img.get_width() > max_w and size > floor:
-                size -= 1
-                img = self.text.render(text, size, colour, bold)
-        x, y = round(pos[0]), round(pos[1])
-        return self._blit(surface, img, img.get_rect(**{anchor: (x, y)}), text, card)
-
-    def _blit(self, surface: pygame.Surface, img: pygame.Surface, where: pygame.Rect, what: str,
-              card: pygame.Rect | None) -> pygame.Rect:
-        """`img` at `where`, remembered in self.drawn with `card` (None: the card is not known)."""
-        surface.blit(img, where)
-        if card is not None:
-            self.drawn.append((what, pygame.Rect(where), pygame.Rect(card)))
-        return where
+        self.p.put_large(scene.status, lay.type.body, colour, "midleft", (r.x, r.centery), max_w=room, card=r)
 
 
 SEES = "what the network sees"
@@ -495,28 +346,10 @@ def preview(reading: Reading | None, answer: Verdict | None, drawing: Drawing,
 def _magnify(image: np.ndarray | None, side: int, grid: Colour) -> pygame.Surface:
     """The 28x28 input as a side x side surface, each input pixel a square cell with a grid line."""
     cells = FIELD
-    grey = (
-        np.zeros((cells, cells), np.uint8)
-        if image is None
-        else np.clip(image * 255 + 0.5, 0, 255).astype(np.uint8)
-    )
-    rgb = np.repeat(grey.T[:, :, None], 3, axis=2)  # surfarray is indexed [x, y]
-    small = pygame.surfarray.make_surface(rgb)
-    big = pygame.transform.scale(small, (side, side))  # nearest neighbour: keeps the cells crisp
+    big = grey_picture(np.zeros((cells, cells)) if image is None else image, side)
     k = side // cells
     if k >= 4:  # thinner cells would be all grid
         for i in range(1, cells):
             pygame.draw.line(big, grid, (i * k, 0), (i * k, side - 1))
             pygame.draw.line(big, grid, (0, i * k), (side - 1, i * k))
     return big
-
-
-def _wrap(font: pygame.font.Font, text: str, width: int) -> list[str]:
-    """`text` broken at spaces into lines no wider than `width` (a single long word stays whole)."""
-    lines: list[str] = []
-    for word in text.split():
-        if lines and font.size(f"{lines[-1]} {word}")[0] <= width:
-            lines[-1] = f"{lines[-1]} {word}"
-        else:
-            lines.append(word)
-    return lines or [""]

@@ -16,6 +16,9 @@ from pathlib import Path
 
 import pygame
 
+from app.layout import Layout, compute_layout
+from app.theme import CLASSROOM, DESK
+
 TITLE = "Digitpad"
 ICON = Path(__file__).resolve().parent.parent / "assets" / "icon.png"
 MIN_SIZE = (560, 420)
@@ -151,3 +154,44 @@ def _desktop_size() -> tuple[int, int] | None:
         return None
     return (w, h) if w > 0 and h > 0 else None
 
+
+class Windowed:
+    """The App's window: the look, fullscreen, the size, and the layout that follows them (a mixin:
+    App has the state it changes)."""
+
+    def toggle_classroom(self) -> None:
+        """The classroom look (large, high-contrast type) on or off; the drawing, view and window stay."""
+        self.classroom = not self.classroom
+        self.theme = CLASSROOM if self.classroom else DESK
+        self._relayout(force=True)
+        self.toast("Classroom look: large type for a projector \u2014 P for the desk look" if self.classroom
+                   else "Desk look \u2014 P for the classroom look")
+
+    def toggle_fullscreen(self) -> None:
+        self.fullscreen = not self.fullscreen
+        self.screen = self._set_mode()
+        self._relayout()
+
+    def resize(self, width: int, height: int) -> None:
+        """The window changed size: lay out again. The strokes are in canvas units, so they follow."""
+        if not self.fullscreen:
+            self.screen = resize((width, height))
+            self.windowed_size = self.screen.get_size()
+        self._relayout()
+
+    def _relayout(self, force: bool = False) -> None:
+        self.screen = pygame.display.get_surface() or self.screen
+        if force or self.screen.get_size() != self.layout.size:
+            layout = self._compute_layout()
+            if layout.canvas.size != self.layout.canvas.size:
+                self.reader.invalidate()  # the strokes in canvas pixels changed scale; cheap to re-read
+            self.layout = layout
+
+    def _compute_layout(self) -> Layout:
+        return compute_layout(*self.screen.get_size(), classroom=self.classroom, panel=self.panel is not None)
+
+    def _set_mode(self) -> pygame.Surface:
+        screen, self.fullscreen, warning = set_mode(self.fullscreen, self.windowed_size)
+        if warning:
+            self.toast(warning, "warn")
+        return screen

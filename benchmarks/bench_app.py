@@ -44,7 +44,9 @@ import pygame  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from app import demo  # noqa: E402
-from app.app import APP_BLAS_THREADS, App  # noqa: E402
+from app.app import App  # noqa: E402
+from app.loop import APP_BLAS_THREADS  # noqa: E402
+from app.panels import LEARN  # noqa: E402
 from model.config import BUNDLED_WEIGHTS as BUNDLED  # noqa: E402
 
 WINDOW = (1280, 800)
@@ -194,7 +196,7 @@ def main() -> int:
         # Frames while a model trains in the Learn view (issue 12): the Learn view's default job
         # runs in its own process while a digit is drawn over and over, for --train-seconds.
         app.show_view("learn")
-        learn, training = app._learn(), []
+        learn, training = app.panels[LEARN].learn, []
         if learn.mnist:
             learn.press("start")
             end = time.perf_counter() + args.train_seconds

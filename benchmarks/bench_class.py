@@ -123,7 +123,8 @@ def main() -> None:
 
     import pygame
 
-    from app.app import IDLE_WAIT_MS, App, _wait_for_event
+    from app.app import App
+    from app.loop import IDLE_WAIT_MS, _wait_for_event
     from app.panels import CLASS
     from model.config import BUNDLED_WEIGHTS
     from model.jsonl import read_jsonl
@@ -135,7 +136,7 @@ def main() -> None:
     app = App(Recogniser.from_file(BUNDLED_WEIGHTS), classroom=True, size=(w, h), fullscreen=False,
               host="127.0.0.1", port=0)
     app.show_view(CLASS)
-    session = app.class_session
+    session = app.panels[CLASS].session
     classroom = session.classroom
     classroom.start_round("given")
     panel = app.panels[CLASS]

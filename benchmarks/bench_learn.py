@@ -26,7 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import pygame  # noqa: E402
 
 from app.learn_preview import where  # noqa: E402
-from app.learn_view import DEFAULT_EPOCHS, DEFAULT_HIDDEN, LearnPanel  # noqa: E402
+from app.learn_state import DEFAULT_EPOCHS, DEFAULT_HIDDEN  # noqa: E402
+from app.learn_view import LearnPanel  # noqa: E402
 from app.theme import CLASSROOM, DESK  # noqa: E402
 from model.jobs import NICE, mnist_available  # noqa: E402
 

@@ -61,7 +61,7 @@ def bundled() -> str:
 
 
 def learn(data: str | None) -> str:
-    from app.learn_view import DEFAULT_EPOCHS, DEFAULT_HIDDEN
+    from app.learn_state import DEFAULT_EPOCHS, DEFAULT_HIDDEN
     from model.jobs import NICE, Finished, Job, ScratchSpec
 
     started = time.monotonic()

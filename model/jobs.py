@@ -29,7 +29,7 @@ import threading
 import time
 import traceback
 from collections import deque
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from multiprocessing.connection import wait
 from pathlib import Path
 
@@ -67,7 +67,7 @@ class ScratchSpec:
 
 @dataclass(frozen=True)
 class FinetuneSpec:
-    """Adapt trained weights to a class's labelled drawings (the train.py --finetune path).
+    """Adapt trained weights to a class's labelled drawings (model/adapt.py: the last layer only).
 
     Part of the drawings (`holdout`, per digit) is kept aside and read before and after, so the view
     can show what adapting did on drawings it never trained on. Half: with a class's few dozen
@@ -76,7 +76,7 @@ class FinetuneSpec:
 
     drawings: str  # the .jsonl the app appends labelled drawings to
     weights: str = str(BUNDLED_WEIGHTS)
-    epochs: int | None = None  # None: the finetune recipe's
+    epochs: int | None = None  # not used since adapting became one short fit (model/adapt.py); kept for callers
     holdout: float = 0.5
     # "digit": hold out a share of each digit's drawings; "writer": a share of the writers (the class
     # view's students), so "after" is measured on people the model did not learn from.
@@ -147,6 +147,8 @@ class HeldOut:
     accuracy: float
     per_digit: list[float]
     counts: list[int]
+    kept: bool = False  # "after": adapting would not help, so the bundled model was kept...
+    why: str = ""  # ...and why, in words (jobs.keep_reason)
 
 
 @dataclass(frozen=True)
@@ -632,12 +634,30 @@ def held_out_accuracy(stage: str, predictions: np.ndarray, labels: np.ndarray) -
     return HeldOut(stage, acc, per, counts)
 
 
+def keep_reason(before: int, after: int, n: int, folds_before: int, folds_after: int) -> str:
+    """Why the bundled model is kept, in words for the view; "" when the adapted one is used.
+
+    The held-out drawings decide: the adapted model must read more of them right. The drawings it
+    learnt from, each read in turn by a model adapted on the others (model/adapt.py's folds), can
+    veto: fewer of them right means the gain on the held-out ones may be luck."""
+    said = f"of {n} held-out drawings, {before} \u2192 {after} read right"
+    if after <= before:
+        return f"adapting would not help: {said}"
+    if folds_after < folds_before:
+        return (f"adapting may not help: {said}, but of the drawings it learnt from, each left out in turn, "
+                f"{folds_before} \u2192 {folds_after}")
+    return ""
+
+
 def _finetune(spec: FinetuneSpec, send, should_stop) -> None:
+    """Adapt with model/adapt.py on the drawings not held out; keep the bundled model unless the
+    adapted one reads the held-out drawings better (keep_reason)."""
+    from model.adapt import AdaptConfig, adapt, replay_inputs
     from model.coverage import render_samples
     from model.pipeline import finetune_recipe
     from model.recognise import Recogniser
     from model.strokes import read_jsonl
-    from model.trainer import RECIPES
+    from model.trainer import RECIPES, EpochReport, accuracy
     from model.weights import load
 
     started = time.perf_counter()
@@ -658,40 +678,47 @@ def _finetune(spec: FinetuneSpec, send, should_stop) -> None:
     if should_stop():
         raise _Stop()
 
-    recipe = finetune_recipe(RECIPES["finetune"], model)
-    recipe = replace(recipe, seed=spec.seed, epochs=spec.epochs or recipe.epochs)
+    config = AdaptConfig()
+    has_other = model.sizes[-1] > CLASSES
+    recipe = replace(finetune_recipe(RECIPES["finetune"], model), seed=spec.seed, epochs=1)
     held_samples = [samples[i] for i in held]
     # "Before" and "after" read the held-out drawings exactly as the app will: same rendering, same
     # pen widths, same temperature.
     before = np.array([Recogniser(model, meta).read(s.strokes).top for s in held_samples])
     send(held_out_accuracy("before", before, labels[held]))
 
-    xs, ys = render_samples([samples[i] for i in tr], style, recipe.stroke_copies, seed=recipe.seed)
     hx, hy = render_samples(held_samples, style)
+    grid = grid_indices(hy)
+    send(Started("finetune", model.sizes, 1, len(tr), hx[grid].reshape(-1, FIELD, FIELD), hy[grid]))
+    send(Progress(0.0, float("nan"), None, before[grid]))
+    replay = replay_inputs(mnist[0] if mnist is not None else None, config.replay_per_class, meta,
+                           config.replay_non_digits if has_other else 0, spec.seed)
+    result = adapt(model, meta, [samples[i] for i in tr], config, replay, spec.seed)
+    if should_stop():
+        raise _Stop()
+
+    tuned, tuned_meta = result.candidate, replace(meta, finetuned_from=Path(spec.weights).name)
+    after = np.array([Recogniser(tuned, tuned_meta).read(s.strokes).top for s in held_samples])
+    why = keep_reason(int((before == labels[held]).sum()), int((after == labels[held]).sum()), len(held),
+                      result.right_before, result.right_after)
+    send(replace(held_out_accuracy("after", after, labels[held]), kept=bool(why), why=why))
+    kept = bool(why)
     val = {"drawings": (hx, hy)}
     if mnist is not None:
-        (x, y), (vx, vy), test = mnist
-        # As in train.py: a class's few drawings would drown among MNIST's digits, so repeat them
-        # until they are about a fifth of each epoch.
-        reps = int(np.clip(round(0.25 * len(x) / max(len(xs), 1)), 1, 50))
-        x, y = np.concatenate([x, np.tile(xs, (reps, 1))]), np.concatenate([y, np.tile(ys, reps)])
-        val["mnist"] = (vx, vy)
-    else:
-        # Drawings alone: repeat them to a sensible epoch so a few hundred still take a few hundred steps.
-        reps = int(np.clip(round(5000 / max(len(xs), 1)), 1, 50))
-        x, y, test = np.tile(xs, (reps, 1)), np.tile(ys, reps), None
-    x, y, said = _with_non_digits(x, y, recipe, style)
-    grid = grid_indices(hy)
-    send(Started("finetune", model.sizes, recipe.epochs, len(x), hx[grid].reshape(-1, FIELD, FIELD), hy[grid],
-                 *said))
-    reporter = _Reporter(model, recipe, send, should_stop, hx[grid])
-    reports = reporter.run(x, y, val)
-
-    tuned_meta = replace(meta, finetuned_from=Path(spec.weights).name)
-    after = np.array([Recogniser(model, tuned_meta).read(s.strokes).top for s in held_samples])
-    send(held_out_accuracy("after", after, labels[held]))
-    data_meta = {"drawings": {"file": Path(spec.drawings).name, "train": len(tr), "held_out": len(held)}}
-    _finish(model, recipe, "finetune", tuned_meta, val, test, reports, out, started, send, data_meta)
+        val["mnist"] = mnist[1]
+    figures = {name: accuracy(tuned, vx, vy) for name, (vx, vy) in val.items()}
+    loss = result.loss_after
+    # The grid shows what the model in use from now on reads, as the figures above it count.
+    send(Progress(1.0, loss, 0.0, (before if kept else after)[grid]))
+    send(EpochDone(1, loss, figures))
+    if kept:  # the bundled model stays as it is: nothing new to write
+        send(Finished(spec.weights, {}, None, time.perf_counter() - started))
+        return
+    reports = [EpochReport(1, loss, 0.0, result.seconds, figures)]
+    data_meta = {"drawings": {"file": Path(spec.drawings).name, "train": len(tr), "held_out": len(held)},
+                 "adapt": asdict(config)}
+    _finish(tuned, recipe, "finetune", tuned_meta, val, mnist[2] if mnist is not None else None, reports, out,
+            started, send, data_meta)
 
 
 def _validation_non_digits(recipe, style) -> np.ndarray | None:

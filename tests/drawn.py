@@ -1,4 +1,4 @@
-"""Checks what a view says it drew (app/drawn.py): nothing cut by its card, nothing on anything else.
+"""Checks what a view says it drew (app/kit.py): nothing cut by its card, nothing on anything else.
 
 Cards may nest (a button in the toolbar, the Learn view's cards in its panel); then the inner one
 must lie wholly inside the outer, and nothing of the outer card's may lie on the inner one.
@@ -11,7 +11,7 @@ from itertools import combinations
 from pygame import Rect
 
 from app import demo
-from app.drawn import Drawn
+from app.kit import Drawn
 from app.readout import verdict
 from app.screenshots import four_or_nine, scribble
 

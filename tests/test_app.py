@@ -23,10 +23,10 @@ from PIL import Image
 
 from app import keys
 from app.app import App
+from app.kit import wrap
 from app.layout import compute_layout
 from app.readout import percentages
 from app.startup import load_recogniser
-from app.view import _wrap
 from model.config import BUNDLED_WEIGHTS
 from model.drawing import Drawing, Stroke, erase_disc
 from model.mlp import MLP
@@ -624,6 +624,11 @@ def test_the_help_card_fits_every_window_with_every_row(app: App, size: tuple[in
     assert rect is not None and app.screen.get_rect().contains(rect), (rect, app.screen.get_size())
     # Every row is there: the card is at least one line per binding tall, whatever wraps.
     assert rect.h >= len(keys.BINDINGS) * 8
+
+
+def _wrap(font: pygame.font.Font, text: str, width: int) -> list[str]:
+    """The help card's wrap (app/kit.py): whole words, a word too wide for a line kept whole."""
+    return wrap(text, width, lambda s: font.size(s)[0], break_words=False)
 
 
 def test_help_lines_wrap_at_spaces_to_the_width() -> None:

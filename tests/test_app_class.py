@@ -73,23 +73,23 @@ def steps_until(app: App, done, seconds: float = 10.0) -> None:
 def open_class(app: App, user_of) -> str:
     user_of(app).key(pygame.K_w, "w")
     app.step()
-    assert app.mode == CLASS and app.class_session.listening
-    return app.class_session.url.rstrip("/")
+    assert app.mode == CLASS and app.panels[CLASS].session.listening
+    return app.panels[CLASS].session.url.rstrip("/")
 
 
 def test_not_listening_until_the_class_view_opens_and_stopping_with_it(class_app, user_of):
-    assert class_app.class_session.server is None  # never on by default
+    assert class_app.panels[CLASS].session.server is None  # never on by default
     base = open_class(class_app, user_of)
-    port = class_app.class_session.port
+    port = class_app.panels[CLASS].session.port
     assert listening(port)
-    status, body = post(base, "/api/join", {"code": class_app.class_session.classroom.code})
+    status, body = post(base, "/api/join", {"code": class_app.panels[CLASS].session.classroom.code})
     assert status == 200
     user_of(class_app).key(pygame.K_w, "w")
     class_app.step()
     assert class_app.mode == PLAIN and not listening(port)
     # Opening again: the same class, the same port, the same students.
     open_class(class_app, user_of)
-    assert class_app.class_session.port == port and post(base, "/api/state", {"token": body["token"]})[0] == 200
+    assert class_app.panels[CLASS].session.port == port and post(base, "/api/state", {"token": body["token"]})[0] == 200
 
 
 def test_the_class_button_opens_it_and_quitting_the_app_stops_the_server(class_app, user_of):
@@ -98,8 +98,8 @@ def test_the_class_button_opens_it_and_quitting_the_app_stops_the_server(class_a
     user.post(pygame.MOUSEBUTTONDOWN, pos=centre, button=1)
     user.post(pygame.MOUSEBUTTONUP, pos=centre, button=1)
     class_app.step()
-    assert class_app.mode == CLASS and class_app.class_session.listening
-    port = class_app.class_session.port
+    assert class_app.mode == CLASS and class_app.panels[CLASS].session.listening
+    port = class_app.panels[CLASS].session.port
     user.post(pygame.QUIT)
     class_app.step()
     assert not class_app.running and not listening(port)
@@ -107,7 +107,7 @@ def test_the_class_button_opens_it_and_quitting_the_app_stops_the_server(class_a
 
 def test_drawings_arrive_on_the_wall_and_a_click_opens_one_on_the_canvas(class_app, user_of, home):
     base = open_class(class_app, user_of)
-    classroom = class_app.class_session.classroom
+    classroom = class_app.panels[CLASS].session.classroom
     panel = class_app.panels[CLASS]
     tokens = [post(base, "/api/join", {"code": classroom.code, "nickname": n})[1]["token"] for n in ("Ana", "", "")]
     classroom.start_round(GIVEN)
@@ -144,7 +144,7 @@ def test_drawings_arrive_on_the_wall_and_a_click_opens_one_on_the_canvas(class_a
 def test_round_buttons_start_and_stop_rounds_the_phones_see(class_app, user_of):
     base = open_class(class_app, user_of)
     panel = class_app.panels[CLASS]
-    token = post(base, "/api/join", {"code": class_app.class_session.classroom.code})[1]["token"]
+    token = post(base, "/api/join", {"code": class_app.panels[CLASS].session.classroom.code})[1]["token"]
     user = user_of(class_app)
     for name, want in (("free", {"number": 1, "kind": FREE}), ("given", {"number": 2, "kind": GIVEN}),
                        ("stop", None)):
@@ -164,7 +164,7 @@ def test_a_taken_port_is_one_line_and_the_app_works_on(model_file, home, user_of
         user.key(pygame.K_w, "w")
         app.step()
         text, kind = app.status()
-        assert kind == "warn" and f"port {port} is in use" in text and not app.class_session.listening
+        assert kind == "warn" and f"port {port} is in use" in text and not app.panels[CLASS].session.listening
         user.stroke([(0.3, 0.2), (0.5, 0.5), (0.6, 0.8)])
         app.step()
         assert app.reading is not None  # drawing and reading go on as before
@@ -179,7 +179,7 @@ def test_a_taken_port_is_one_line_and_the_app_works_on(model_file, home, user_of
 
 def test_adapting_to_the_class_holds_out_students_and_rereads_the_wall(class_app, user_of):
     base = open_class(class_app, user_of)
-    session = class_app.class_session
+    session = class_app.panels[CLASS].session
     session.with_mnist = False  # the class's drawings alone: quick, and no MNIST needed
     classroom = session.classroom
     assert "at least 3 students" in session.adapt()
@@ -217,7 +217,7 @@ STUDENT_APP = textwrap.dedent("""
     from model.recognise import Recogniser
     app = App(Recogniser.from_file(sys.argv[1]), size=(800, 600), host="127.0.0.1", port=int(sys.argv[2]))
     app.show_view(CLASS)
-    c = app.class_session.classroom
+    c = app.panels[CLASS].session.classroom
     c.code = "ACDE"
     c.start_round("given")
     print("ready", flush=True)
@@ -289,7 +289,7 @@ def test_nothing_in_the_class_view_is_cut_or_overlaps_at_any_allowed_size(model_
             host="127.0.0.1", port=0)
     try:
         a.show_view(CLASS)
-        c = a.class_session.classroom
+        c = a.panels[CLASS].session.classroom
         tokens = [c.join({"code": c.code, "nickname": "Alexandra-Maria" if k % 3 == 0 else ""})["token"]
                   for k in range(30)]
         c.start_round(GIVEN)
@@ -307,6 +307,36 @@ def test_nothing_in_the_class_view_is_cut_or_overlaps_at_any_allowed_size(model_
             assert all(a.layout.panel.contains(r) for r in [*panel.buttons.values(), *(t for t, _ in panel.tiles)])
             problems += [f"{size}: {p}" for p in misfits(a.view.drawn + panel.drawn, window)]
         assert not problems, "\n".join(problems[:20])
+    finally:
+        a.quit()
+        pygame.quit()
+
+
+@pytest.mark.parametrize("classroom_look", [False, True], ids=["desk", "classroom"])
+def test_the_class_buttons_share_one_type_size_at_every_allowed_size(model_file, home, classroom_look):
+    """Labels of three sizes side by side look broken (seen at 1920x1080: "Draw the digit given"
+    shrunk to its button while "Stop round" stayed big): one size for the row, each button then saying
+    the longest wording that fits at it."""
+    from app.class_view import BUTTON_LABELS
+
+    wordings = {w for ws in BUTTON_LABELS.values() for w in ws}
+    a = App(Recogniser.from_file(model_file), classroom=classroom_look, fullscreen=False, size=SIZES[0],
+            host="127.0.0.1", port=0)
+    try:
+        a.show_view(CLASS)
+        panel = a.panels[CLASS]
+        for size in SIZES:
+            a.resize(*size)
+            pygame.event.clear()
+            a.step()
+            labels = [(what, r) for what, r, _ in panel.drawn if what in wordings]
+            assert len(labels) == len(panel.buttons), f"{size}: {labels}"
+            # The type size each label was set at (its rendered width at that size, ink-trimmed as drawn).
+            def sizes_of(text, r):
+                return {t for t in range(4, 90) if panel.text.render(text, t, (255, 255, 255)).get_size() == r.size}
+
+            common = set.intersection(*(sizes_of(w, r) for w, r in labels))
+            assert common, f"{size}: labels of several sizes {labels}"
     finally:
         a.quit()
         pygame.quit()

@@ -2,7 +2,7 @@
 app allows: the real App on the dummy driver, driven by posted events, at nine sizes from the
 smallest (560x420) to 1920x1080, square and portrait included, in the desk and classroom looks.
 
-The views record what they draw as they draw it (app/drawn.py); tests/drawn.py checks that list.
+The views record what they draw as they draw it (app/kit.py); tests/drawn.py checks that list.
 """
 
 from __future__ import annotations
@@ -73,8 +73,8 @@ def test_nothing_in_the_plain_view_is_cut_or_overlaps_at_any_allowed_size(home: 
 
 def _learn_misfits(a: App, what: str) -> list[str]:
     """The whole frame with the Learn view open: the canvas column and the panel's cards."""
-    drawn = a.view.drawn + a._learn()._drawn
-    assert a._learn()._drawn, "the Learn view says what it drew"
+    drawn = a.view.drawn + a.panels[LEARN].learn._drawn
+    assert a.panels[LEARN].learn._drawn, "the Learn view says what it drew"
     return [f"{a.screen.get_size()}, {what}: {p}" for p in misfits(drawn, a.screen.get_rect())]
 
 
@@ -94,7 +94,7 @@ def test_nothing_in_the_learn_view_is_cut_or_overlaps_at_any_allowed_size(home: 
         user.key(pygame.K_t, "t")
         a.step()
         assert a.mode == LEARN
-        learn = a._learn()
+        learn = a.panels[LEARN].learn
         learn.limit, learn.hidden, learn.epochs = 2000, 16, 1  # a job of a second or two
         for size in SIZES:  # the setup page, with the three answers in the card beside it
             _resize(a, size)
@@ -144,7 +144,7 @@ def test_nothing_in_the_learn_view_is_cut_or_overlaps_at_any_allowed_size(home: 
 
 
 def test_a_long_path_in_a_message_is_broken_into_lines_that_fit() -> None:
-    from app.learn_view import wrap
+    from app.kit import wrap
 
     text = "Use it next time: python main.py --weights /home/teacher/.local/share/digitpad/models/digitpad-16.npz"
     lines = wrap(text, 30, len)
@@ -153,7 +153,7 @@ def test_a_long_path_in_a_message_is_broken_into_lines_that_fit() -> None:
     assert any(line.endswith("/") for line in lines), "a path breaks after a slash where it can"
 
 
-# What each view records that is not text (app/drawn.py): pictures, bars, marks and cards.
+# What each view records that is not text (app/kit.py): pictures, bars, marks and cards.
 NOT_TEXT = {"bar", "picture", "grid", "swatch", "legend swatch", "progress", "x axis", "y axis", "digit", "brush dot",
             "input picture", "headline", "no scores"}
 
@@ -196,7 +196,7 @@ def test_classroom_type_and_pictures_are_big_enough_for_the_back_row(home: Path,
             a.step()
         a.show_view(LEARN)
         a.step()
-        learn = a._learn()
+        learn = a.panels[LEARN].learn
         problems += [f"learn, setup: {p}" for p in _small_text(a.view.drawn + learn._drawn, least["text"])]
         if have_mnist:
             learn.limit, learn.hidden, learn.epochs = 2000, 16, 1

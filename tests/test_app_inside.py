@@ -231,7 +231,7 @@ def test_the_model_label_is_drawn(model_file: Path, home: Path) -> None:
         a = App(Recogniser.from_file(model_file), size=(1280, 800), model_label="Model: w.npz")
         try:
             if panel:
-                a.toggle_inside()
+                a.toggle_view(INSIDE)
             a.step()
             without = pygame.surfarray.array3d(a.screen).copy()
             a.model_label = None

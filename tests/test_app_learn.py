@@ -44,7 +44,7 @@ def test_train_use_and_return_to_the_bundled_model(app, user, monkeypatch) -> No
     monkeypatch.setenv("DIGITPAD_MNIST", MNIST)
     user.key(pygame.K_t, "t")
     app.step()
-    learn = app._learn()
+    learn = app.panels[LEARN].learn
     learn.limit, learn.hidden, learn.epochs = 3000, 16, 1  # a lesson-sized job a test can wait for
     before = app.recogniser
     user.stroke([(0.5, 0.2), (0.5, 0.8)])
@@ -74,7 +74,7 @@ def test_train_use_and_return_to_the_bundled_model(app, user, monkeypatch) -> No
 def test_quitting_while_a_job_runs_leaves_no_process(app, user, monkeypatch, tmp_path) -> None:
     user.key(pygame.K_t, "t")
     app.step()
-    learn = app._learn()
+    learn = app.panels[LEARN].learn
     if not learn.mnist:
         pytest.skip("no MNIST here: nothing to train")
     user.key(pygame.K_RETURN)
@@ -91,7 +91,7 @@ def test_quitting_while_a_job_runs_leaves_no_process(app, user, monkeypatch, tmp
 def test_the_learn_views_counter_keeps_step_with_the_status_line(app, user) -> None:
     user.key(pygame.K_t, "t")
     app.step()
-    learn = app._learn()
+    learn = app.panels[LEARN].learn
     for i in range(1, 6):
         user.stroke([(0.5, 0.2), (0.5, 0.8)])
         user.key(pygame.K_1, "1")  # label it: saved, and the canvas cleared

@@ -72,7 +72,7 @@ def class_app(model_file: Path, home: Path):
 
 
 def test_a_phone_joins_draws_with_a_finger_sends_and_the_drawing_is_on_the_wall(class_app, home):
-    session = class_app.class_session
+    session = class_app.panels[CLASS].session
     classroom = session.classroom
     classroom.start_round(GIVEN)
     panel = class_app.panels[CLASS]
@@ -119,7 +119,7 @@ def test_a_phone_joins_draws_with_a_finger_sends_and_the_drawing_is_on_the_wall(
 
 
 def test_a_laptop_draws_with_the_mouse_in_a_free_round_and_sees_the_networks_answer(class_app):
-    session = class_app.class_session
+    session = class_app.panels[CLASS].session
     classroom = session.classroom
     classroom.start_round(FREE)
     panel = class_app.panels[CLASS]

@@ -161,7 +161,7 @@ def test_the_pointer_lights_buttons_and_names_the_unit_under_it(recogniser, unit
 
 
 def test_the_evidence_map_is_two_colours_on_black_every_stroke_one_or_the_other(recogniser) -> None:
-    from app.inside_view import BLUE, ORANGE, evidence_rgb
+    from app.inside_state import BLUE, ORANGE, evidence_rgb
 
     f = inside.forward(recogniser.model, recogniser.read([s * 560 for s in sketch(3)]).image, 1.0)
     e = inside.evidence(recogniser.model, f)
@@ -176,7 +176,7 @@ def test_the_evidence_map_is_two_colours_on_black_every_stroke_one_or_the_other(
 
 
 def test_the_evidence_sums_in_words_add_up_to_the_lead(recogniser) -> None:
-    from app.inside_view import evidence_words
+    from app.inside_state import evidence_words
 
     f = inside.forward(recogniser.model, recogniser.read([s * 560 for s in sketch(7)]).image, 1.0)
     e = inside.evidence(recogniser.model, f)

@@ -16,16 +16,10 @@ import pytest
 from pygame import Rect
 
 from app.demo import three
-from app.learn_view import (
-    MIN_DRAWINGS,
-    MIN_PER_DIGIT,
-    LearnPanel,
-    UseBundled,
-    UseModel,
-    duration,
-    held_out_count,
-    wrap,
-)
+from app.kit import wrap
+from app.learn_view import LearnPanel
+from app.learn_words import MIN_DRAWINGS, MIN_PER_DIGIT, duration, held_out_count
+from app.panels import UseBundled, UseModel
 from app.store import samples_path
 from app.theme import CLASSROOM, DESK
 from model.config import BUNDLED_WEIGHTS, CLASSES
@@ -193,7 +187,7 @@ def test_adapting_needs_enough_labelled_drawings(screen, tmp_path, monkeypatch):
     assert panel.job is None  # disabled: nothing starts
 
     # The class labels a few more; the panel notices by itself (the app just keeps drawing frames).
-    monkeypatch.setattr("app.learn_view.CHECK_EVERY_S", 0.0)
+    monkeypatch.setattr("app.learn_state.CHECK_EVERY_S", 0.0)
     label_drawings(samples_path(home), [0] * 9 + [MIN_PER_DIGIT - 1])
     frame(panel, screen)
     assert panel.drawings.total == MIN_DRAWINGS and panel.drawings.enough
@@ -321,7 +315,7 @@ def test_wrap_breaks_between_words_within_the_width():
 
 @needs_mnist
 def test_the_time_estimate_is_measured_on_this_computer_now_and_says_estimating_until_then(screen, tmp_path):
-    from app.learn_view import SECONDS_PER_UNIT, STARTUP_S
+    from app.learn_state import SECONDS_PER_UNIT, STARTUP_S
 
     panel = LearnPanel(tmp_path / "home", data=MNIST, nice=0)
     frame(panel, screen)
@@ -335,7 +329,8 @@ def test_the_time_estimate_is_measured_on_this_computer_now_and_says_estimating_
         time.sleep(0.05)
     frame(panel, screen)
     words = " ".join(w for w, *_ in panel._drawn)
-    assert (panel.seconds_per_unit, panel.startup_s) != (SECONDS_PER_UNIT, STARTUP_S), "measured, not the constant"
+    assert (panel.seconds_per_unit, panel.startup_s) != (SECONDS_PER_UNIT, STARTUP_S), (
+        "measured, not the constant", panel.probe_outcome)
     est = panel.estimate()
     assert est is not None and f"about {duration(est)} here" in words
     assert panel.estimate(2048, 8) > panel.estimate(925, 8) > panel.estimate(16, 1) > panel.startup_s

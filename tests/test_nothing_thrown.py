@@ -585,3 +585,23 @@ def test_an_import_error_of_its_own_still_shows_its_traceback(tmp_path: Path) ->
     done = subprocess.run([sys.executable, str(script)], cwd=REPO, capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)
     assert "a real bug" in done.stderr and "Traceback" in done.stderr
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX signal masks")
+def test_ctrl_c_stays_held_while_every_worker_starts(tmp_path: Path) -> None:
+    # multiprocessing starts its resource tracker with the first worker and unblocks SIGINT when that
+    # is done: the workers started after it got a Ctrl-C while importing (a traceback each, seen under
+    # load in the test above). In a fresh process, so that no tracker runs yet.
+    script = textwrap.dedent("""
+        import multiprocessing, signal
+        import evaluate
+        with evaluate._ctrl_c_held():
+            p = multiprocessing.get_context("spawn").Process(target=print)
+            p.start()
+            held = signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+        p.join()
+        print("held" if held else "released")
+    """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.stdout.split()[-1:] == ["held"], done.stdout + done.stderr
