@@ -180,7 +180,8 @@ class LearnState:
         page = self.page
         name = None
         if key == "enter":
-            name = {"choose": "start" if self.mnist else "download", "finished": "use"}.get(page)
+            name = {"choose": "start" if self.mnist else "download",
+                    "finished": "bundled" if self.kept else "use"}.get(page)
         elif key == "escape" and page == "running":
             name = "cancel"
         elif key == "b" and page != "running" and (self.in_use is not None or page == "finished"):
@@ -317,10 +318,20 @@ class LearnState:
         page = self.page
         if page == "running":
             return "Esc: cancel   \u00b7   the canvas still reads with the model in use"
+        if page == "finished" and self.kept:
+            return "Enter: keep the bundled model   \u00b7   T or Esc: close"
         if page == "finished":
             return "Enter: use this model   \u00b7   B: bundled model   \u00b7   T or Esc: close"
         return ("T or Esc: close   \u00b7   Enter: start   \u00b7   \u2190 \u2192 neurons, \u2191 \u2193 epochs"
                 "   \u00b7   keep drawing to try it")
+
+    @property
+    def kept(self) -> bool:
+        """Adapting finished but would not have helped: the bundled model stays, there is nothing new
+        to use or save (the finished page offers to keep the bundled model, Enter does that)."""
+        v = self.job.view if self.job else None
+        return (self.task == "finetune" and self.result is not None and v is not None
+                and bool(getattr(v.held_out.get("after"), "kept", False)))
 
     def model_label(self) -> str:
         r, v = self.result, self.job.view if self.job else None

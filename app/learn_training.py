@@ -60,6 +60,8 @@ class TrainingPages:
             in_use = p.in_use is not None and p.in_use == p.model_label()
             items = [("use", "Use this model", {"primary": not in_use}), ("bundled", "Back to the bundled model", {}),
                      ("save", "Save", {}), ("again", "Start over", {})]
+            if p.kept:  # adapting would not help: nothing new to use or save, only the bundled model to keep
+                items = [("bundled", "Keep the bundled model", {"primary": True}), ("again", "Start over", {})]
             return self.row(items, x, y + self.pad // 2, area.right) - area.y
         total = started.epochs if started else (p.epochs if p.task == "scratch" else 0)
         done = v.losses[-1][0] if v.losses else 0.0

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from app.learn_view import LearnPanel
+from app.panels import UseBundled
 from app.store import samples_path
 from model.config import BUNDLED_WEIGHTS
 from model.coverage import jitter
@@ -98,10 +99,12 @@ def test_a_class_the_model_already_reads_hears_adapting_would_not_help_and_keeps
     assert (f"Adapting would not help: of 30 held-out drawings, {rb} \u2192 {ra} read right. "
             "The bundled model is kept") in words, words
     assert panel.result.weights == str(BUNDLED_WEIGHTS)  # nothing new was written or handed over
-    action = click(panel, "use")
-    assert action is not None and action.label == "the bundled model (adapting would not help)"
-    model, _ = load(BUNDLED_WEIGHTS)
-    assert all(np.array_equal(a, b) for a, b in zip(action.recogniser.model.weights, model.weights))
+    # Nothing new to use or save: the page offers to keep the bundled model (and Enter does that).
+    assert panel.button("use") is None and panel.button("save") is None
+    assert "Keep the bundled model" in words and "Enter: keep the bundled model" in panel.hint
+    action = click(panel, "bundled")
+    assert isinstance(action, UseBundled), action
+    assert panel.model_label() == "the bundled model (adapting would not help)"
     panel.shutdown()
     assert not mp.active_children()
 
