@@ -365,19 +365,19 @@ def judge_pick(rows: list[dict], epochs: int) -> Finding:
     a = {h: at_epoch(rs, epochs) for h, rs in w.items()}
     others = {h: v for h, v in a.items() if h != pick and v}
     if pick not in a or not others:
-        return Finding("6", "the final model makes 9.4% fewer errors than the next best configuration", "no 925 runs",
-                       "-", UNCLEAR, "f6-pick.png")
+        return Finding("6", "the final model makes 9.4% fewer errors than the next best configuration",
+                       f"no {pick} runs", "-", UNCLEAR, "f6-pick.png")
     rival = max(others, key=lambda h: np.mean(others[h]))
     p = welch(a[pick], a[rival])
     e_pick, e_rival = 1 - np.mean(a[pick]), 1 - np.mean(others[rival])
     fewer = (e_rival - e_pick) / e_rival
     same = [abs(x - y) for i, x in enumerate(a[pick]) for y in a[pick][i + 1:]]
-    measured = (f"925 neurons {described(a[pick])}, next best {rival} {described(a[rival])}: {fewer:+.1%} fewer errors "
-                f"on average; two runs of 925 alone differ by up to {max(same, default=0) * 100:.2f} points "
+    measured = (f"{pick} neurons {described(a[pick])}, next best {rival} {described(a[rival])}: {fewer:+.1%} fewer "
+                f"errors on average; two runs of {pick} alone differ by up to {max(same, default=0) * 100:.2f} points "
                 f"(the report's two configurations: 0.14)")
     verdict = HOLDS if fewer > 0 and p < ALPHA else (FAILS if fewer < 0 and p < ALPHA else UNCLEAR)
     return Finding("6", "its final model (98.51%) makes 9.4% fewer errors than the next best configuration (98.37%), "
-                   "from one run of each", measured, f"Welch t-test, 925 against the next best width: {p_text(p)}",
+                   "from one run of each", measured, f"Welch t-test, {pick} against the next best width: {p_text(p)}",
                    verdict, "f6-pick.png")
 
 

@@ -164,7 +164,8 @@ def _size(out: Path, rows: list[dict], recipe: str, verdict: dict, epochs: int) 
     means = [1 - np.mean(at_epoch(rs, epochs)) for rs in w.values()]
     ax.plot(list(params.values()), means, "-", color="tab:blue", lw=2, label="test error, mean of seeds (dots: seeds)")
     if REPORT_PICK["hidden"] in params:
-        ax.axvline(params[REPORT_PICK["hidden"]], color="crimson", ls=":", lw=1, label="the report's pick, 925 neurons")
+        ax.axvline(params[REPORT_PICK["hidden"]], color="crimson", ls=":", lw=1,
+                   label=f"the report's pick, {REPORT_PICK['hidden']} neurons")
     _plain_log_x(ax, list(params.values()), lambda v: _width_label(v, params))
     ax.set_xlabel("hidden neurons (parameters)")
     _error_axis(ax, drawn)
@@ -246,8 +247,8 @@ def _loss(out: Path, rows: list[dict], recipe: str, verdict: dict) -> Path:
 
 
 def _pick(out: Path, rows: list[dict], recipe: str, verdict: dict, epochs: int) -> Path:
-    fig, (ax,) = _figure(f"Finding 6: is 925 neurons really better? ({verdict['6']}); the report: 98.51% vs 98.37%, "
-                         "one run each", recipe)
+    fig, (ax,) = _figure(f"Finding 6: is {REPORT_PICK['hidden']} neurons really better? ({verdict['6']}); the report: "
+                         "98.51% vs 98.37%, one run each", recipe)
     # The best widths by mean and 925: the question is between neighbours, and the small networks far
     # below would squash them into one line.
     w = by_width(rows)
@@ -263,9 +264,9 @@ def _pick(out: Path, rows: list[dict], recipe: str, verdict: dict, epochs: int) 
             ax.errorbar(i, a.mean(), yerr=a.std(ddof=1) if len(a) > 1 else 0, fmt="_", ms=20, capsize=5, color=color)
         drawn += list(a)
     ax.plot([], [], "o", color="tab:blue", label="one seed each; bar: mean ± sd")
-    ax.plot([], [], "o", color="crimson", label="925 neurons, the report's pick")
+    ax.plot([], [], "o", color="crimson", label=f"{REPORT_PICK['hidden']} neurons, the report's pick")
     ax.set_xticks(range(len(w)), [str(h) for h in w])
-    ax.set_xlabel("hidden neurons (the three best means, and 925)")
+    ax.set_xlabel(f"hidden neurons (the three best means, and {REPORT_PICK['hidden']})")
     ax.set_xlim(-0.6, len(w) - 0.4)
     from matplotlib.ticker import FuncFormatter
 

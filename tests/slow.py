@@ -12,6 +12,13 @@ on a busy 2-core machine, and the browser, cluster and fine-tuning files whole.
 from __future__ import annotations
 
 SLOW: dict[str, set[str] | None] = {
+    "test_adapt.py": {
+        "test_a_gate_never_adopts_a_model_that_reads_the_held_out_drawings_worse",
+        "test_a_hand_the_model_misreads_is_learnt_and_shown_on_drawings_it_did_not_learn_from",
+        "test_evaluate_adapt_prints_every_writer_and_the_pooled_figures",
+        "test_only_the_output_layer_moves_and_the_pull_keeps_it_near",
+        "test_replay_keeps_not_a_digit_working",
+    },
     "test_app.py": {
         "test_main_rejects_bad_arguments",
         "test_main_rejects_bad_weights_with_one_line",
@@ -91,6 +98,10 @@ SLOW: dict[str, set[str] | None] = {
         "test_the_child_yields_to_the_app_and_can_be_cancelled_while_it_starts",
         "test_training_from_scratch_reports_progress_and_writes_weights_the_app_can_read",
     },
+    "test_learn_adapt.py": {
+        "test_a_class_the_model_already_reads_hears_adapting_would_not_help_and_keeps_the_model",
+        "test_a_class_the_model_misreads_gets_an_adapted_model_measured_on_drawings_it_did_not_learn_from",
+    },
     "test_learn_view.py": {
         "test_a_failed_download_is_shown_whole_wrapped_with_what_to_do",
         "test_adapting_shows_how_many_held_out_drawings_it_reads_before_and_after_with_a_legend",
@@ -158,5 +169,8 @@ SLOW: dict[str, set[str] | None] = {
     "test_trainer.py": {
         "test_threaded_augmentation_gives_the_chunks_of_the_plain_sequential_loop",
         "test_train_py_exits_nonzero_and_writes_nothing_when_training_diverges",
+    },
+    "test_view_state.py": {
+        "test_the_states_and_the_contract_import_without_pygame",
     },
 }
