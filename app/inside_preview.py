@@ -25,7 +25,6 @@ from app.layout import compute_layout  # noqa: E402
 from app.readout import Verdict, verdict  # noqa: E402
 from app.theme import CLASSROOM, DESK, Theme  # noqa: E402
 from model import inside  # noqa: E402
-from model.answer import ink_extent  # noqa: E402
 from model.config import BUNDLED_WEIGHTS  # noqa: E402
 from model.recognise import Reading, Recogniser  # noqa: E402
 from model.sketches import Sketch, sketch  # noqa: E402
@@ -68,27 +67,26 @@ def render(
     surface = pygame.Surface(size)
     surface.fill(theme.background)
     strokes = [p * canvas.w for p in drawing]
-    ins = explained(recogniser, units, strokes, canvas.w)
-    v = None
-    if ins is not None:
-        f = ins.forward
-        v = verdict(Reading(f.image, f.probs, f.not_digit, ink_extent(strokes, canvas.w)), recogniser.thresholds)
+    reading, ins = explained(recogniser, units, strokes, canvas.w)
+    v = None if reading is None else verdict(reading, recogniser.thresholds)
     _canvas(surface, canvas, drawing, theme, scale, v, lay.prediction)
     (view or InsideView()).draw(surface, rect, ins, units, theme, scale, state or InsideState(), verdict=v,
                                 thresholds=recogniser.thresholds)
     return surface
 
 
-def explained(recogniser: Recogniser, units: inside.Units, strokes, side: float) -> inside.Inside | None:
-    """What the app will do per change of the drawing: one reading, then the explanation."""
+def explained(recogniser: Recogniser, units: inside.Units, strokes,
+              side: float) -> tuple[Reading | None, inside.Inside | None]:
+    """What the app does per change of the drawing (app/recognition.py): one reading through the
+    one read path, then the explanation of the answer it judged."""
     r = recogniser
     try:
-        f = inside.read(r.model, strokes, r.style, r.temperature, r.pens, raw_side=side)
+        reading = r.read(strokes, side, raw=True)
     except ValueError:
-        return None
-    a = Reading(f.image, f.probs, f.not_digit, ink_extent(strokes, side)).answer(r.thresholds)
-    classes = inside.explained(a, len(f.logits), f.probs)  # as the app does (app/recognition.py)
-    return inside.explain(r.model, f, units, strokes, side, r.style, classes=classes)
+        return None, None
+    f = reading.forward
+    classes = inside.explained(r.answer(reading), len(f.logits), f.probs)
+    return reading, inside.explain(r.model, f, units, strokes, side, r.style, classes=classes)
 
 
 def _canvas(

@@ -22,7 +22,7 @@ from app.learn_words import Drawings, count_drawings, download_failed, pct
 from app.panels import UseBundled, UseModel
 from model.atomic import atomic_write
 from model.cli import command
-from model.config import BUNDLED_WEIGHTS
+from model.config import BUNDLED_WEIGHTS, HIDDEN
 from model.jobs import (
     NICE,
     DownloadSpec,
@@ -35,9 +35,9 @@ from model.jobs import (
     mnist_available,
 )
 
-HIDDEN_CHOICES = (16, 64, 256, 925, 2048)
+HIDDEN_CHOICES = (16, 64, 256, HIDDEN, 2048)  # the bundled width among them
 EPOCH_CHOICES = (1, 2, 4, 8)
-DEFAULT_HIDDEN, DEFAULT_EPOCHS = 925, 8  # train.py's quick recipe: about a minute on 2 cores
+DEFAULT_HIDDEN, DEFAULT_EPOCHS = HIDDEN, 8  # train.py's quick recipe: about a minute on 2 cores
 MNIST_TRAIN = 55_000  # MNIST's 60,000 training digits less the 5,000 kept for validation
 # Seconds per (hidden neuron x epoch x training image) and of start-up, used only if measuring this
 # computer fails: the view measures it when it opens (ProbeSpec: a short training at the jobs'

@@ -86,8 +86,9 @@ class Verdict:
 
 def verdict(reading: Reading, thresholds: Thresholds) -> Verdict:
     """The headline, caption and marks for a reading: sure, not sure (naming the runner-up, or that
-    it may be no digit at all), or not a digit. The decision itself is model/answer.py's."""
-    a = reading.answer(thresholds)
+    it may be no digit at all), or not a digit. The decision itself is model/answer.py's, made once
+    when the recogniser read the drawing (`reading.judged`); a reading made by hand is judged here."""
+    a = reading.judged if reading.judged is not None else reading.answer(thresholds)
     pct = percentages(reading.probs)
     top, second = a.top, a.runner_up
     if a.kind == Kind.NOT_DIGIT:

@@ -4,8 +4,8 @@ Events are handled as they come, but a fast mouse sends several per frame; readi
 would make the app fall behind the pen. The scheduler remembers which `Drawing.version` its
 reading belongs to, so a frame with no change costs nothing.
 
-One forward pass per change serves both views: `model.inside.read` gives the same probabilities as
-`Recogniser.read` (tests/test_inside.py checks it) plus the hidden activations, and while a view
+One forward pass per change serves both views: `Recogniser.read` (which runs `model.inside.read`)
+gives the probabilities, the answer judged once, and the hidden activations, and while a view
 that explains the answer is open (`explaining`), `model.inside.explain` turns that same pass into the
 inside view's numbers without calling the network again. The units' pictures and importance depend
 on the model only, so they are computed once per model (`use`), not per frame or per view switch.
@@ -17,7 +17,6 @@ import time
 from collections import deque
 
 from model import inside
-from model.answer import ink_extent
 from model.drawing import Drawing
 from model.recognise import Reading, Recogniser
 
@@ -66,16 +65,17 @@ class ReadScheduler:
         t0 = time.perf_counter()
         strokes = drawing.point_arrays(side)
         r = self.recogniser
-        raw_side = side if self.explaining else None  # the "without the steps" answer, same batch
         try:
-            f = inside.read(r.model, strokes, r.style, r.temperature, r.pens, raw_side=raw_side)
+            # The one read path (evaluate.py's too), judged once; with the inside view open the same
+            # call also answers the raw canvas ("without the steps").
+            self.reading = r.read(strokes, side, raw=self.explaining)
         except ValueError:
             return True  # nothing readable (e.g. every point erased mid-gesture)
         finally:
             self.read_times.append(time.perf_counter() - t0)
-        self.reading = Reading(image=f.image, probs=f.probs, not_digit=f.not_digit, extent=ink_extent(strokes, side))
         if self.explaining:
             # The explanation follows the answer the app shows: "not a digit" is explained as such.
+            f = self.reading.forward
             classes = inside.explained(r.answer(self.reading), len(f.logits), f.probs)
             self.inside = inside.explain(r.model, f, self.units, strokes, side, r.style, classes=classes)
         return True

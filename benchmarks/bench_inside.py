@@ -93,7 +93,7 @@ def main() -> int:
         screen = pygame.display.set_mode((w, h))
         canvas, rect, scale = split(w, h, classroom)
         theme = CLASSROOM if classroom else DESK
-        readings = [explained(r, units, [p * canvas.w / side for p in s], canvas.w) for s in growing]
+        readings = [explained(r, units, [p * canvas.w / side for p in s], canvas.w)[1] for s in growing]
         view, state = InsideView(), InsideState()
         where = (screen, rect, units, theme, scale)
         frames(view, where, state, readings[:1])  # fonts opened, first weight pictures cached

@@ -254,3 +254,26 @@ def test_not_sure_whether_it_is_a_digit_is_explained_against_not_a_digit(tmp_pat
     assert (app.inside.votes.cls, app.inside.evidence.other) == (4, NOT_A_DIGIT)
     app.quit()
     pygame.quit()
+
+
+def test_the_answer_is_judged_once_when_the_drawing_is_read() -> None:
+    # A reading made by the recogniser carries its answer; the view says that one, not one judged
+    # again at other thresholds (one place decides, once per reading).
+    judged = Answer("sure", 3, 8, 0.9, 0.0, False)
+    r = Reading(np.zeros((28, 28)), np.eye(CLASSES)[3] * 0.55 + 0.05, 0.0, 0.5, judged=judged)
+    assert r.answer(Thresholds(sure=0.99)).kind == "unsure"  # judged again it would be "not sure"
+    assert verdict(r, Thresholds(sure=0.99)).kind == "sure"
+
+
+@pytest.mark.parametrize("view", ["plain", "inside"])
+def test_the_app_reads_through_the_one_read_path(models, home, user_of, view: str) -> None:
+    # The app's reading comes from Recogniser.read (as evaluate.py's does): judged, and in the inside
+    # view the pass it explains is the reading's own.
+    app = started(models["sure"], user_of, view=view)
+    reading = app.reading
+    assert reading is not None and reading.judged is not None and reading.forward is not None
+    assert verdict(reading, app.recogniser.thresholds).answer is reading.judged
+    if view == "inside":
+        assert app.inside is not None and app.inside.forward is reading.forward
+    app.quit()
+    pygame.quit()

@@ -55,7 +55,7 @@ def frame(recogniser, units, drawing, size=(1280, 800), classroom=False, view=No
     view = view or InsideView()
     canvas, rect, scale = split(*size, classroom)
     strokes = [p * canvas.w for p in drawing] if drawing else []
-    ins = explained(recogniser, units, strokes, canvas.w)
+    _, ins = explained(recogniser, units, strokes, canvas.w)
     surface = pygame.Surface(size)
     view.draw(surface, rect, ins, units, CLASSROOM if classroom else DESK, scale, state)
     return surface, state, ins
@@ -142,7 +142,7 @@ def test_the_pointer_lights_buttons_and_names_the_unit_under_it(recogniser, unit
     view = InsideView()
     canvas, rect, scale = split(1280, 800, False)
     strokes = [p * canvas.w for p in sketch(3)]
-    ins = explained(recogniser, units, strokes, canvas.w)
+    _, ins = explained(recogniser, units, strokes, canvas.w)
     state = InsideState()
     plain = pygame.Surface((1280, 800))
     view.draw(plain, rect, ins, units, DESK, scale, state)
