@@ -63,13 +63,19 @@ def adapt_in_panel(panel: LearnPanel, screen) -> list[str]:  # noqa: F811
     return [w for w, *_ in panel._drawn]
 
 
-def test_a_class_the_model_misreads_gets_an_adapted_model_measured_on_drawings_it_did_not_learn_from(
-        screen, tmp_path):  # noqa: F811
+def class_adapted(tmp_path: Path, screen, bare_sevens: bool):  # noqa: F811
+    """A class's labelled drawings adapted in a real LearnPanel (no MNIST): the panel, the words of
+    its last frame, and the held-out figures before and after."""
     home = tmp_path / "home"
-    label_class(samples_path(home), bare_sevens=True)
+    label_class(samples_path(home), bare_sevens=bare_sevens)
     panel = LearnPanel(home, BUNDLED_WEIGHTS, data=str(tmp_path / "no-mnist"), nice=0)
     words = adapt_in_panel(panel, screen)
-    before, after = panel.job.view.held_out["before"], panel.job.view.held_out["after"]
+    return panel, words, panel.job.view.held_out["before"], panel.job.view.held_out["after"]
+
+
+def test_a_class_the_model_misreads_gets_an_adapted_model_measured_on_drawings_it_did_not_learn_from(
+        screen, tmp_path):  # noqa: F811
+    panel, words, before, after = class_adapted(tmp_path, screen, bare_sevens=True)
     assert not after.kept and after.accuracy > before.accuracy
     assert after.per_digit[7] > before.per_digit[7]  # the bare 7s: read as 1 before
     n, rb, ra = sum(before.counts), round(before.accuracy * 30), round(after.accuracy * 30)
@@ -89,11 +95,7 @@ def test_a_class_the_model_misreads_gets_an_adapted_model_measured_on_drawings_i
 
 def test_a_class_the_model_already_reads_hears_adapting_would_not_help_and_keeps_the_model(
         screen, tmp_path):  # noqa: F811
-    home = tmp_path / "home"
-    label_class(samples_path(home), bare_sevens=False)
-    panel = LearnPanel(home, BUNDLED_WEIGHTS, data=str(tmp_path / "no-mnist"), nice=0)
-    words = adapt_in_panel(panel, screen)
-    before, after = panel.job.view.held_out["before"], panel.job.view.held_out["after"]
+    panel, words, before, after = class_adapted(tmp_path, screen, bare_sevens=False)
     assert after.kept and after.accuracy <= before.accuracy
     rb, ra = round(before.accuracy * 30), round(after.accuracy * 30)
     assert (f"Adapting would not help: of 30 held-out drawings, {rb} \u2192 {ra} read right. "
