@@ -42,13 +42,13 @@ CLASS_NEWS = pygame.event.custom_type()
 # -- painting -----------------------------------------------------------------------------------
 
 
-BUTTON_LABELS = {  # the longest wording that fits is used: small windows get the short one
-    "given": ("Draw the digit given", "Digits"),
+BUTTON_LABELS = {  # longest first: each button says the longest that fits at the row's one type size
+    "given": ("Draw the digit given", "Given digits", "Digits"),
     "free": ("Free drawing", "Free"),
     "stop": ("Stop round", "Stop"),
-    "adapt": ("Adapt to this class", "Adapt"),
-    "use": ("Use adapted model", "Use"),
-    "delete": ("Delete class drawings", "Delete"),
+    "adapt": ("Adapt to this class", "Adapt to class", "Adapt"),
+    "use": ("Use adapted model", "Use adapted", "Use"),
+    "delete": ("Delete class drawings", "Delete drawings", "Delete"),
 }
 
 
