@@ -198,3 +198,14 @@ class ClassSession:
         threading.Thread(target=self.classroom.reread, args=(reader(recogniser),), daemon=True,
                          name="digitpad-class-reread").start()
         return recogniser
+
+
+def tile_size(w: int, h: int, n: int, gap: int, min_side: int) -> int:
+    """The largest square tile with which n tiles fit in w x h (not below min_side, not above h)."""
+    best = 0
+    for cols in range(1, min(n, w // max(min_side, 1) + 1) + 1):
+        side = min((w - gap * (cols - 1)) // cols, h)
+        rows = -(-n // cols)
+        if side > 0 and rows * (side + gap) - gap <= h:
+            best = max(best, side)
+    return max(best, min(min_side, h, w), 1)

@@ -15,12 +15,12 @@ import time
 
 import numpy as np
 import pygame
-import segno
 
 from app import store
-from app.class_session import ClassSession
+from app.class_session import ClassSession, tile_size
 from app.kit import Drawn, Painter, Sizes
 from app.panels import CLASS, PLAIN, Action, PutOnCanvas, QuietPanel, Saved, Setup, ShowView, Toast, UseModel, toggle
+from app.qr import QrPicture
 from app.theme import SMALLEST_TYPE, Theme
 from model.classroom import (
     DEFAULT_PORT,
@@ -77,7 +77,7 @@ class ClassPanel(QuietPanel):
         self._generation = -1
         self._talliers = (Tallier(), Tallier(before=True))
         self.seen: dict[int, float] = {}  # entry id -> when a frame first showed it (the benchmark reads this)
-        self._qr: tuple[str, int, pygame.Surface] | None = None
+        self._qr = QrPicture()
         self._thumbs: dict[tuple[int, int], pygame.Surface] = {}
         self._confirm_delete = 0.0  # "Delete" asks once: a second click within 5 s deletes
         self._painted: pygame.Surface | None = None  # the last painting, and what it showed
@@ -238,7 +238,7 @@ class ClassPanel(QuietPanel):
                 r = self.k.put(line, lay.type.body, th.warn, "topleft", (area.x, y))
                 y = r.bottom + 2
             return y
-        qr = self._qr_surface(sess.join_url(), side)
+        qr = self._qr.surface(sess.join_url(), side)
         qr_rect = qr.get_rect(topleft=area.topleft)
         self.k.blit(qr, qr_rect, "qr")
         x = qr_rect.right + round(24 * s)
@@ -256,21 +256,6 @@ class ClassPanel(QuietPanel):
         joined = f"{c.joined} joined"
         r = self.k.put(joined, big, th.text, "topleft", (x, r.bottom), max_w=w, bold=True)
         return max(qr_rect.bottom, r.bottom)
-
-    def _qr_surface(self, url: str, side: int) -> pygame.Surface:
-        if self._qr is not None and self._qr[0] == url and self._qr[1] == side:
-            return self._qr[2]
-        matrix = segno.make(url, error="m").matrix
-        n = len(matrix) + 8  # a quiet zone of 4 modules each side, as scanners want
-        module = max(side // n, 1)
-        surf = pygame.Surface((module * n, module * n))
-        surf.fill((255, 255, 255))
-        for j, row in enumerate(matrix):
-            for i, dark in enumerate(row):
-                if dark:
-                    surf.fill((0, 0, 0), Rect((i + 4) * module, (j + 4) * module, module, module))
-        self._qr = (url, side, surf)
-        return surf
 
     def _controls(self, surface: pygame.Surface, area: Rect, th: Theme, lay, s: float) -> int:
         sess, c = self.session, self.session.classroom
@@ -350,7 +335,7 @@ class ClassPanel(QuietPanel):
         gap = round(8 * s)
         # The largest tile that fits every drawing; past ~60 the newest ones fill the wall.
         n = len(entries)
-        tile = _tile_size(area.w, area.h, n, gap, min_side=round(44 * s))
+        tile = tile_size(area.w, area.h, n, gap, min_side=round(44 * s))
         cols = max((area.w + gap) // (tile + gap), 1)
         rows = max((area.h + gap) // (tile + gap), 1)
         shown = entries[-cols * rows:]
@@ -395,17 +380,6 @@ class ClassPanel(QuietPanel):
                         pygame.draw.circle(surf, th.ink, p, width / 2)
             self._thumbs[key] = surf
         return surf
-
-
-def _tile_size(w: int, h: int, n: int, gap: int, min_side: int) -> int:
-    """The largest square tile with which n tiles fit in w x h (not below min_side, not above h)."""
-    best = 0
-    for cols in range(1, min(n, w // max(min_side, 1) + 1) + 1):
-        side = min((w - gap * (cols - 1)) // cols, h)
-        rows = -(-n // cols)
-        if side > 0 and rows * (side + gap) - gap <= h:
-            best = max(best, side)
-    return max(best, min(min_side, h, w), 1)
 
 
 def on_canvas(entry: Entry) -> PutOnCanvas:
