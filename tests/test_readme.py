@@ -47,3 +47,14 @@ def test_a_bare_python_without_the_venv_fails_as_the_readme_says() -> None:
     assert run.returncode != 0 and "No module named" in run.stderr
     ok = subprocess.run([sys.executable, "train.py", "--help"], cwd=REPO, capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
+
+
+def test_the_readme_quotes_the_bundled_model_as_its_file_says() -> None:
+    # Figures typed by hand go stale (issue 23: "99.37% ... 100 epochs" beside a 200-epoch model); the
+    # README quotes benchmarks/readme_figures.py's line, which reads the weights file itself.
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        from readme_figures import bundled
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))
+    assert f'"{bundled()}"' in " ".join(README.split()), bundled()
