@@ -164,17 +164,6 @@ def configurations(args: argparse.Namespace) -> list[dict]:
     return grid(args.recipe, args.limit, args.seeds, **{k: getattr(args, k) for k in LISTS})
 
 
-def memory_available() -> int:
-    """Bytes of memory free for new work here (MemAvailable on Linux, else all physical memory)."""
-    available = memory_available_now()
-    if available is not None:
-        return available
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        return 1 << 62
-
-
 def run_memory(width: int, depth: int, images: int) -> int:
     """About how many bytes one run needs: float32 weights, gradients and momentum (x4 with room for
     the fused step's temporaries), a batch's activations, and MNIST as float32 inputs."""
@@ -190,7 +179,7 @@ def too_big(args: argparse.Namespace) -> str | None:
                 f"{MAX_RUNS:,} are listed: use fewer --seeds or shorter lists")
     width, depth = max(args.widths), max(args.depths)
     need = run_memory(width, depth, args.limit or 55_000)
-    have = memory_available()
+    have = memory_available_now("SC_PHYS_PAGES") or 1 << 62  # unknown: no limit
     if need > have:
         return (f"--widths {width} with {depth} hidden layer(s) needs about {need / 1e9:,.1f} GB of memory per run, "
                 f"and {have / 1e9:,.1f} GB is free here: use smaller --widths")

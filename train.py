@@ -219,24 +219,13 @@ def training_bytes(recipe: Recipe, mnist_images: int, stroke_samples: int = 0, f
     return 2 * images * (INPUTS * 4 + 8) + 4 * 4 * params + 4 * 4 * batch
 
 
-def available_memory() -> int | None:
-    """Bytes of memory this computer can give a new job now (Linux: MemAvailable), or None if unknown."""
-    available = memory_available_now()
-    if available is not None:
-        return available
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (AttributeError, ValueError, OSError):
-        return None
-
-
 def memory_problem(recipe: Recipe, mnist_images: int, stroke_samples: int = 0, finetune: bool = False) -> str | None:
     """Why this run cannot fit (too many parameters for the loader, or more memory than is free), or None."""
     params = sum((a + 1) * b for a, b in zip(recipe.sizes[:-1], recipe.sizes[1:]))
     if params > MAX_PARAMS:
         return (f"layer sizes {'-'.join(map(str, recipe.sizes))} mean {params:,} parameters; Digitpad loads at most "
                 f"{MAX_PARAMS:,} (choose a smaller --hidden)")
-    need, free = training_bytes(recipe, mnist_images, stroke_samples, finetune), available_memory()
+    need, free = training_bytes(recipe, mnist_images, stroke_samples, finetune), memory_available_now("SC_AVPHYS_PAGES")
     if free is not None and need > free:
         return (f"this run needs about {need / 1e9:,.1f} GB of memory and {free / 1e9:.1f} GB is free "
                 f"({mnist_images:,} MNIST images x {recipe.mnist_copies} copies, {stroke_samples:,} drawings and "

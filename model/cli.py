@@ -48,9 +48,10 @@ def command(*words: str | os.PathLike) -> str:
     return " ".join(shlex.quote(os.fspath(w)) for w in words)
 
 
-def memory_available_now() -> int | None:
-    """Bytes of memory the kernel says a new job can have now (Linux's MemAvailable), or None where
-    that is not known (each caller chooses its own fallback)."""
+def memory_available_now(fallback_pages: str | None = None) -> int | None:
+    """Bytes of memory the kernel says a new job can have now (Linux's MemAvailable). Where that is not
+    known: `fallback_pages` pages (an os.sysconf name, each caller's choice: "SC_AVPHYS_PAGES" free
+    now, "SC_PHYS_PAGES" all of it), else None."""
     try:
         with open("/proc/meminfo") as f:
             for line in f:
@@ -58,4 +59,9 @@ def memory_available_now() -> int | None:
                     return int(line.split()[1]) * 1024
     except (OSError, ValueError, IndexError):
         pass
+    if fallback_pages is not None:
+        try:
+            return os.sysconf(fallback_pages) * os.sysconf("SC_PAGE_SIZE")
+        except (AttributeError, ValueError, OSError):
+            pass
     return None

@@ -37,6 +37,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small fake MNIST folder (tests/fakedata.py), read-only, for the scripts' sweeps and trainings
+    (a test file may define its own `data`)."""
+    from tests.fakedata import write_fake_mnist
+
+    return write_fake_mnist(tmp_path_factory.mktemp("data") / "mnist")
+
+
+@pytest.fixture(scope="session")
 def model_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small random network saved as weights: the app works with it, nothing needs the bundled model."""
     from model.mlp import MLP

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
 import struct
 from pathlib import Path
@@ -36,3 +37,9 @@ def write_fake_mnist(folder: Path, n_train: int = 1200, n_test: int = 300) -> Pa
     for name, arr in zip(NAMES, (xtr, ytr, xte, yte)):
         write_idx(folder / f"{name}.gz", arr)
     return folder
+
+
+def rows(path: Path) -> list[dict]:
+    """The rows of a CSV file a sweep wrote (research.py), as dicts."""
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))

@@ -3,7 +3,6 @@ Dask's own commands. A tiny sweep through it gives the same numbers as on this p
 serves both; a worker killed mid-sweep loses no finished run and its run runs again; the scheduler
 going away ends the sweep in one line with the finished runs kept."""
 
-import csv
 import json
 import os
 import shutil
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakedata import write_fake_mnist
+from tests.fakedata import rows
 
 distributed = pytest.importorskip("distributed")
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,11 +68,6 @@ def cluster(tmp_path):
     c.close()
 
 
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    return write_fake_mnist(tmp_path_factory.mktemp("data") / "mnist")
-
-
 def command(*args, data) -> list[str]:
     return [sys.executable, "research.py", *map(str, args), "--data", str(data), "--no-download"]
 
@@ -89,11 +83,6 @@ def env(**extra) -> dict:
 def run(*args, data, timeout=300, **extra):
     return subprocess.run(command(*args, data=data), cwd=ROOT, env=env(**extra), capture_output=True, text=True,
                           timeout=timeout)
-
-
-def rows(path: Path) -> list[dict]:
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
 
 
 NUMBERS = ("run", "seed", "train_loss", "val_loss", "val_accuracy", "test_accuracy")

@@ -1,6 +1,5 @@
 """The scaling lab: research.py end to end on small fake MNIST, and the arithmetic behind its plots."""
 
-import csv
 import os
 import subprocess
 import sys
@@ -19,7 +18,7 @@ from model.scaling import (
     spread,
     training_flops,
 )
-from tests.fakedata import write_fake_mnist
+from tests.fakedata import rows
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,16 +32,6 @@ def research(*args, pre: str = "", data=None):
         "research.py"]
     return subprocess.run([sys.executable, *script, *map(str, args), *data_args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=600)  # a loaded 2-core machine
-
-
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    return write_fake_mnist(tmp_path_factory.mktemp("data") / "mnist")
-
-
-def rows(path: Path) -> list[dict]:
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
 
 
 def test_a_tiny_width_sweep_writes_csv_and_plot_and_resumes_from_its_cache(tmp_path, data):

@@ -2,7 +2,6 @@
 every run diverging, a full disk, an ASCII-only terminal, --lr inf, damaged cache entries, and sweeps too
 big for this computer. Nothing thrown, nothing lost."""
 
-import csv
 import json
 import os
 import shutil
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakedata import write_fake_mnist
+from tests.fakedata import rows
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,16 +27,6 @@ def research(*args, data=None, env=None, timeout=120):
     data_args = ["--data", str(data), "--no-download"] if data else []
     return subprocess.run([sys.executable, "research.py", *map(str, args), *data_args, *WORKERS], cwd=ROOT,
                           env=full_env, capture_output=True, text=True, timeout=timeout)
-
-
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    return write_fake_mnist(tmp_path_factory.mktemp("data") / "mnist")
-
-
-def rows(path: Path) -> list[dict]:
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
 
 
 def no_traceback(r) -> None:
