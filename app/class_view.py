@@ -21,7 +21,7 @@ from app.class_session import ClassSession, tile_size
 from app.kit import Drawn, Painter, Sizes
 from app.panels import CLASS, PLAIN, Action, PutOnCanvas, QuietPanel, Saved, Setup, ShowView, Toast, UseModel, toggle
 from app.qr import QrPicture
-from app.theme import SMALLEST_TYPE, Theme
+from app.theme import Theme
 from model.classroom import (
     DEFAULT_PORT,
     GIVEN,
@@ -273,15 +273,13 @@ class ClassPanel(QuietPanel):
         # One type size for the whole row (labels of three sizes side by side look broken): the body
         # size, or smaller until every button's shortest wording fits; each then says the longest
         # wording that fits at that size. None fits even at the smallest type: shapes alone.
-        font = self.text.fonts.get
-        while size > SMALLEST_TYPE and any(font(size, False).size(w[-1])[0] > room for w in wordings.values()):
-            size -= 1
+        size = self.k.row_size([w[-1] for w in wordings.values()], [room] * len(wordings), size)
         for k, name in enumerate(names):
             rect = Rect(area.x + k * (bw + gap), area.y, bw, h)
             on = name == running
             fill = th.button_on if on or (name == "delete" and self.confirming_delete) else th.button
             label = self.k.wording(wordings[name], size, room)
-            if room < 1 or font(size, False).size(label)[0] > room:
+            if room < 1 or self.k.fonts.get(size, False).size(label)[0] > room:
                 label = ""
             self.k.button(rect, label, size, fill, th.text, bold=False, max_w=room)
             self.buttons[name] = rect

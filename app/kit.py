@@ -16,7 +16,7 @@ costs nothing next to a blit.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -177,6 +177,14 @@ class Painter:
         texts = (texts,) if isinstance(texts, str) else texts
         font = self.fonts.get(size, bold)
         return next((t for t in texts if font.size(t)[0] <= room), texts[-1])
+
+    def row_size(self, texts: Sequence[str], rooms: Sequence[float], size: int, floor: int = SMALLEST_TYPE,
+                 bold: bool = False) -> int:
+        """One type size for a row of buttons (labels of several sizes side by side look broken):
+        `size`, or smaller, not below `floor`, until each of `texts` fits its room in `rooms`."""
+        while size > floor and any(self.fonts.get(size, bold).size(t)[0] > r for t, r in zip(texts, rooms)):
+            size -= 1
+        return size
 
     def lines(self, text: str, size: int, width: float, bold: bool = False, break_words: bool = True) -> list[str]:
         """`text` wrapped to `width` px at `size` (kit.wrap)."""

@@ -93,9 +93,8 @@ class Frame(TrainingPages):
         bw = (w - (n - 1) * self.pad) // n
         h = round(self.title * 1.9)
         # One size for the row, the largest at which every label fits: no "2,048" smaller than "925".
-        size, font, room = self.title, self.p.text.fonts, bw - min(self.pad, 8)
-        while size > SMALLEST_TYPE and any(font.get(size, True).size(f"{c:,}")[0] > room for c in choices):
-            size -= 1
+        room = bw - min(self.pad, 8)
+        size = self.k.row_size([f"{c:,}" for c in choices], [room] * n, self.title, bold=True)
         for i, c in enumerate(choices):
             self.button(f"{prefix}:{c}", f"{c:,}", Rect(x + i * (bw + self.pad), y, bw, h), size,
                         selected=c == current)

@@ -135,10 +135,8 @@ class View:
         size, floor = lay.type.body, max(SMALLEST_TYPE, round(lay.type.body * 0.6))
         if scene.classroom and lay.scale >= CLASSROOM_LEAST_SCALE:
             floor = size  # on a projector a word too wide for its button gives way to its key, never shrinks
-        while size > floor and any(
-            self.text.render(names[n][0], size, th.text).get_width() > r.w - 6 for n, r in lay.buttons.items()
-        ):
-            size -= 1
+        size = self.p.row_size([names[n][0] for n in lay.buttons], [r.w - 6 for r in lay.buttons.values()], size,
+                               floor)
         for name, rect in lay.buttons.items():
             lit = scene.mode_button  # the open view's button
             on = (name == "eraser" and scene.eraser_mode) or name == lit or (name == "look" and scene.classroom)
@@ -152,8 +150,7 @@ class View:
             colour = th.text if enabled[name] else th.faint
             # A button is a card of its own (inside the toolbar), its label in it.
             # The word at the toolbar's one size, or the key where even the smallest type will not fit it.
-            label = next((t for t in names[name] if self.text.render(t, size, colour).get_width() <= rect.w - 6),
-                         names[name][-1])
+            label = self.p.wording(names[name], size, rect.w - 6)
             self.p.button(rect, label, size, fill, colour, bold=False, max_w=rect.w - 6, large=True)
 
     def _header(self, surface: pygame.Surface, scene: Scene) -> None:
