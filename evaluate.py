@@ -27,9 +27,9 @@ The last line of a digit report is always `accuracy: 0.9731 (3404/3498)`.
 
 from __future__ import annotations
 
-from model.interrupt import one_line_interrupts
+from model.interrupt import loaded, one_line_interrupts
 
-one_line_interrupts("evaluate.py")  # first: a Ctrl-C while the rest loads is one line too
+one_line_interrupts("evaluate.py")  # first: a Ctrl-C while the rest loads is held, then one line
 
 import argparse
 import atexit
@@ -67,6 +67,8 @@ from model.strokes import read_strokes
 from model.styles import STYLES, listed, variants
 from model.trainer import confusion_table, expected_calibration_error
 from model.weights import WeightsError
+
+loaded()  # a Ctrl-C pressed while the imports loaded arrives here
 
 SHEET_BYTES = 4 << 20  # a generous size for the contact sheet PNG
 CANVAS = 560  # pixels: the app's canvas on a laptop screen

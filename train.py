@@ -17,9 +17,9 @@ writers of any stroke data set); the MNIST test set is scored once, at the end.
 
 from __future__ import annotations
 
-from model.interrupt import one_line_interrupts
+from model.interrupt import loaded, one_line_interrupts
 
-one_line_interrupts("train.py")  # first: a Ctrl-C while the rest loads is one line too
+one_line_interrupts("train.py")  # first: a Ctrl-C while the rest loads is held, then one line
 
 import argparse
 import datetime as dt
@@ -69,6 +69,8 @@ from model.trainer import (
     train,
 )
 from model.weights import MAX_PARAMS, Meta, WeightsError, load, save
+
+loaded()  # a Ctrl-C pressed while the imports loaded arrives here
 
 RUNS = REPO / "runs"  # ignored by git: where new models go unless --out says otherwise
 

@@ -3,12 +3,24 @@
 The scripts catch KeyboardInterrupt around their work, but a Ctrl-C can also land while NumPy and
 SciPy are still loading (the first 0.3 s) or between the steps: this hook turns every uncaught one
 into "<script>: interrupted". Python still exits as killed by SIGINT, so the shell sees status 130.
+
+While the imports load, Ctrl-C is held (blocked) and `loaded()` lets it through: a KeyboardInterrupt
+raised inside a C extension's initialisation comes out as whatever that extension makes of it
+(NumPy: "ImportError: PyCapsule_Import could not import module 'datetime'", with no trace of the
+Ctrl-C), or inside an import lock's callback, where Python prints "Exception ignored" and carries on.
+Held, it arrives after the last import, at one known line.
 """
 
 from __future__ import annotations
 
+import _thread
+import signal
 import sys
+import threading
+import time
 from types import TracebackType
+
+_HOLDS = hasattr(signal, "pthread_sigmask")  # POSIX; on Windows a Ctrl-C during imports is left as it is
 
 
 def _interrupted(value: BaseException | None) -> bool:
@@ -28,13 +40,40 @@ def one_line_interrupts(program: str) -> None:
 
     def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
         if _interrupted(value):
-            import multiprocessing
-
-            # A worker process (which imports the script too) leaves the saying to the main one.
-            # (A starting worker is already named, but knows its parent only once it runs.)
-            if multiprocessing.parent_process() is None and multiprocessing.current_process().name == "MainProcess":
+            # A worker process (which imports the script too) leaves the saying to the main one. (A
+            # starting worker is already named, but knows its parent only once it runs.) Not imported
+            # here: an import in this hook makes Python exit with status 1 rather than as killed by
+            # SIGINT, and a process that never loaded multiprocessing is no worker of it.
+            mp = sys.modules.get("multiprocessing")
+            if mp is None or (mp.parent_process() is None and mp.current_process().name == "MainProcess"):
                 print(f"{program}: interrupted", file=sys.stderr)
         else:
             previous(kind, value, tb)
 
     sys.excepthook = hook
+
+    def unraisable(args: sys.UnraisableHookArgs) -> None:
+        # A Ctrl-C that lands in a callback (a weakref's, an import lock's) is "ignored" by Python, which
+        # would go on as if it never came: press it again, a moment later from a bare thread, so that it
+        # arrives once this hook has returned, in the script's own code (raised here, it would be
+        # "ignored" once more; threading.Thread's start() would wait, and be interrupted itself).
+        if isinstance(args.exc_value, KeyboardInterrupt):
+            _thread.start_new_thread(_press_again, ())
+        else:
+            previous_unraisable(args)
+
+    previous_unraisable = sys.unraisablehook
+    sys.unraisablehook = unraisable
+    if _HOLDS and threading.current_thread() is threading.main_thread():
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
+def _press_again() -> None:
+    time.sleep(0.02)
+    _thread.interrupt_main()
+
+
+def loaded() -> None:
+    """Let Ctrl-C through again; one pressed while the imports loaded becomes a KeyboardInterrupt here."""
+    if _HOLDS and threading.current_thread() is threading.main_thread():
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
