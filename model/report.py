@@ -328,9 +328,12 @@ def judge_lr(rows: list[dict]) -> list[Finding]:
                 bests[h] = (max(per, key=lambda lr: np.mean(per[lr])), per)
         if len(bests) == 2:
             (hs, (ls, ps_)), (hl, (ll, pl)) = sorted(bests.items())
-            p = welch(pl[ll], pl[ls]) if ll != ls else float("nan")
-            best_text.append(f"{act}: best lr {ls:g} at {hs} neurons, {ll:g} at {hl} ({p_text(p)}: {hl} neurons at "
-                             f"{ll:g} vs at {ls:g})")
+            if ll == ls:  # nothing to test: the same step is best at both sizes
+                best_text.append(f"{act}: the same best lr, {ls:g}, at {hs} and at {hl} neurons")
+            else:
+                p = welch(pl[ll], pl[ls])
+                best_text.append(f"{act}: best lr {ls:g} at {hs} neurons, {ll:g} at {hl} ({p_text(p)}: {hl} neurons "
+                                 f"at {ll:g} vs at {ls:g})")
             depends.append(HOLDS if ll != ls and p < ALPHA else (UNCLEAR if ll != ls else FAILS))
     a = Finding("4a", "the maximum stable learning rate is 0.1 for sigmoid and 0.01 for ReLU",
                 "largest stable lr of " + ", ".join(f"{lr:g}" for lr in LRS) + ": " + "; ".join(stable_text),
@@ -406,9 +409,14 @@ def judge_frontier(rows: list[dict]) -> Finding:
         if len(front) > 1 else float("nan")
     monotone = all(a <= b for a, b in zip(order, order[1:]))
     verdict = HOLDS if len(widths) >= 3 and monotone else (FAILS if len(widths) == 1 else UNCLEAR)
+    # Where a smaller width takes the frontier back from a larger one: why "in order of size" failed.
+    back = [f"{b['hidden']} after {a['hidden']} at {b['flops']:.1e} FLOPs"
+            for a, b in zip(front, front[1:]) if b["hidden"] < a["hidden"]]
     return Finding("7", "a compute-efficiency frontier exists for this MLP as for language models",
                    f"widths along the frontier (lowest mean validation loss per training FLOP), cheapest first: "
-                   f"{' -> '.join(map(str, widths))}; frontier slope {slope:.2f} (loss ~ compute^slope)",
+                   f"{' -> '.join(map(str, widths))}"
+                   + (f", but a smaller width takes it back {len(back)} time(s) ({'; '.join(back)})" if back else "")
+                   + f"; frontier slope {slope:.2f} (loss ~ compute^slope)",
                    "the frontier passes through 3 or more widths, each larger one taking over at a larger budget",
                    verdict, "f7-frontier.png")
 

@@ -81,6 +81,13 @@ def test_finding_7_needs_three_widths_on_the_frontier_in_order_of_size():
     one = [dict(r, curve=[dict(p, val_loss=p["val_loss"] * (1 if r["hidden"] == "16" else 5)) for p in r["curve"]])
            for r in sized({16: 0.9, 64: 0.95, 256: 0.97})]
     assert report.judge_frontier(one).verdict == FAILS
+    # A smaller width taking the frontier back from a larger one: cannot be told apart, and where it happened.
+    better = {("64", 1), ("32", 3)}  # 64 neurons take over after 1 epoch, then 32 neurons at 3 epochs come back
+    back = [dict(r, curve=[dict(p, val_loss=p["val_loss"] * (0.7 if (r["hidden"], p["epoch"]) in better else 1))
+                           for p in r["curve"]]) for r in sized({16: 0.9, 32: 0.93, 64: 0.95})]
+    f = report.judge_frontier(back)
+    assert f.verdict == UNCLEAR and "16 -> 64 -> 32, but a smaller width takes it back 1 time(s) (32 after 64 at" \
+        in f.measured, f.measured
 
 
 def test_finding_1_relu_failing_in_deep_networks_and_why():
@@ -119,6 +126,11 @@ def test_finding_4_stable_learning_rates_and_their_dependence_on_size():
     assert b.verdict == HOLDS
     shifted = [dict(r, status="diverged") if r["activation"] == "relu" and r["lr"] == 0.01 else r for r in rows]
     assert report.judge_lr(shifted)[0].verdict == FAILS
+    # The same best step at both sizes: said so, not "p n/a: 512 neurons at 0.01 vs at 0.01".
+    same = [dict(r, test_accuracy=0.97 - 0.02 * abs(report.LRS.index(r["lr"]) - 1) + r["seed"] / 1e3) for r in rows]
+    b = report.judge_lr(same)[1]
+    assert b.verdict == FAILS and "sigmoid: the same best lr, 0.01, at 32 and at 512 neurons" in b.measured
+    assert "n/a" not in b.measured
 
 
 def test_the_table_has_one_row_per_finding_in_the_reports_words():

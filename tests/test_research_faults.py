@@ -143,3 +143,42 @@ def test_a_sweep_too_big_for_this_computer_is_refused_at_once_with_the_size_need
     no_traceback(r)
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "GB of memory" in r.stderr
     assert not (tmp_path / "b").exists()  # refused before anything was made
+
+
+def test_ctrl_c_with_local_workers_is_one_line_leaves_no_process_and_resumes(tmp_path, data):
+    """A terminal's Ctrl+C reaches the whole process group: the sweep, its worker processes and
+    multiprocessing's resource tracker. One line, status 130, nobody left running, every cached run
+    whole, and the same command goes on from there."""
+    import signal
+    import time
+
+    out = tmp_path / "out"
+    args = ["research.py", "width", "--widths", "8,16,24,32", "--seeds", "10", "--epochs", "3", "--out", str(out),
+            "--data", str(data), "--no-download", "--workers", "2"]
+    env = {**os.environ, "DIGITPAD_CACHE": str(tmp_path / "cache")}
+    env.pop("DASK_SCHEDULER_ADDRESS", None)
+    p = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, start_new_session=True)
+    for line in p.stdout:  # the first finished run: the workers are busy with the next ones
+        if line.startswith("["):
+            break
+    os.killpg(p.pid, signal.SIGINT)
+    rest, err = p.communicate(timeout=60)
+    assert p.returncode == 130, (p.returncode, err)
+    assert err.strip().splitlines() == [
+        f"research.py: interrupted; finished runs are cached in {out / 'runs'}, run the same command to resume"], err
+    deadline = time.monotonic() + 10
+    while True:  # the workers and the resource tracker are gone too
+        try:
+            os.killpg(p.pid, 0)
+        except ProcessLookupError:
+            break
+        assert time.monotonic() < deadline, "a process of the sweep was left running"
+        time.sleep(0.1)
+    cached = list((out / "runs").glob("*.json"))
+    assert cached and all(json.loads(f.read_text())["result"]["status"] for f in cached)
+    assert not list((out / "runs").glob(".*.tmp"))  # no half-written entry left beside them
+    again = subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    no_traceback(again)
+    assert again.returncode == 0
+    assert f"{40 - len(cached)} trained now, {len(cached)} from the cache" in again.stdout
