@@ -266,6 +266,12 @@ def _quiet_worker(parent: int) -> None:
     import threading
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # tqdm makes a cross-process lock (a named semaphore) with its first bar, even a disabled one: a
+    # worker stopped mid-run (Ctrl+C) never releases it, and multiprocessing then warns of "leaked
+    # semaphore objects" after the sweep's own line. A worker prints no bars; a thread lock does.
+    from tqdm import tqdm
+
+    tqdm.set_lock(threading.RLock())
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -299,8 +305,12 @@ def run_all(
             on_result(i, hit, "cached")
 
     def done(i: int, result: dict, where: str) -> None:
-        on_result(i, result, f"{result['seconds']:.1f} s{where}")  # printed first: the numbers are seen
-        cache.put(configs[i], result)  # even if the disk is full now
+        # Cached before it is said: a line on the screen means the run is kept (a Ctrl+C between the
+        # two lost it); said even if the disk is full now, so its numbers are seen.
+        try:
+            cache.put(configs[i], result)
+        finally:
+            on_result(i, result, f"{result['seconds']:.1f} s{where}")
         results[i] = result
 
     if todo and scheduler:
@@ -352,11 +362,11 @@ def _on_processes(workers: int, todo: list[int], configs: list[dict], source: tu
 def _stop(pool: ProcessPoolExecutor) -> None:
     """End a pool now (Ctrl+C, a full disk): its workers' runs are not waited for."""
     processes = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
     for p in processes:
         p.terminate()
     for p in processes:
         p.join(5)
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def scheduler_address(given: str | None) -> str | None:
