@@ -376,8 +376,11 @@ class Job:
 
 
 def _child(spec: ScratchSpec | FinetuneSpec | DownloadSpec, events, stop, nice: int) -> None:
+    from model.trainer import bars_in_a_stoppable_process
+
     _lower_priority(nice)
     exit_with_parent()
+    bars_in_a_stoppable_process()  # cancelled mid-run, it would leave a semaphore behind
     send = events.put
     try:
         if isinstance(spec, ScratchSpec):

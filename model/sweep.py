@@ -32,7 +32,7 @@ from model.mlp import MLP, log_softmax
 from model.pipeline import network_for
 from model.preprocess import mnist_to_input
 from model.scaling import config_key, parameters, training_flops
-from model.trainer import RECIPES, Diverged, Recipe, logits_of, train
+from model.trainer import RECIPES, Diverged, Recipe, bars_in_a_stoppable_process, logits_of, train
 
 # Keys of a configuration that are not Recipe fields: which recipe it starts from, how many training
 # images, and whether to record validation and test figures after every epoch (a learning curve).
@@ -266,12 +266,7 @@ def _quiet_worker(parent: int) -> None:
     import threading
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # tqdm makes a cross-process lock (a named semaphore) with its first bar, even a disabled one: a
-    # worker stopped mid-run (Ctrl+C) never releases it, and multiprocessing then warns of "leaked
-    # semaphore objects" after the sweep's own line. A worker prints no bars; a thread lock does.
-    from tqdm import tqdm
-
-    tqdm.set_lock(threading.RLock())
+    bars_in_a_stoppable_process()  # stopped by Ctrl+C mid-run, it would leave a semaphore behind
 
     def watch() -> None:
         while os.getppid() == parent:

@@ -183,6 +183,18 @@ class EpochReport:
     val: dict[str, float] = field(default_factory=dict)  # name -> accuracy
 
 
+def bars_in_a_stoppable_process() -> None:
+    """Call first in a process that may be stopped mid-training (a Learn job, a sweep's worker).
+
+    tqdm makes a cross-process lock (a named semaphore) with its first bar, even a disabled one; a
+    process terminated mid-run never releases it, and multiprocessing then warns of "leaked semaphore
+    objects" when the app or the sweep exits. Such a process draws no bars: a thread lock will do.
+    """
+    import threading
+
+    tqdm.set_lock(threading.RLock())
+
+
 def accuracy(model: MLP, x: np.ndarray, y: np.ndarray) -> float:
     if len(y) == 0:
         return float("nan")

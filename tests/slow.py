@@ -92,6 +92,7 @@ SLOW: dict[str, set[str] | None] = {
     "test_jobs.py": {
         "test_a_download_job_on_a_machine_that_has_mnist_reports_where_it_is",
         "test_adapting_to_a_class_reports_held_out_accuracy_before_and_after",
+        "test_an_app_that_cancelled_a_job_exits_without_a_warning",
         "test_cancel_stops_at_once_and_leaves_no_process",
         "test_no_mnist_is_reported_as_its_own_event",
         "test_the_child_exits_when_the_app_dies",

@@ -257,3 +257,29 @@ def test_jobview_measures_the_time_left_from_when_progress_arrives() -> None:
     for t in range(0, 11):
         view.update(Progress(t * 0.2, 1.0, None, np.zeros(0, np.int64)), now=float(t))
     assert view.eta(now=10.0) == pytest.approx((4 - 2.0) / 0.2, rel=1e-6)
+
+
+CANCEL_AND_EXIT = """
+import sys, time
+from model.jobs import Job, ScratchSpec
+if __name__ == "__main__":
+    job = Job.start(ScratchSpec(hidden=16, epochs=100_000, data=sys.argv[1], out=sys.argv[2]))
+    deadline = time.monotonic() + 60
+    while not any(done > 0 for done, _ in job.view.losses):  # really training
+        assert time.monotonic() < deadline and job.running, job.view.error
+        job.poll()
+        time.sleep(0.02)
+    job.cancel()
+    print("cancelled", flush=True)
+"""
+
+
+def test_an_app_that_cancelled_a_job_exits_without_a_warning(tmp_path, fake_mnist):
+    """A job terminated mid-training left tqdm's cross-process lock behind: at the app's exit,
+    multiprocessing warned "There appear to be 1 leaked semaphore objects" in the teacher's terminal."""
+    script = tmp_path / "cancel_and_exit.py"
+    script.write_text(CANCEL_AND_EXIT)
+    done = subprocess.run([sys.executable, str(script), str(fake_mnist), str(tmp_path / "w.npz")], cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout == "cancelled\n", done.stderr
+    assert done.stderr == "", done.stderr
