@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from model.interrupt import loaded, one_line_interrupts
 
-one_line_interrupts("evaluate.py")  # first: a Ctrl-C while the rest loads is held, then one line
+one_line_interrupts("evaluate.py", hold=__name__ == "__main__")  # first: a Ctrl-C while the rest loads is held
 
 import argparse
 import atexit

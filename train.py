@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from model.interrupt import loaded, one_line_interrupts
 
-one_line_interrupts("train.py")  # first: a Ctrl-C while the rest loads is held, then one line
+one_line_interrupts("train.py", hold=__name__ == "__main__")  # first: a Ctrl-C while the rest loads is held
 
 import argparse
 import datetime as dt

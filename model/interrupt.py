@@ -35,7 +35,15 @@ def _interrupted(value: BaseException | None) -> bool:
     return False
 
 
-def one_line_interrupts(program: str) -> None:
+_held: list = []  # the signal mask from before Ctrl-C was held, until loaded() puts it back
+
+
+def one_line_interrupts(program: str, hold: bool = True) -> None:
+    """Install the one-line hook, and with `hold` hold Ctrl-C until `loaded()`.
+
+    `hold` only when the script runs as the program (`__name__ == "__main__"`): imported by a test, or
+    by a worker process whose parent started it with Ctrl-C blocked, it must leave the mask as it is.
+    """
     previous = sys.excepthook
 
     def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
@@ -64,8 +72,8 @@ def one_line_interrupts(program: str) -> None:
 
     previous_unraisable = sys.unraisablehook
     sys.unraisablehook = unraisable
-    if _HOLDS and threading.current_thread() is threading.main_thread():
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    if hold and _HOLDS and threading.current_thread() is threading.main_thread():
+        _held.append(signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}))
 
 
 def _press_again() -> None:
@@ -74,6 +82,8 @@ def _press_again() -> None:
 
 
 def loaded() -> None:
-    """Let Ctrl-C through again; one pressed while the imports loaded becomes a KeyboardInterrupt here."""
-    if _HOLDS and threading.current_thread() is threading.main_thread():
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    """Put back the signal mask one_line_interrupts found: a Ctrl-C pressed while the imports loaded
+    becomes a KeyboardInterrupt here. (Not simply "unblock": a worker started with Ctrl-C blocked, which
+    imports the script too, must keep it blocked.)"""
+    if _held:
+        signal.pthread_sigmask(signal.SIG_SETMASK, _held.pop())

@@ -19,6 +19,22 @@ from model.config import CLASSES, INPUTS  # noqa: E402
 from tests.slow import SLOW  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def ctrl_c_left_as_found() -> Iterator[None]:
+    """Every subprocess inherits this process's signal mask: a test that left Ctrl-C blocked here (an
+    in-process import of a script that holds it) would make every later Ctrl-C test pass or fail for
+    the wrong reason. Fail the test that did it, by name."""
+    import signal
+
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    yield
+    after = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    assert after == before, f"this test changed the test process's signal mask: {sorted(before)} -> {sorted(after)}"
+
+
 @pytest.hookimpl(tryfirst=True)  # before -m and -k deselect: every collected test is seen here
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark the tests tests/slow.py lists `slow`; a listed name that matches no test stops the run."""

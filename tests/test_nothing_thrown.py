@@ -468,6 +468,22 @@ def test_a_ctrl_c_anywhere_in_loading_is_one_line(program: str) -> None:
     assert done.returncode == -signal.SIGINT, done.returncode  # as killed by Ctrl-C: the shell sees 130
 
 
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX signal masks")
+def test_a_worker_started_with_ctrl_c_held_keeps_it_held_after_loading_the_script() -> None:
+    # A spawned worker imports the script as __mp_main__. When the import let Ctrl-C through at its end,
+    # evaluate.py's workers (started with it held) got the terminal's Ctrl-C and the run hung.
+    script = textwrap.dedent("""
+        import runpy, signal, sys
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        runpy.run_path(sys.argv[1], run_name="__mp_main__")
+        print("held" if signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, []) else "released")
+    """)
+    for name in ("evaluate.py", "train.py"):
+        done = subprocess.run([sys.executable, "-c", script, str(REPO / name)], cwd=REPO, capture_output=True,
+                              text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)})
+        assert done.stdout.split()[-1:] == ["held"], (name, done.stdout + done.stderr)
+
+
 def _evaluate_with_workers(tmp_path: Path) -> subprocess.Popen:
     many = tmp_path / "many.jsonl"
     many.write_text(GOOD_LINE * 6000)  # past PARALLEL_FROM: read by worker processes
