@@ -56,7 +56,7 @@ from model.data import DataError, mnist_parts
 from model.drawing import Drawing
 from model.jobs import exit_with_parent
 from model.jsonl import describe_skipped
-from model.letters import LOOKALIKES, char_of, is_no_digit, letters_of
+from model.letters import ENV_VAR, LOOKALIKES, char_of, is_no_digit, letters_of, release_letters
 from model.letters import kind as letter_kind
 from model.nondigits import SEEDS, non_digits
 from model.preprocess import mnist_to_input
@@ -427,14 +427,18 @@ def adapt_report(rec: Recogniser, samples: list[Sample], ks: list[int], draws: i
 
     mnist = load_mnist_train(None, rec.meta)
     config = AdaptConfig()
+    letters = release_letters("train") if rec.model.sizes[-1] > CLASSES else []
     print(f"adapting to each of the {whose} ({config}); replay: "
-          + ("MNIST training digits" if mnist is not None else "no MNIST on this computer, generated non-digits only")
+          + ("MNIST training digits" if mnist is not None else "no MNIST on this computer")
+          + ", generated non-digits, "
+          + (f"real letters and symbols of the training writers ({config.replay_letters} of each character)"
+             if letters else f"no real letters (the UNIPEN 1b-1d release is not found: {ENV_VAR})")
           + f"; writers with at least K drawings of each digit and {MIN_LEFT} more")
 
     def read(r: Recogniser, part: list[Sample], seed: int) -> np.ndarray:
         return read_all(r, part, Condition("standard"), seed, workers=1).probs.argmax(axis=1)
 
-    report(samples, rec, adapter(rec.model, rec.meta, config, mnist), read, ks, draws,
+    report(samples, rec, adapter(rec.model, rec.meta, config, mnist, letters), read, ks, draws,
            say=lambda line: print(line, flush=True))
 
 

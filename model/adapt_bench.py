@@ -75,10 +75,13 @@ Adapter = Callable[[list[Sample], int], tuple[MLP, bool]]
 Reader = Callable[[Recogniser, list[Sample], int], np.ndarray]
 
 
-def adapter(model: MLP, meta: Meta, config: AdaptConfig, mnist: tuple[np.ndarray, np.ndarray] | None) -> Adapter:
-    """The adaptation measured: model/adapt.py with `config`, the replay mix made once."""
+def adapter(model: MLP, meta: Meta, config: AdaptConfig, mnist: tuple[np.ndarray, np.ndarray] | None,
+            letters: list[Sample] | None = None) -> Adapter:
+    """The adaptation measured: model/adapt.py with `config`, the replay mix made once (`letters`: the
+    training writers' letters and symbols, as the Learn view replays them when the release is here)."""
     not_digits = config.replay_non_digits if model.sizes[-1] > CLASSES else 0
-    replay = replay_inputs(mnist, config.replay_per_class, meta, not_digits)
+    replay = replay_inputs(mnist, config.replay_per_class, meta, not_digits, letters=letters,
+                           per_char=config.replay_letters)
 
     def run(drawings: list[Sample], seed: int) -> tuple[MLP, bool]:
         result = adapt(model, meta, drawings, config, replay, seed)

@@ -695,7 +695,8 @@ def _finetune(spec: FinetuneSpec, send, should_stop) -> None:
     send(Started("finetune", model.sizes, 1, len(tr), hx[grid].reshape(-1, FIELD, FIELD), hy[grid]))
     send(Progress(0.0, float("nan"), None, before[grid]))
     replay = replay_inputs(mnist[0] if mnist is not None else None, config.replay_per_class, meta,
-                           config.replay_non_digits if has_other else 0, spec.seed)
+                           config.replay_non_digits if has_other else 0, spec.seed,
+                           _letters("train") if has_other else None, config.replay_letters)
     result = adapt(model, meta, [samples[i] for i in tr], config, replay, spec.seed)
     if should_stop():
         raise _Stop()
@@ -741,20 +742,10 @@ LETTERS_PER_CHAR = 100  # real letters per character in a Learn job (train.py: t
 
 
 def _letters(part: str) -> list:
-    """One writer split's letters and symbols of the UNIPEN 1b-1d release, if it is on this computer
-    (model/letters.py find_release); [] when it is not, or cannot be read."""
-    from model.letters import find_release, letters_of
-    from model.sample import StrokeDataError
-    from model.split import split_samples
-    from model.unipen import read_unipen
+    """One writer split's letters and symbols of the UNIPEN 1b-1d release, if it is on this computer."""
+    from model.letters import release_letters
 
-    path = find_release()
-    if path is None:
-        return []
-    try:
-        return split_samples(letters_of(read_unipen(path)), part)
-    except (StrokeDataError, OSError):
-        return []
+    return release_letters(part)
 
 
 def _with_non_digits(x: np.ndarray, y: np.ndarray, recipe, style) -> tuple[np.ndarray, np.ndarray, tuple[str, bool]]:

@@ -69,6 +69,22 @@ def kind(char: str) -> str:
 LEFT_OUT_LABS = ("kai",)
 
 
+def release_letters(part: str) -> list[Sample]:
+    """One writer split's letters and symbols of the UNIPEN 1b-1d release on this computer
+    (find_release); [] when it is not there, or cannot be read."""
+    from model.sample import StrokeDataError
+    from model.split import split_samples
+    from model.unipen import read_unipen
+
+    path = find_release()
+    if path is None:
+        return []
+    try:
+        return split_samples(letters_of(read_unipen(path)), part)
+    except (StrokeDataError, OSError):
+        return []
+
+
 def letters_of(samples: list[Sample]) -> list[Sample]:
     """The letter and symbol samples among `samples` (those read from UNIPEN sections 1b-1d), but
     those of LEFT_OUT_LABS."""

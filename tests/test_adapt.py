@@ -8,7 +8,7 @@ import pytest
 
 import model.adapt as adapt_module
 from model.adapt import AdaptConfig, adapt, deal_folds, replay_inputs, with_config
-from model.config import BUNDLED_WEIGHTS, DIGITS
+from model.config import BUNDLED_WEIGHTS, DIGITS, NOT_A_DIGIT
 from model.coverage import jitter
 from model.recognise import Recogniser
 from model.sample import Sample
@@ -169,3 +169,20 @@ def test_evaluate_adapt_prints_every_writer_and_the_pooled_figures(tmp_path):
     bad = subprocess.run([sys.executable, "evaluate.py", str(path), "--adapt", "two"], cwd=root,
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "whole numbers of at least 1" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_replay_keeps_real_letters_when_given_and_only_for_a_not_a_digit_output(bundled):
+    model, meta = bundled
+
+    def letter(char: str, i: int) -> Sample:
+        strokes = [np.array([[0.2, 0.1 + i / 50], [0.8, 0.5], [0.3, 0.9]], np.float32),
+                   np.array([[0.2, 0.5], [0.7, 0.5]], np.float32)]
+        return Sample(NOT_A_DIGIT, strokes, writer=f"lab/w{i}", extra={"char": char})
+
+    letters = [letter(c, i) for c in "RYO" for i in range(4)]
+    _, plain = replay_inputs(None, 0, meta, not_digits=1)
+    x, y = replay_inputs(None, 0, meta, not_digits=1, letters=letters, per_char=3)
+    # R and Y, 3 of each; O is written like a 0 in many hands, so it is never replayed as "not a digit".
+    assert len(y) - len(plain) == 6 and (y[len(plain):] == NOT_A_DIGIT).all() and x.shape[1] == 784
+    assert len(replay_inputs(None, 0, meta, not_digits=0, letters=letters, per_char=3)[1]) == 0
+    assert AdaptConfig().replay_letters > 0
