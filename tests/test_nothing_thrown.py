@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakedata import write_fake_mnist
+from tests.fakedata import default_sigint, write_fake_mnist
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -25,12 +25,6 @@ def one_line(text: str) -> str:
     lines = text.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in text, text
     return lines[0]
-
-
-def default_sigint() -> None:
-    """preexec_fn: Ctrl-C as in a terminal. A test run in the background of a non-interactive shell has
-    SIGINT ignored, children inherit that, and Python then never raises KeyboardInterrupt."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def python(code: str, *args: str, timeout: float = 120, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -403,8 +397,10 @@ def alive(pid: int) -> bool:
 @pytest.mark.parametrize("script", ["train.py", "evaluate.py"])
 def test_ctrl_c_while_loading_is_one_line(tmp_path: Path, mnist: Path, script: str) -> None:
     drawings = tmp_path / "d.jsonl"
-    drawings.write_text(GOOD_LINE * 300)
-    argv = {"train.py": ["--data", str(mnist), "--recipe", "quick", "--hidden", "8", "--epochs", "1", "--quiet",
+    # Long enough that no run ends within the delays below: a Ctrl-C in the last moments of Python's
+    # own shutdown, after the work is done, ends the process silently (status 130, nothing lost).
+    drawings.write_text(GOOD_LINE * 1400)  # (under evaluate.py's PARALLEL_FROM: read in its own process)
+    argv = {"train.py": ["--data", str(mnist), "--recipe", "quick", "--hidden", "8", "--epochs", "200", "--quiet",
                          "--out", str(tmp_path / "o.npz"), "--force"],
             "evaluate.py": [str(drawings)]}[script]
     said = 0
