@@ -37,6 +37,7 @@ import numpy as np
 import platformdirs
 
 from model.config import BUNDLED_WEIGHTS, CLASSES, FIELD, HIDDEN
+from model.letters import release_letters
 
 MNIST_DOWNLOAD_BYTES = 11_594_722  # the four .gz files MNIST's mirrors serve, for the download's progress
 GRID_PER_DIGIT = 3  # validation digits per class shown in the view's grid (30 in all)
@@ -696,7 +697,7 @@ def _finetune(spec: FinetuneSpec, send, should_stop) -> None:
     send(Progress(0.0, float("nan"), None, before[grid]))
     replay = replay_inputs(mnist[0] if mnist is not None else None, config.replay_per_class, meta,
                            config.replay_non_digits if has_other else 0, spec.seed,
-                           _letters("train") if has_other else None, config.replay_letters)
+                           release_letters("train") if has_other else None, config.replay_letters)
     result = adapt(model, meta, [samples[i] for i in tr], config, replay, spec.seed)
     if should_stop():
         raise _Stop()
@@ -733,19 +734,12 @@ def _validation_non_digits(recipe, style) -> np.ndarray | None:
     from model.coverage import validation_letters, validation_non_digits
 
     generated = validation_non_digits(style, VAL_NON_DIGITS_PER_KIND)
-    letters = _letters("val")
+    letters = release_letters("val")
     return np.concatenate([generated, validation_letters(letters, style)]) if letters else generated
 
 
 VAL_NON_DIGITS_PER_KIND = 20  # half train.py's: rendering them is part of the class's wait
 LETTERS_PER_CHAR = 100  # real letters per character in a Learn job (train.py: the recipe's, 400)
-
-
-def _letters(part: str) -> list:
-    """One writer split's letters and symbols of the UNIPEN 1b-1d release, if it is on this computer."""
-    from model.letters import release_letters
-
-    return release_letters(part)
 
 
 def _with_non_digits(x: np.ndarray, y: np.ndarray, recipe, style) -> tuple[np.ndarray, np.ndarray, tuple[str, bool]]:
@@ -761,7 +755,7 @@ def _with_non_digits(x: np.ndarray, y: np.ndarray, recipe, style) -> tuple[np.nd
 
     xn, yn = training_non_digits(recipe.not_digits, style, recipe.stroke_copies)
     said = f"'not a digit' learns from {len(xn):,} generated drawings (scribbles, hearts, words...)"
-    letters = _letters("train")
+    letters = release_letters("train")
     if letters:
         xl, yl = letter_inputs(letters, LETTERS_PER_CHAR, SEEDS["train"], style, LETTER_COPIES)
         xn, yn = np.concatenate([xn, xl]), np.concatenate([yn, yl])

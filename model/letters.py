@@ -21,6 +21,7 @@ difference, and the thresholds, chosen on validation writers' digits, keep real 
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -74,15 +75,24 @@ def release_letters(part: str) -> list[Sample]:
     (find_release); [] when it is not there, or cannot be read."""
     from model.sample import StrokeDataError
     from model.split import split_samples
-    from model.unipen import read_unipen
 
     path = find_release()
     if path is None:
         return []
     try:
-        return split_samples(letters_of(read_unipen(path)), part)
+        stat = path.stat()
+        return split_samples(_read_release(path, stat.st_mtime_ns, stat.st_size), part)
     except (StrokeDataError, OSError):
         return []
+
+
+@functools.lru_cache(maxsize=1)
+def _read_release(path: Path, mtime_ns: int, size: int) -> tuple[Sample, ...]:
+    """The release's letters, read once per process (about 7 s): a Learn job asks for the training and
+    the validation writers' letters both. Keyed by the file's time and size, so a new copy is read."""
+    from model.unipen import read_unipen
+
+    return tuple(letters_of(read_unipen(path)))
 
 
 def letters_of(samples: list[Sample]) -> list[Sample]:

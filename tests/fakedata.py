@@ -1,9 +1,11 @@
-"""Small, learnable MNIST-format data written to disk, for tests that must not need the real files."""
+"""Small, learnable MNIST-format data written to disk, for tests that must not need the real files, and
+the few helpers several test files share."""
 
 from __future__ import annotations
 
 import csv
 import gzip
+import signal
 import struct
 from pathlib import Path
 
@@ -43,3 +45,9 @@ def rows(path: Path) -> list[dict]:
     """The rows of a CSV file a sweep wrote (research.py), as dicts."""
     with open(path, newline="") as f:
         return list(csv.DictReader(f))
+
+
+def default_sigint() -> None:
+    """preexec_fn: Ctrl-C as in a terminal. A test run in the background of a non-interactive shell has
+    SIGINT ignored, children inherit that, and Python then never raises KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakedata import rows
+from tests.fakedata import default_sigint, rows
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -157,11 +157,8 @@ def test_ctrl_c_with_local_workers_is_one_line_leaves_no_process_and_resumes(tmp
             "--data", str(data), "--no-download", "--workers", "2"]
     env = {**os.environ, "DIGITPAD_CACHE": str(tmp_path / "cache")}
     env.pop("DASK_SCHEDULER_ADDRESS", None)
-    # SIGINT as in a terminal: a suite started in the background (nohup, CI) has it ignored, and a
-    # child inherits that.
     p = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True, start_new_session=True,
-                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                         text=True, start_new_session=True, preexec_fn=default_sigint)
     for line in p.stdout:  # the first finished run: the workers are busy with the next ones
         if line.startswith("["):
             break
